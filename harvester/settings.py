@@ -1,0 +1,319 @@
+"""Settings: one TOML file, read once, validated up front, with errors that name the file and the key.
+
+The loader lives in the most upstream package so that every package may import it; the documented
+example is ``config/unioncat.toml``. Which file is read: ``--config PATH``, else ``$UNIONCAT_CONFIG``,
+else ``config/unioncat.toml`` in the working directory. Relative paths in the file resolve against the
+file's own folder, so a config works from wherever the command is run.
+
+    settings = load_settings(Path("config/unioncat.toml"))
+    for source in settings.sources: ...
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harvester.profiles import PROFILES, HoldingsProfile, resolve_profile
+
+DEFAULT_CONFIG = Path("config/unioncat.toml")
+SOURCE_TYPES = ("marc", "oai-pmh")
+MARC_FORMATS = ("auto", "iso2709", "marcxml", "marcjson")
+BACKENDS = ("embedded", "opensearch")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used, with the file, the key and what is wrong."""
+
+    def __init__(self, file: Path | str, key: str, message: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.message = message
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """The library a source's holdings belong to (shown to patrons and ILL staff)."""
+
+    code: str
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One partner source: a MARC file/folder/glob, or an OAI-PMH endpoint."""
+
+    id: str
+    name: str
+    type: str
+    library: Library
+    holdings: HoldingsProfile
+    path: Path | None = None
+    format: str = "auto"
+    encoding: str | None = None
+    id_field: str = "001"
+    dedup_within_source: bool = False
+    url: str = ""
+    metadata_prefix: str = ""
+    sets: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    rate_limit: float = 2.0
+    timeout: float = 30.0
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSettings:
+    """Which search backend to use and how to reach it."""
+
+    backend: str = "embedded"
+    index_dir: Path | None = None  # embedded; default data_dir/index
+    url: str = "http://localhost:9200"  # opensearch
+    username: str = ""
+    password: str = ""
+    verify_certs: bool = True
+    ca_certs: str = ""
+    index_prefix: str = "unioncat"
+    shards: int = 1
+    replicas: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything unioncat reads from its config file."""
+
+    config_file: Path
+    data_dir: Path
+    sources: tuple[SourceConfig, ...]
+    search: SearchSettings = field(default_factory=SearchSettings)
+    workers: int = 0  # processes for parsing; 0 = one per core
+    batch_size: int = 500
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "unioncat.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.search.index_dir or self.data_dir / "index"
+
+    def source(self, source_id: str) -> SourceConfig:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.sources) or "none"
+        raise KeyError(f"no source {source_id!r} in {self.config_file} (configured: {known})")
+
+
+def config_path(explicit: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The config file to read: the explicit path, else $UNIONCAT_CONFIG, else the default."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return Path(explicit)
+    if env.get("UNIONCAT_CONFIG"):
+        return Path(env["UNIONCAT_CONFIG"])
+    return DEFAULT_CONFIG
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a config file; raises `ConfigError` naming the file and key on any problem."""
+    file = config_path(path, environ).resolve()
+    if not file.is_file():
+        raise ConfigError(file, "", "config file not found (use --config PATH or $UNIONCAT_CONFIG)")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "", f"not valid TOML: {exc}") from exc
+    return parse_settings(data, file)
+
+
+def parse_settings(data: dict[str, Any], file: Path) -> Settings:
+    """Validate an already-parsed TOML document (split out so tests can feed dicts)."""
+    reader = _Reader(file)
+    base = file.parent
+    reader.only(data, "", {"data_dir", "sources", "search", "workers", "batch_size"})
+    data_dir = _resolve(base, reader.get(data, "data_dir", str, "var"))
+    raw_sources = reader.get(data, "sources", list, [])
+    sources = tuple(_source(reader, base, i, raw) for i, raw in enumerate(raw_sources))
+    ids = [s.id for s in sources]
+    for source_id in ids:
+        if ids.count(source_id) > 1:
+            raise ConfigError(file, f"sources[{ids.index(source_id)}].id", f"duplicate id {source_id!r}")
+    return Settings(
+        config_file=file,
+        data_dir=data_dir,
+        sources=sources,
+        search=_search(reader, base, reader.get(data, "search", dict, {})),
+        workers=reader.get(data, "workers", int, 0),
+        batch_size=reader.get(data, "batch_size", int, 500),
+    )
+
+
+_SOURCE_KEYS = {
+    "id",
+    "name",
+    "type",
+    "library",
+    "holdings",
+    "path",
+    "format",
+    "encoding",
+    "id_field",
+    "dedup_within_source",
+    "url",
+    "metadata_prefix",
+    "set",
+    "sets",
+    "headers",
+    "rate_limit",
+    "timeout",
+    "options",
+}
+
+
+def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
+    key = f"sources[{index}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(reader.file, key, "each [[sources]] entry must be a table")
+    reader.only(raw, key, _SOURCE_KEYS)
+    source_id = reader.get(raw, "id", str, None, key)
+    if not source_id or ":" in source_id or "/" in source_id:
+        raise ConfigError(reader.file, f"{key}.id", "required; letters, digits, '-' and '_' only")
+    kind = reader.choice(raw, "type", SOURCE_TYPES, "marc", key)
+    name = reader.get(raw, "name", str, source_id, key)
+    path: Path | None = None
+    if kind == "marc":
+        path_text = reader.get(raw, "path", str, None, key)
+        if not path_text:
+            raise ConfigError(reader.file, f"{key}.path", "required for a marc source (file, folder or glob)")
+        path = _resolve(base, path_text)
+    url = reader.get(raw, "url", str, "", key)
+    if kind == "oai-pmh" and not url.startswith(("http://", "https://")):
+        raise ConfigError(reader.file, f"{key}.url", "required for an oai-pmh source (http:// or https://)")
+    sets_value = raw.get("sets", raw.get("set", []))
+    sets = (sets_value,) if isinstance(sets_value, str) else tuple(sets_value)
+    return SourceConfig(
+        id=source_id,
+        name=name,
+        type=kind,
+        library=_library(reader, raw.get("library"), f"{key}.library", source_id, name),
+        holdings=_holdings(reader, raw.get("holdings"), f"{key}.holdings"),
+        path=path,
+        format=reader.choice(raw, "format", MARC_FORMATS, "auto", key),
+        encoding=reader.get(raw, "encoding", str, None, key),
+        id_field=reader.get(raw, "id_field", str, "001", key),
+        dedup_within_source=reader.get(raw, "dedup_within_source", bool, False, key),
+        url=url,
+        metadata_prefix=reader.get(raw, "metadata_prefix", str, "", key),
+        sets=sets,
+        headers=reader.get(raw, "headers", dict, {}, key),
+        rate_limit=float(reader.get(raw, "rate_limit", (int, float), 2.0, key)),
+        timeout=float(reader.get(raw, "timeout", (int, float), 30.0, key)),
+        options=reader.get(raw, "options", dict, {}, key),
+    )
+
+
+def _library(reader: _Reader, raw: Any, key: str, source_id: str, name: str) -> Library:
+    if raw is None:
+        return Library(code=source_id, name=name)
+    if isinstance(raw, str):
+        return Library(code=raw, name=name)
+    if not isinstance(raw, dict):
+        raise ConfigError(reader.file, key, "must be a table {code, name, lat, lon} or a code string")
+    reader.only(raw, key, {"code", "name", "lat", "lon"})
+    lat = reader.get(raw, "lat", (int, float), None, key)
+    lon = reader.get(raw, "lon", (int, float), None, key)
+    return Library(
+        code=reader.get(raw, "code", str, source_id, key),
+        name=reader.get(raw, "name", str, name, key),
+        lat=float(lat) if lat is not None else None,
+        lon=float(lon) if lon is not None else None,
+    )
+
+
+def _holdings(reader: _Reader, raw: Any, key: str) -> HoldingsProfile:
+    if raw is None:
+        return PROFILES["marc21"]
+    if isinstance(raw, str):
+        raw = {"profile": raw}
+    if not isinstance(raw, dict):
+        raise ConfigError(reader.file, key, "must be a profile name or a table with `profile` and overrides")
+    overrides = dict(raw)
+    name = overrides.pop("profile", "marc21")
+    if name not in PROFILES:
+        raise ConfigError(reader.file, f"{key}.profile", f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
+    try:
+        return resolve_profile(name, overrides)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(reader.file, key, str(exc)) from exc
+
+
+def _search(reader: _Reader, base: Path, raw: dict[str, Any]) -> SearchSettings:
+    key = "search"
+    reader.only(
+        raw,
+        key,
+        {"backend", "index_dir", "url", "username", "password", "verify_certs", "ca_certs",
+         "index_prefix", "shards", "replicas"},
+    )
+    index_dir = reader.get(raw, "index_dir", str, None, key)
+    return SearchSettings(
+        backend=reader.choice(raw, "backend", BACKENDS, "embedded", key),
+        index_dir=_resolve(base, index_dir) if index_dir else None,
+        url=reader.get(raw, "url", str, "http://localhost:9200", key),
+        username=reader.get(raw, "username", str, "", key),
+        password=reader.get(raw, "password", str, "", key),
+        verify_certs=reader.get(raw, "verify_certs", bool, True, key),
+        ca_certs=reader.get(raw, "ca_certs", str, "", key),
+        index_prefix=reader.get(raw, "index_prefix", str, "unioncat", key),
+        shards=reader.get(raw, "shards", int, 1, key),
+        replicas=reader.get(raw, "replicas", int, 0, key),
+    )
+
+
+def _resolve(base: Path, text: str) -> Path:
+    path = Path(os.path.expanduser(text))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """Typed look-ups whose errors name the file and the full key."""
+
+    file: Path
+
+    def get(self, table: dict[str, Any], name: str, kind: Any, default: Any, prefix: str = "") -> Any:
+        if name not in table:
+            return default
+        value = table[name]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise ConfigError(self.file, _join(prefix, name), f"expected {expected}, got {value!r}")
+        return value
+
+    def choice(self, table: dict[str, Any], name: str, options: tuple[str, ...], default: str, prefix: str) -> str:
+        value = self.get(table, name, str, default, prefix)
+        if value not in options:
+            raise ConfigError(
+                self.file, _join(prefix, name), f"must be one of {', '.join(options)} (got {value!r})"
+            )
+        return str(value)
+
+    def only(self, table: dict[str, Any], prefix: str, allowed: set[str]) -> None:
+        for name in table:
+            if name not in allowed:
+                raise ConfigError(
+                    self.file, _join(prefix, name), f"unknown setting; known: {', '.join(sorted(allowed))}"
+                )
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
