@@ -143,10 +143,11 @@ def parse_settings(data: dict[str, Any], file: Path) -> Settings:
     data_dir = _resolve(base, reader.get(data, "data_dir", str, "var"))
     raw_sources = reader.get(data, "sources", list, [])
     sources = tuple(_source(reader, base, i, raw) for i, raw in enumerate(raw_sources))
-    ids = [s.id for s in sources]
-    for source_id in ids:
-        if ids.count(source_id) > 1:
-            raise ConfigError(file, f"sources[{ids.index(source_id)}].id", f"duplicate id {source_id!r}")
+    seen: set[str] = set()
+    for index, source in enumerate(sources):
+        if source.id in seen:
+            raise ConfigError(file, f"sources[{index}].id", f"duplicate id {source.id!r}")
+        seen.add(source.id)
     return Settings(
         config_file=file,
         data_dir=data_dir,

@@ -1,0 +1,45 @@
+# unioncat — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CONFIG ?= config/unioncat.toml
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test check bench install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "unioncat needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: harvest the bundled sample catalogs, index them and serve the UI on http://$(HOST):$(PORT)
+demo: $(STAMP)
+	$(BIN)/unioncat --config $(CONFIG) harvest
+	$(BIN)/unioncat --config $(CONFIG) index
+	$(BIN)/unioncat --config $(CONFIG) status
+	@echo
+	@echo "unioncat is serving the demo catalog on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/unioncat --config $(CONFIG) serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite (browser tests need Debian's chromium; .ci/run installs it)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## check: lint and type-check
+check: $(STAMP)
+	$(BIN)/ruff check harvester indexer search_ui tests bench
+	$(BIN)/mypy harvester indexer search_ui
+
+## bench: the benchmarks, small sizes (see bench/README.md for the full runs)
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py --synthetic 20000 samples
+	$(BIN)/python bench/search.py --docs 100000
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,56 @@
+"""A progress line for long jobs: records done, records/s and, when the size is known, percent and ETA.
+
+On a terminal it redraws one line on stderr at most a few times a second; elsewhere (CI, pipes) it
+stays quiet and the caller prints a summary at the end, so logs do not fill with carriage returns.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    """Track records and bytes processed against an optional byte total."""
+
+    def __init__(self, label: str, total_bytes: int = 0, enabled: bool = True, stream: TextIO | None = None,
+                 unit: str = "records") -> None:
+        self.label = label
+        self.total_bytes = total_bytes
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.unit = unit
+        self.records = 0
+        self.bytes = 0
+        self.started = time.monotonic()
+        self._last_draw = 0.0
+
+    def update(self, records: int, size: int = 0) -> None:
+        self.records += records
+        self.bytes += size
+        now = time.monotonic()
+        if self.enabled and now - self._last_draw >= 0.2:
+            self._last_draw = now
+            self._draw(now)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.records / elapsed if elapsed > 0 else 0.0
+
+    def _draw(self, now: float) -> None:
+        text = f"{self.label}: {self.records:,} {self.unit} ({self.rate:,.0f}/s)"
+        if self.total_bytes:
+            share = min(1.0, self.bytes / self.total_bytes)
+            filled = int(share * 24)
+            text = f"{self.label}: [{'#' * filled}{'.' * (24 - filled)}] {share:4.0%} " \
+                   f"{self.records:,} {self.unit} ({self.rate:,.0f}/s)"
+        self.stream.write("\r" + text[:120].ljust(80))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,314 @@
+"""Run harvests: fetch → parse → normalize → store, record by record accounted for, source by source isolated.
+
+For MARC file sources the work splits in two: this process streams each file and cuts it into raw
+records (cheap), a pool of worker processes parses and normalizes batches of them (the CPU-heavy part,
+so a harvest uses every core), and this process writes the results in batched transactions (SQLite
+wants a single writer). Order is preserved, so positions and "first one wins" duplicate handling are
+deterministic and a second run over unchanged files changes nothing.
+
+Every record read ends in exactly one bucket: new, updated, unchanged, quarantined (with its reason and
+raw bytes), or skipped (authority records), so ``read == new + updated + unchanged + quarantined +
+skipped``. A failing source is recorded as failed and the others go on.
+
+    results = harvest_sources(settings, store, settings.sources)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.pool import Pool
+from pathlib import Path
+from typing import Any
+
+from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
+from harvester.files import RawChunk, iter_raw_records, list_files, parse_raw_record, sniff_format
+from harvester.marc_rules import local_id_of, normalize_marc
+from harvester.progress import Progress
+from harvester.settings import Settings, SourceConfig
+from harvester.store import IncomingRecord, RecordStore
+from harvester.types import make_record_id
+
+
+@dataclass(slots=True)
+class SourceResult:
+    """How one source's harvest went."""
+
+    source_id: str
+    status: str = "ok"  # ok | failed
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        c = self.counts
+        rate = c.get("read", 0) / self.seconds if self.seconds > 0 else 0.0
+        text = (
+            f"{self.source_id}: {self.status} — read {c.get('read', 0)} "
+            f"(new {c.get('new', 0)}, updated {c.get('updated', 0)}, unchanged {c.get('unchanged', 0)}, "
+            f"quarantined {c.get('quarantined', 0)}, skipped {c.get('skipped', 0)}), "
+            f"deleted {c.get('deleted', 0)}; {self.seconds:.1f}s, {rate:,.0f} records/s"
+        )
+        return text + (f"\n  error: {self.error}" if self.error else "")
+
+
+# --- outcomes of processing one raw record (built in worker processes) ---------------------------
+
+Outcome = tuple[Any, ...]
+# ("ok", IncomingRecord) | ("rejected", position, reason, raw, local_id) | ("skipped", position, reason)
+# | ("unreadable", position, reason, raw, fatal): the reader could not even cut this record out
+
+Chunk = tuple[str, bytes, "str | None", bool]  # position, raw, reader error, fatal
+
+_WORKER_SOURCES: dict[str, SourceConfig] = {}
+
+
+def _init_worker(sources: Sequence[SourceConfig]) -> None:
+    _WORKER_SOURCES.clear()
+    _WORKER_SOURCES.update({s.id: s for s in sources})
+
+
+def process_batch(source_id: str, file: str, fmt: str, chunks: list[Chunk]) -> list[Outcome]:
+    """Parse and normalize a batch of raw records of one file (runs in a worker process)."""
+    source = _WORKER_SOURCES[source_id]
+    return [
+        ("unreadable", position, error, raw, fatal) if error is not None
+        else _process_one(source, file, fmt, position, raw)
+        for position, raw, error, fatal in chunks
+    ]
+
+
+def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes) -> Outcome:
+    local_id = ""
+    try:
+        marc = parse_raw_record(raw, fmt, source.encoding)
+        local_id = local_id_of(marc, source.id_field) or ""
+        if not local_id:
+            raise RecordRejected(f"no record id in {source.id_field} (set `id_field` for this source)")
+        record = normalize_marc(marc, source, local_id=local_id)
+    except RecordSkipped as exc:
+        return ("skipped", position, exc.reason)
+    except RecordRejected as exc:
+        return ("rejected", position, exc.reason, raw, exc.local_id or local_id)
+    except Exception as exc:  # noqa: BLE001 - one record's surprise must not stop the batch; kept with evidence
+        reason = f"normalization failed: {type(exc).__name__}: {exc}"
+        return ("rejected", position, reason, raw, local_id)
+    parent = make_record_id(source.id, record.parent_local_id) if record.parent_local_id else None
+    incoming = IncomingRecord(
+        id=record.id,
+        source_id=source.id,
+        local_id=record.local_id,
+        raw=raw,
+        raw_format=fmt,
+        normalized_json=json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        kind=record.kind,
+        parent_id=parent,
+        file=file,
+        position=position,
+    )
+    return ("ok", incoming)
+
+
+# --- harvesting -----------------------------------------------------------------------------------
+
+
+def harvest_sources(
+    settings: Settings,
+    store: RecordStore,
+    sources: Sequence[SourceConfig],
+    full: bool = False,
+    workers: int | None = None,
+    show_progress: bool = True,
+) -> list[SourceResult]:
+    """Harvest several sources; file sources share one worker pool, OAI-PMH sources run concurrently."""
+    for source in sources:
+        store.upsert_source(source.id, source.name, source.type, source.library.code, source.library.name)
+    file_sources = [s for s in sources if s.type == "marc"]
+    oai_sources = [s for s in sources if s.type == "oai-pmh"]
+    results: dict[str, SourceResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(4, len(oai_sources)))) as threads:
+        futures = {s.id: threads.submit(_harvest_oai_source, store, s, full) for s in oai_sources}
+        if file_sources:
+            count = workers if workers is not None else (settings.workers or os.cpu_count() or 1)
+            with _worker_pool(file_sources, count) as pool:
+                for source in file_sources:
+                    results[source.id] = _harvest_file_source(settings, store, source, pool, show_progress)
+        for source_id, future in futures.items():
+            results[source_id] = future.result()
+    return [results[s.id] for s in sources]
+
+
+class _InlinePool:
+    """A stand-in for a process pool when one process is asked for: no pickling, same code path."""
+
+    def __init__(self, sources: Sequence[SourceConfig]) -> None:
+        _init_worker(sources)
+
+    def imap(self, func: Any, tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        return (func(*task) for task in tasks)
+
+    def __enter__(self) -> _InlinePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _worker_pool(sources: Sequence[SourceConfig], count: int) -> Any:
+    if count <= 1:
+        return _InlinePool(sources)
+    return get_context("fork" if os.name == "posix" else "spawn").Pool(
+        processes=count, initializer=_init_worker, initargs=(tuple(sources),)
+    )
+
+
+def _starmap_task(task: tuple[str, str, str, list[Chunk]]) -> list[Outcome]:
+    return process_batch(*task)
+
+
+def _harvest_file_source(
+    settings: Settings, store: RecordStore, source: SourceConfig, pool: Pool | _InlinePool, show_progress: bool
+) -> SourceResult:
+    result = SourceResult(source.id)
+    started = time.monotonic()
+    run_id = store.start_run(source.id)
+    counts: dict[str, int] = {k: 0 for k in ("read", "new", "updated", "unchanged", "quarantined", "skipped",
+                                              "duplicates", "deleted", "files")}
+    try:
+        assert source.path is not None
+        files = list_files(source.path)
+        if not files:
+            raise SourceUnavailable(f"no files found at {source.path}")
+        base = source.path if source.path.is_dir() else source.path.parent
+        progress = Progress(source.id, sum(f.stat().st_size for f in files), enabled=show_progress)
+        incomplete: list[str] = []
+        complete: list[str] = []
+        for path in files:
+            name = _relative(path, base)
+            if _harvest_file(settings, store, source, pool, run_id, path, name, counts, progress):
+                complete.append(name)
+            else:
+                incomplete.append(name)
+            counts["files"] += 1
+        progress.close()
+        store.clear_stale_quarantine(source.id, run_id, complete)
+        counts["deleted"] = store.mark_unseen_deleted(source.id, run_id, keep_files=incomplete)
+        result.status = "ok"
+    except HarvestError as exc:
+        result.status, result.error = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a failing source never stops the others; the error is recorded
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    result.counts = counts
+    result.seconds = time.monotonic() - started
+    store.finish_run(run_id, result.status, counts, result.error)
+    return result
+
+
+def _harvest_file(
+    settings: Settings,
+    store: RecordStore,
+    source: SourceConfig,
+    pool: Pool | _InlinePool,
+    run_id: int,
+    path: Path,
+    name: str,
+    counts: dict[str, int],
+    progress: Progress,
+) -> bool:
+    """Harvest one file; returns False when the file could not be read to its end."""
+    try:
+        fmt = source.format if source.format != "auto" else sniff_format(path)
+    except BadFeed as exc:
+        store.quarantine(source.id, run_id, name, "whole file", f"not a MARC file: {exc}", _head(path))
+        counts["quarantined"] += 1
+        return False
+    batches = _batches(iter_raw_records(path, fmt), settings.batch_size)
+    tasks = ((source.id, name, fmt, [(c.position, c.raw, c.error, c.fatal) for c in batch]) for batch in batches)
+    complete = True
+    for outcomes in pool.imap(_starmap_task, tasks):
+        complete &= _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress)
+    return complete
+
+
+def _store_outcomes(
+    store: RecordStore, source_id: str, run_id: int, name: str, outcomes: list[Outcome],
+    counts: dict[str, int], progress: Progress,
+) -> bool:
+    """Write one batch's outcomes in one transaction; False when the file broke off in this batch."""
+    incoming: list[IncomingRecord] = []
+    size = 0
+    readable = True
+    with store.transaction():
+        for outcome in outcomes:
+            counts["read"] += 1
+            kind = outcome[0]
+            if kind == "ok":
+                incoming.append(outcome[1])
+                size += len(outcome[1].raw)
+            elif kind in ("rejected", "unreadable"):
+                _, position, reason, raw, extra = outcome
+                local_id = extra if kind == "rejected" else ""
+                readable = readable and not (kind == "unreadable" and extra)
+                store.quarantine(source_id, run_id, name, position, reason, raw or None, local_id)
+                counts["quarantined"] += 1
+                size += len(raw)
+            else:
+                counts["skipped"] += 1
+        batch_counts, duplicates = store.write_batch(run_id, incoming)
+        batch_counts.add_to(counts)
+        for dup in duplicates:
+            store.quarantine(source_id, run_id, name, dup.position,
+                             f"duplicate record id {dup.id}: already read earlier in this harvest", dup.raw,
+                             dup.local_id)
+            counts["quarantined"] += 1
+    progress.update(len(outcomes), size)
+    return readable
+
+
+def _batches(chunks: Iterable[RawChunk], size: int) -> Iterator[list[RawChunk]]:
+    batch: list[RawChunk] = []
+    for chunk in chunks:
+        batch.append(chunk)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def _head(path: Path, limit: int = 4096) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limit)
+
+
+def _harvest_oai_source(store: RecordStore, source: SourceConfig, full: bool) -> SourceResult:
+    from harvester.oai import harvest_oai
+
+    result = SourceResult(source.id)
+    started = time.monotonic()
+    run_id = store.start_run(source.id)
+    try:
+        result.counts = harvest_oai(source, store, run_id, full=full)
+    except HarvestError as exc:
+        result.status, result.error = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a failing source never stops the others; the error is recorded
+        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    result.seconds = time.monotonic() - started
+    store.finish_run(run_id, result.status, result.counts, result.error)
+    return result

@@ -1,0 +1,130 @@
+"""The record store: new / changed / unchanged records, duplicates, deletions, quarantine, state, MFHD."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from harvester.record import Holding, Record
+from harvester.store import IncomingRecord, RecordStore
+
+
+def incoming(local_id: str, raw: bytes = b"raw", title: str = "T", source: str = "lib", **extra) -> IncomingRecord:
+    record = Record(id=f"{source}:{local_id}", source_id=source, local_id=local_id, title=title)
+    return IncomingRecord(id=record.id, source_id=source, local_id=local_id, raw=raw, raw_format="iso2709",
+                          normalized_json=json.dumps(record.to_dict()), **extra)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RecordStore:
+    with RecordStore(tmp_path / "store.sqlite") as s:
+        s.upsert_source("lib", "A Library", "marc", "LIB", "A Library")
+        yield s
+
+
+def test_store_is_a_real_sqlite_file_in_wal_mode(store: RecordStore) -> None:
+    assert store.path.exists()
+    mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_rerun_updates_changed_leaves_unchanged_and_never_duplicates(store: RecordStore) -> None:
+    run1 = store.start_run("lib")
+    counts, dups = store.write_batch(run1, [incoming("1"), incoming("2")])
+    assert (counts.new, counts.updated, counts.unchanged, dups) == (2, 0, 0, [])
+    seq_after_first = store.max_seq()
+
+    run2 = store.start_run("lib")
+    counts, _ = store.write_batch(run2, [incoming("1"), incoming("2", raw=b"changed", title="T2")])
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 1)
+    assert store.query("SELECT COUNT(*) FROM records")[0][0] == 2
+    assert store.get("lib:2").normalized.title == "T2"
+    changed = [r.id for r in store.iter_records(since_seq=seq_after_first)]
+    assert changed == ["lib:2"]
+
+
+def test_same_id_twice_in_one_run_is_refused_as_duplicate(store: RecordStore) -> None:
+    run = store.start_run("lib")
+    counts, dups = store.write_batch(run, [incoming("1"), incoming("1", raw=b"other")])
+    assert counts.new == 1 and [d.raw for d in dups] == [b"other"]
+    _, dups = store.write_batch(run, [incoming("1", raw=b"third")])
+    assert len(dups) == 1
+    assert store.get("lib:1").raw == b"raw"
+
+
+def test_records_absent_from_a_complete_reread_are_marked_deleted_not_erased(store: RecordStore) -> None:
+    run1 = store.start_run("lib")
+    store.write_batch(run1, [incoming("1", file="a.mrc"), incoming("2", file="a.mrc"), incoming("3", file="b.mrc")])
+    run2 = store.start_run("lib")
+    store.write_batch(run2, [incoming("1", file="a.mrc")])
+    assert store.mark_unseen_deleted("lib", run2, keep_files=["b.mrc"]) == 1
+    assert store.get("lib:2").deleted and store.get("lib:2").raw == b"raw"
+    assert not store.get("lib:3").deleted  # b.mrc could not be read to its end: proves nothing
+
+    run3 = store.start_run("lib")
+    counts, _ = store.write_batch(run3, [incoming("2", file="a.mrc")])
+    assert counts.updated == 1 and not store.get("lib:2").deleted
+
+
+def test_quarantine_keeps_evidence_once_per_spot_and_forgets_what_was_fixed(store: RecordStore) -> None:
+    run1 = store.start_run("lib")
+    store.quarantine("lib", run1, "a.mrc", "record 3 @ byte 10", "bad directory", b"\x00bytes", "x1")
+    store.quarantine("lib", run1, "a.mrc", "record 3 @ byte 10", "bad directory", b"\x00bytes", "x1")
+    [entry] = store.quarantined("lib")
+    assert (entry.file, entry.reason, entry.raw, entry.local_id) == ("a.mrc", "bad directory", b"\x00bytes", "x1")
+    run2 = store.start_run("lib")
+    assert store.clear_stale_quarantine("lib", run2, ["a.mrc"]) == 1
+    assert store.quarantined("lib") == []
+
+
+def test_state_commits_with_the_records_of_the_same_transaction(store: RecordStore) -> None:
+    run = store.start_run("lib")
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.write_batch(run, [incoming("9")])
+            store.set_state("oai:lib:token", "abc")
+            raise RuntimeError("killed mid-page")
+    assert store.get("lib:9") is None and store.get_state("oai:lib:token") is None
+    with store.transaction():
+        store.write_batch(run, [incoming("9")])
+        store.set_state("oai:lib:token", "abc")
+    assert store.get("lib:9") is not None and store.get_state("oai:lib:token") == "abc"
+
+
+def test_a_changed_mfhd_record_marks_its_bib_for_reindexing(store: RecordStore) -> None:
+    run = store.start_run("lib")
+    store.write_batch(run, [incoming("b1")])
+    before = store.max_seq()
+    holding = Record(id="lib:h1", source_id="lib", local_id="h1", kind="holdings", parent_local_id="b1",
+                     holdings=(Holding(library_code="LIB", call_number="QA76"),))
+    store.write_batch(run, [IncomingRecord(id="lib:h1", source_id="lib", local_id="h1", raw=b"h",
+                                           raw_format="iso2709", normalized_json=json.dumps(holding.to_dict()),
+                                           kind="holdings", parent_id="lib:b1")])
+    changed = {r.id for r in store.iter_records(since_seq=before)}
+    assert changed == {"lib:h1", "lib:b1"}
+    [attached] = store.holdings_records("lib:b1")
+    assert attached.normalized.holdings[0].call_number == "QA76"
+
+
+def test_status_counts_agree_with_the_table(store: RecordStore) -> None:
+    run = store.start_run("lib")
+    store.write_batch(run, [incoming("1"), incoming("2")])
+    store.mark_deleted(["lib:2"])
+    store.quarantine("lib", run, "f", "p", "why", b"")
+    store.finish_run(run, "ok", {"read": 3})
+    [row] = store.source_status()
+    assert (row["records"], row["deleted"], row["quarantined"]) == (1, 1, 1)
+    assert row["last_run"]["counts"] == {"read": 3} and row["last_run"]["status"] == "ok"
+
+
+def test_migrations_run_once_and_downstream_packages_get_their_own(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    RecordStore(path).close()
+    with RecordStore(path) as store:
+        store.migrate("downstream", ["CREATE TABLE extra (x INTEGER)"])
+        store.migrate("downstream", ["CREATE TABLE extra (x INTEGER)"])
+        versions = store.query("SELECT namespace, version FROM schema_migrations ORDER BY namespace")
+    assert [tuple(v) for v in versions] == [("downstream", 1), ("store", 1)]
