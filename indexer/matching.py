@@ -46,16 +46,42 @@ class Explanation:
     override: str = ""  # "force-merge" / "force-split" when staff decided
 
 
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Staff decisions that beat any rule; kept in the record store by `indexer.clusters.ClusterStore`.
+
+    ``merge`` / ``split`` hold unordered pairs of record ids ("these two are / are not the same item");
+    ``blocked_identifiers`` holds match keys such as ``"isbn:9780306406157"`` that are known not to be
+    unique (a publisher reusing an ISBN): matchers must neither block nor decide on them.
+    """
+
+    merge: frozenset[frozenset[str]] = frozenset()
+    split: frozenset[frozenset[str]] = frozenset()
+    blocked_identifiers: frozenset[str] = frozenset()
+
+    def pair(self, a: str, b: str) -> str:
+        """``"force-merge"``, ``"force-split"`` or ``""`` for the pair (a, b)."""
+        key = frozenset((a, b))
+        if key in self.split:
+            return "force-split"
+        if key in self.merge:
+            return "force-merge"
+        return ""
+
+
+NO_OVERRIDES = Overrides()
+
+
 class Matcher(Protocol):
     """Decides which records describe the same item."""
 
     name: str
 
-    def blocking_keys(self, record: Record) -> list[str]:
+    def blocking_keys(self, record: Record, overrides: Overrides = NO_OVERRIDES) -> list[str]:
         ...
 
-    def cluster(self, records: Sequence[Record]) -> list[list[str]]:
+    def cluster(self, records: Sequence[Record], overrides: Overrides = NO_OVERRIDES) -> list[list[str]]:
         ...
 
-    def explain(self, a: Record, b: Record) -> Explanation:
+    def explain(self, a: Record, b: Record, overrides: Overrides = NO_OVERRIDES) -> Explanation:
         ...
