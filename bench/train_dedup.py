@@ -1,0 +1,180 @@
+"""Fit the deduplicator's logistic weights and threshold; writes ``indexer/data/dedup_model.json``.
+
+    .venv/bin/python bench/train_dedup.py [--data /work/shared/data/dedup] [--dry-run]
+
+Training data: ONLY the *tuning* half of the Goldfinch labelled pairs (`dedup_eval.is_tuning`: first
+byte of sha1 of the sorted pair ids even), records normalized by the real harvester pipeline with the
+answer-bearing CID field dropped (`dedup_eval.goldfinch_records`). Pairs a veto already separates are
+left out (the model never sees them in use either). The held-out half and DBLP-ACM are never read here.
+
+The fit is L2-regularised logistic regression by Newton's method (26 features, a few thousand pairs:
+pure Python is quick enough and keeps numpy out of the dependencies). The threshold is the one that
+maximises F1 of the pairwise decisions on the same tuning pairs, with precision preferred on ties.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dedup_eval import DATA, goldfinch_labels, goldfinch_records, is_tuning  # noqa: E402
+
+from indexer.dedup import FEATURES, MODEL_PATH, features, vetoes  # noqa: E402
+from indexer.keys import profile  # noqa: E402
+
+L2 = 1.0
+MIN_SUPPORT = 20
+PRIORS = {
+    "id_shared": 4.0,
+    "id_conflict": -2.0,
+    "format_variant": -1.5,
+    "alt_title_sim": 1.0,
+    "language_conflict": -3.0,
+    "edition_same": 0.5,
+    "volume_same": 0.5,
+}
+"""Weights for features the Goldfinch pairs barely exercise (they carry no ISBN/OCLC, nearly all are
+English print books): a feature non-zero in fewer than MIN_SUPPORT training pairs is not fitted but
+gets this hand-set weight — a shared standard number is strong evidence, a different language means a
+translation, a different carrier is a mild negative. Stated here so the model file stays explainable."""
+
+
+def fit(
+    rows: list[tuple[dict[str, float], int]],
+    names: tuple[str, ...] = FEATURES,
+    l2: float = L2,
+    iterations: int = 25,
+) -> tuple[dict[str, float], float]:
+    """Newton-Raphson logistic regression; returns (weights by feature name, bias)."""
+    d = len(names) + 1
+    xs = [[1.0] + [f.get(name, 0.0) for name in names] for f, _ in rows]
+    ys = [y for _, y in rows]
+    w = [0.0] * d
+    for _ in range(iterations):
+        grad = [0.0] * d
+        hess = [[0.0] * d for _ in range(d)]
+        for x, y in zip(xs, ys, strict=True):
+            z = sum(wi * xi for wi, xi in zip(w, x, strict=True))
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            g = p - y
+            s = p * (1 - p)
+            for i in range(d):
+                if x[i]:
+                    grad[i] += g * x[i]
+                    row = hess[i]
+                    sx = s * x[i]
+                    for j in range(d):
+                        if x[j]:
+                            row[j] += sx * x[j]
+        for i in range(1, d):
+            grad[i] += l2 * w[i]
+            hess[i][i] += l2
+        step = _solve(hess, grad)
+        w = [wi - si for wi, si in zip(w, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-6:
+            break
+    return {name: round(w[k + 1], 4) for k, name in enumerate(names)}, round(w[0], 4)
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (a is small and positive definite)."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        if abs(m[col][col]) < 1e-12:
+            m[col][col] = 1e-12
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            if factor:
+                for c in range(col, n + 1):
+                    m[r][c] -= factor * m[col][c]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (m[r][n] - sum(m[r][c] * x[c] for c in range(r + 1, n))) / m[r][r]
+    return x
+
+
+def best_threshold(scored: list[tuple[float, int]], positives: int) -> tuple[float, float]:
+    """The probability threshold with the best F1 over `scored` (prob, label); `positives` counts
+    every positive pair including those a veto keeps apart (they are recall lost either way)."""
+    best = (0.0, 0.5)
+    for t in [x / 100 for x in range(5, 100)]:
+        tp = sum(1 for p, y in scored if p >= t and y)
+        fp = sum(1 for p, y in scored if p >= t and not y)
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / positives if positives else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if f1 > best[0] + 1e-9:
+            best = (f1, t)
+    return best
+
+
+def training_rows(data: Path) -> tuple[list[tuple[dict[str, float], int]], int]:
+    records = {r.id: profile(r) for r in goldfinch_records(data)}
+    rows: list[tuple[dict[str, float], int]] = []
+    positives = 0
+    for a, b, label in goldfinch_labels(data):
+        if not is_tuning(a, b):
+            continue
+        positives += label
+        pa, pb = records[a], records[b]
+        if vetoes(pa, pb):
+            continue
+        rows.append((features(pa, pb), label))
+    return rows, positives
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--dry-run", action="store_true", help="print the model, do not write it")
+    args = parser.parse_args(argv)
+    rows, positives = training_rows(args.data)
+    support = {name: sum(1 for f, _ in rows if f.get(name)) for name in FEATURES}
+    fitted = tuple(name for name in FEATURES if support[name] >= MIN_SUPPORT)
+    priors = {name: PRIORS.get(name, 0.0) for name in FEATURES if name not in fitted}
+    offset_rows = rows
+    if priors:
+        offset_rows = [({**f, "_prior": sum(priors[k] * f.get(k, 0.0) for k in priors)}, y) for f, y in rows]
+    weights, bias = fit(offset_rows, fitted + (("_prior",) if priors else ()))
+    weights.pop("_prior", None)
+    weights = {name: weights.get(name, priors.get(name, 0.0)) for name in FEATURES}
+    scored = []
+    for f, y in rows:
+        z = bias + sum(weights[k] * v for k, v in f.items())
+        scored.append((1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), y))
+    f1, threshold = best_threshold(scored, positives)
+    model = {
+        "about": "Logistic weights of indexer.dedup; trained by bench/train_dedup.py on the tuning half "
+        "of the Goldfinch val pairs (sha1 split, see bench/dedup_eval.py). Do not edit by hand.",
+        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
+        "training_pairs": len(rows),
+        "tuning_pairwise_f1": round(f1, 4),
+        "bias": bias,
+        "threshold": threshold,
+        "weights": weights,
+        "priors_not_fitted": priors,
+        "support": support,
+    }
+    text = json.dumps(model, indent=2) + "\n"
+    print(text)
+    if not args.dry_run:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

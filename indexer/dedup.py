@@ -1,0 +1,295 @@
+"""The deduplicator: are two records the same item? Vetoes first, then a small, explainable score.
+
+A pair is decided in two steps, and `explain` reports both:
+
+1. **Vetoes** — evidence that two records are different items no matter how alike the titles are:
+   incompatible formats (a book is not a sound recording), different edition numbers ("2nd ed." vs
+   "3rd ed."), different volume/part numbers (v. 2 vs v. 3 of a set that shares its title and ISBN),
+   disjoint ISSNs, years far apart. One veto keeps the pair apart.
+2. **Score** — a logistic model over a dozen features (title and author similarity on folded text via
+   rapidfuzz, year, page count, publisher, series, language, shared or conflicting identifiers, 880
+   alternate-script titles). Each feature's contribution (weight × value) is one `Reason`, so "why" is
+   the sum of the lines shown. The weights live in ``indexer/data/dedup_model.json`` and are trained by
+   ``bench/train_dedup.py`` on the tuning half of the Goldfinch pairs (see that script).
+
+`DedupMatcher` implements `indexer.matching.Matcher`; clustering (candidate pairs, the chaining guard,
+the one-record-per-source rule, overrides) is in `indexer.clustering`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from harvester.record import Record
+from indexer.keys import Profile, blocking_keys, profile
+from indexer.matching import NO_OVERRIDES, Explanation, Overrides, Reason
+
+MODEL_PATH = Path(__file__).parent / "data" / "dedup_model.json"
+
+FORMAT_FAMILIES = {
+    "book": "text", "e-book": "text", "microform": "text", "thesis": "text",
+    "serial": "serial", "e-journal": "serial",
+    "audio": "audio", "music-recording": "music", "score": "score", "map": "map", "video": "video",
+    "image": "image", "manuscript": "manuscript", "archive": "archive", "computer-file": "computer",
+    "dataset": "computer", "kit": "kit", "object": "object", "article": "article", "mixed": "mixed",
+}  # fmt: skip
+"""Formats in one family may be the same item in another carrier (print / e-book / microfilm of one
+edition); formats in different families never are."""
+
+YEAR_VETO = 10
+"""Years further apart than this veto a match (reprints of one edition stay within it)."""
+
+FEATURES = (
+    "title_sim", "title_set", "title_exact", "author_match", "author_conflict", "author_missing",
+    "resp_sim", "year_equal", "year_near", "year_far", "pages_equal", "pages_close", "pages_far",
+    "edition_same", "edition_one_sided", "volume_same", "volume_one_sided", "series_sim",
+    "series_one_sided", "publisher_sim", "place_sim", "language_conflict", "format_variant",
+    "id_shared", "id_conflict", "alt_title_sim",
+)  # fmt: skip
+
+DESCRIPTIONS = {
+    "title_sim": "title similarity (word order ignored)",
+    "title_set": "title + subtitle overlap",
+    "title_exact": "identical folded titles",
+    "author_match": "an author surname in common",
+    "author_conflict": "both name authors, none in common",
+    "author_missing": "only one record names an author",
+    "resp_sim": "statement of responsibility similarity",
+    "year_equal": "same year",
+    "year_near": "years 1-2 apart",
+    "year_far": "years 3-10 apart",
+    "pages_equal": "same page count",
+    "pages_close": "page counts within 10%",
+    "pages_far": "page counts differ by more than 10%",
+    "edition_same": "same edition number",
+    "edition_one_sided": "only one record states an edition number",
+    "volume_same": "same volume/part number",
+    "volume_one_sided": "only one record has a volume/part number",
+    "series_sim": "series similarity",
+    "series_one_sided": "only one record names a series",
+    "publisher_sim": "publisher similarity",
+    "place_sim": "place of publication similarity",
+    "language_conflict": "different languages",
+    "format_variant": "same kind of material in another carrier",
+    "id_shared": "a standard number in common",
+    "id_conflict": "both have OCLC numbers/ISBNs, none in common",
+    "alt_title_sim": "880 alternate-script title similarity",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Logistic weights: P(same) = sigmoid(bias + Σ weight·feature); same when P ≥ threshold."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> Model:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            weights={k: float(v) for k, v in data["weights"].items()},
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+        )
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    return Model.load()
+
+
+def _sim(a: str, b: str) -> float:
+    """Centered similarity in [-1, 1] when both sides have text, 0 (no evidence) otherwise."""
+    if not a or not b:
+        return 0.0
+    return 2.0 * fuzz.token_set_ratio(a, b) / 100.0 - 1.0
+
+
+def vetoes(a: Profile, b: Profile) -> list[Reason]:
+    """Hard evidence that two records are different items."""
+    found: list[Reason] = []
+    fam_a, fam_b = FORMAT_FAMILIES.get(a.format, a.format), FORMAT_FAMILIES.get(b.format, b.format)
+    if fam_a != fam_b and "other" not in (a.format, b.format):
+        found.append(Reason("format-veto", f"formats differ: {a.format} vs {b.format}", -10.0, True))
+    if a.edition and b.edition and a.edition != b.edition:
+        found.append(Reason("edition-veto", f"edition {a.edition} vs edition {b.edition}", -10.0, True))
+    if a.volumes and b.volumes and not (a.volumes & b.volumes):
+        va, vb = ",".join(sorted(a.volumes)), ",".join(sorted(b.volumes))
+        found.append(Reason("volume-veto", f"volume/part {va} vs {vb}", -10.0, True))
+    if a.issns and b.issns and not (a.issns & b.issns):
+        found.append(
+            Reason(
+                "issn-veto",
+                f"ISSNs differ: {', '.join(sorted(a.issns))} vs {', '.join(sorted(b.issns))}",
+                -10.0,
+                True,
+            )
+        )
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > YEAR_VETO:
+        found.append(
+            Reason("year-veto", f"years {a.year} and {b.year} more than {YEAR_VETO} apart", -10.0, True)
+        )
+    return found
+
+
+def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> dict[str, float]:
+    """The model's inputs for one pair; missing data gives 0 (no evidence either way)."""
+    f: dict[str, float] = {}
+    f["title_sim"] = 2.0 * fuzz.token_sort_ratio(a.title, b.title) / 100.0 - 1.0
+    f["title_set"] = _sim(a.full_title, b.full_title)
+    f["title_exact"] = 1.0 if a.title and a.title == b.title else 0.0
+    if a.surnames and b.surnames:
+        common = a.surnames & b.surnames or {
+            x for x in a.surnames for y in b.surnames if len(x) > 3 and fuzz.ratio(x, y) >= 85
+        }
+        f["author_match"] = 1.0 if common else 0.0
+        f["author_conflict"] = 0.0 if common else 1.0
+    elif a.surnames or b.surnames:
+        f["author_missing"] = 1.0
+    f["resp_sim"] = _sim(a.responsibility, b.responsibility)
+    if a.year is not None and b.year is not None:
+        gap = abs(a.year - b.year)
+        f["year_equal" if gap == 0 else "year_near" if gap <= 2 else "year_far"] = 1.0
+    if a.pages and b.pages:
+        gap = abs(a.pages - b.pages)
+        rel = gap / max(a.pages, b.pages)
+        f["pages_equal" if gap <= 2 else "pages_close" if rel <= 0.1 else "pages_far"] = 1.0
+    if a.edition and a.edition == b.edition:
+        f["edition_same"] = 1.0
+    elif bool(a.edition) != bool(b.edition):
+        f["edition_one_sided"] = 1.0
+    if a.volumes and b.volumes and a.volumes & b.volumes:
+        f["volume_same"] = 1.0
+    elif bool(a.volumes) != bool(b.volumes):
+        f["volume_one_sided"] = 1.0
+    f["series_sim"] = _sim(a.series, b.series)
+    f["series_one_sided"] = 1.0 if bool(a.series) != bool(b.series) else 0.0
+    f["publisher_sim"] = _sim(a.publisher, b.publisher)
+    f["place_sim"] = _sim(a.place, b.place)
+    f["language_conflict"] = 1.0 if a.language and b.language and a.language != b.language else 0.0
+    f["format_variant"] = 1.0 if a.format != b.format else 0.0
+    ids_a = _ids(a, blocked)
+    ids_b = _ids(b, blocked)
+    if ids_a & ids_b:
+        f["id_shared"] = 1.0
+    elif (a.oclc and b.oclc and not a.oclc & b.oclc) or (a.isbns and b.isbns and not a.isbns & b.isbns):
+        f["id_conflict"] = 1.0
+    f["alt_title_sim"] = _sim(a.alt_title, b.alt_title)
+    return {k: v for k, v in f.items() if v}
+
+
+def _ids(p: Profile, blocked: frozenset[str]) -> set[str]:
+    keys = {f"isbn:{v}" for v in p.isbns} | {f"oclc:{v}" for v in p.oclc} | {f"lccn:{v}" for v in p.lccns}
+    keys |= p.other_ids
+    return keys - blocked if blocked else keys
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A pairwise decision: probability, veto, and the reasons (built lazily only for `explain`)."""
+
+    same: bool
+    probability: float
+    vetoed: bool
+
+
+class DedupMatcher:
+    """Identifier, title/author and veto based deduplication (the `Matcher` unioncat uses)."""
+
+    name = "dedup"
+
+    def __init__(self, within_source: frozenset[str] = frozenset(), model: Model | None = None) -> None:
+        self.within_source = frozenset(within_source)
+        self.model = model or default_model()
+
+    def blocking_keys(self, record: Record, overrides: Overrides = NO_OVERRIDES) -> list[str]:
+        return blocking_keys(record, overrides.blocked_identifiers)
+
+    def decide(self, a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> Decision:
+        """Fast path used by clustering: no strings built."""
+        if vetoes(a, b):
+            return Decision(False, 0.0, True)
+        z = self.model.logit(features(a, b, blocked))
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return Decision(p >= self.model.threshold, p, False)
+
+    def cluster(self, records: Sequence[Record], overrides: Overrides = NO_OVERRIDES) -> list[list[str]]:
+        from indexer.clustering import cluster_records
+
+        return cluster_records(self, records, overrides)
+
+    def explain(self, a: Record, b: Record, overrides: Overrides = NO_OVERRIDES) -> Explanation:
+        pa, pb = profile(a), profile(b)
+        reasons = vetoes(pa, pb)
+        feats = features(pa, pb, overrides.blocked_identifiers)
+        for name in FEATURES:
+            if name in feats:
+                contribution = self.model.weights.get(name, 0.0) * feats[name]
+                reasons.append(Reason(name, _detail(name, feats[name], pa, pb), round(contribution, 3)))
+        shared_blocked = _ids(pa, frozenset()) & _ids(pb, frozenset()) & overrides.blocked_identifiers
+        for key in sorted(shared_blocked):
+            reasons.append(Reason("blocked-identifier", f"share {key}, but staff marked it not unique"))
+        if pa.source_id not in self.within_source and pa.source_id == pb.source_id:
+            reasons.append(
+                Reason(
+                    "same-source",
+                    f"both from source {pa.source_id}; at most one record per source joins a cluster",
+                    0.0,
+                    True,
+                )
+            )
+        z = self.model.logit(feats)
+        probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        vetoed = any(r.veto for r in reasons)
+        same = probability >= self.model.threshold and not vetoed
+        override = overrides.pair(a.id, b.id)
+        if override == "force-merge":
+            reasons.append(Reason("override", "staff force-merged these records", 10.0))
+            same = True
+        elif override == "force-split":
+            reasons.append(Reason("override", "staff force-split these records", -10.0, True))
+            same = False
+        reasons.append(
+            Reason(
+                "decision",
+                f"P(same) = {probability:.3f}, threshold {self.model.threshold:.2f}"
+                + ("; vetoed" if vetoed else ""),
+                round(z, 3),
+            )
+        )
+        return Explanation(
+            a=a.id, b=b.id, same=same, score=round(probability, 4), reasons=tuple(reasons), override=override
+        )
+
+
+def _detail(name: str, value: float, a: Profile, b: Profile) -> str:
+    text = DESCRIPTIONS[name]
+    if name in ("title_sim", "title_set"):
+        return f"{text}: {(value + 1) * 50:.0f}% ({a.full_title!r} / {b.full_title!r})"
+    if name.endswith("_sim"):
+        return f"{text}: {(value + 1) * 50:.0f}%"
+    if name.startswith("year"):
+        return f"{text} ({a.year} / {b.year})"
+    if name.startswith("pages"):
+        return f"{text} ({a.pages} / {b.pages})"
+    if name.startswith("author"):
+        return f"{text} ({', '.join(sorted(a.surnames)) or '-'} / {', '.join(sorted(b.surnames)) or '-'})"
+    if name.startswith("edition"):
+        return f"{text} ({a.edition_text or '-'} / {b.edition_text or '-'})"
+    if name == "format_variant":
+        return f"{text} ({a.format} / {b.format})"
+    if name == "language_conflict":
+        return f"{text} ({a.language} / {b.language})"
+    return text
