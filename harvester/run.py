@@ -151,7 +151,7 @@ class _InlinePool:
         _init_worker(sources)
 
     def imap(self, func: Any, tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        return (func(*task) for task in tasks)
+        return (func(task) for task in tasks)
 
     def __enter__(self) -> _InlinePool:
         return self
@@ -228,6 +228,7 @@ def _harvest_file(
         fmt = source.format if source.format != "auto" else sniff_format(path)
     except BadFeed as exc:
         store.quarantine(source.id, run_id, name, "whole file", f"not a MARC file: {exc}", _head(path))
+        counts["read"] += 1  # the whole file counts as one input read
         counts["quarantined"] += 1
         return False
     batches = _batches(iter_raw_records(path, fmt), settings.batch_size)

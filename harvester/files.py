@@ -1,0 +1,465 @@
+"""Reading MARC files: find them, tell their format, cut them into raw records, parse one raw record.
+
+Cutting and parsing are separate on purpose. `iter_raw_records` streams a file and yields each record's
+bytes exactly as they appear in the file (`RawChunk`), cheaply, in the harvesting process; the costly
+`parse_raw_record` runs in worker processes. A record that cannot be read becomes a quarantined chunk
+with its bytes and the reason, and the stream goes on; only a break that makes the rest of the file
+unreadable (XML that stops being well-formed) is ``fatal``, so the harvest keeps that file's old records.
+
+What "raw" is, per format:
+
+- ISO 2709: the record's bytes, from its leader to its record terminator (0x1D), exactly as in the file.
+  Records are cut at the terminator, not by the leader's length, so a wrong length never swallows the
+  next record (pymarc gives up on the rest of the file there) and the reader resynchronises itself.
+- MARCXML: the ``<record>`` element re-serialised by lxml (``etree.tostring``). Exact bytes are not
+  practical with a streaming parser (lxml reports no byte offsets); re-serialisation keeps every
+  character of content, attribute and namespace, but not the original whitespace between attributes.
+- MARC-in-JSON: one line's bytes (JSON lines), or the exact text of one array element.
+
+Decoding ISO 2709 copes with leaders that lie (see `_choose_encoding`) and honours a source's
+``encoding`` override ("marc8", "utf-8", or any Python codec such as "cp1251").
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pymarc
+from pymarc import Field, Indicators, Leader, Subfield
+from pymarc.marc8 import marc8_to_unicode
+
+from harvester.errors import BadFeed, RecordRejected
+from harvester.xml import XMLSyntaxError, iter_elements, local_name, parse_bytes
+
+FORMATS = ("iso2709", "marcxml", "marcjson")
+RECORD_TERMINATOR = 0x1D
+FIELD_TERMINATOR = b"\x1e"
+SUBFIELD_DELIMITER = "\x1f"
+_BLOCK = 1 << 20
+_SEPARATORS = b" \t\r\n\x00\x1a"
+_MAX_JSON_ELEMENT = 64 << 20
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+@dataclass(frozen=True, slots=True)
+class RawChunk:
+    """One record's bytes as cut from a file, or a reader error with the bytes around it."""
+
+    position: str
+    raw: bytes
+    error: str | None = None
+    fatal: bool = False  # the file cannot be read past this point
+
+
+# --- finding and sniffing files ------------------------------------------------------------------
+
+
+def list_files(path: Path) -> list[Path]:
+    """The files of a source: the file itself, a folder's files (recursive, sorted), or a glob's matches.
+
+    Hidden files and README/notes files (``*.md``, ``*.txt``) in folders are skipped.
+    """
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = (p for p in path.rglob("*") if p.is_file())
+        return sorted(p for p in found if not _ignored(p.relative_to(path)))
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        return sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+    return []
+
+
+def _ignored(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts) or relative.suffix.lower() in (".md", ".txt")
+
+
+def sniff_format(path: Path) -> str:
+    """``iso2709``, ``marcxml`` or ``marcjson`` from the first bytes; `BadFeed` when none fits."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return sniff_bytes(head, str(path))
+
+
+def sniff_bytes(head: bytes, name: str = "input") -> str:
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip(_SEPARATORS)
+    if not text:
+        raise BadFeed(f"{name} is empty")
+    if text[:1] == b"<":
+        return "marcxml"
+    if text[:1] in (b"[", b"{"):
+        return "marcjson"
+    if text[:5].isdigit() and len(text) >= 24:
+        return "iso2709"
+    raise BadFeed(f"{name} starts with {text[:24]!r}: not ISO 2709, MARCXML or MARC-in-JSON")
+
+
+# --- cutting files into raw records --------------------------------------------------------------
+
+
+def iter_raw_records(path: Path, fmt: str) -> Iterator[RawChunk]:
+    """Stream a file's records as `RawChunk`s; never holds the whole file in memory."""
+    if fmt == "iso2709":
+        with path.open("rb") as handle:
+            yield from iter_iso2709(handle)
+    elif fmt == "marcxml":
+        with path.open("rb") as handle:
+            yield from iter_marcxml(handle, path)
+    elif fmt == "marcjson":
+        with path.open("rb") as handle:
+            yield from iter_marcjson(handle)
+    else:
+        raise BadFeed(f"unknown MARC format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def iter_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
+    """Cut ISO 2709 at record terminators; blank/NUL bytes between records are skipped."""
+    buf = b""
+    offset = 0  # file offset of buf[0]
+    start = 0
+    eof = False
+    number = 0
+    while True:
+        while True:
+            while start < len(buf) and buf[start] in _SEPARATORS:
+                start += 1
+            if start < len(buf) or eof:
+                break
+            buf, offset, start = b"", offset + len(buf), 0
+            block = handle.read(_BLOCK)
+            eof = not block
+            buf = block
+        if start >= len(buf):
+            return
+        end = buf.find(b"\x1d", start)
+        while end < 0 and not eof:
+            searched = len(buf)
+            block = handle.read(_BLOCK)
+            if not block:
+                eof = True
+                break
+            buf = buf[start:] + block
+            offset, start = offset + start, 0
+            end = buf.find(b"\x1d", searched - start if searched > start else 0)
+        number += 1
+        stop = end + 1 if end >= 0 else len(buf)
+        raw = buf[start:stop]
+        position = f"record {number} (byte {offset + start})"
+        if end < 0 and not raw.strip(_SEPARATORS):
+            return
+        yield RawChunk(position, raw)
+        start = stop
+        if start > _BLOCK:
+            buf, offset, start = buf[start:], offset + start, 0
+
+
+def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChunk]:
+    """Stream ``<record>`` elements (any namespace or none); a break in well-formedness is fatal."""
+    from lxml import etree
+
+    number = 0
+    try:
+        for element in iter_elements(handle, ("record",)):
+            number += 1
+            yield RawChunk(f"record {number} (line {element.sourceline})", etree.tostring(element))
+    except XMLSyntaxError as exc:
+        line = exc.lineno or 0
+        reason = (f"not well-formed XML from line {line}, column {exc.offset or 0}: {exc.msg}; "
+                  f"the {number} record(s) before it were read, the rest of the file was not")
+        yield RawChunk(f"line {line} (after record {number})", _lines_around(path, line), reason, fatal=True)
+
+
+def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:
+    """The bytes from a few lines before `line` on, as evidence for a quarantined XML break."""
+    if path is None:
+        return b""
+    out = bytearray()
+    with path.open("rb") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number >= line - 3:
+                out += text
+                if len(out) >= limit:
+                    break
+    return bytes(out[:limit])
+
+
+def iter_marcjson(handle: IO[bytes]) -> Iterator[RawChunk]:
+    """MARC-in-JSON: one record per line, or a JSON array of records (streamed element by element)."""
+    first = b""
+    while True:
+        char = handle.read(1)
+        if not char or char not in _SEPARATORS + b"\xef\xbb\xbf":
+            first = char
+            break
+    handle.seek(0)
+    if first == b"[":
+        yield from _iter_json_array(handle)
+    else:
+        yield from _iter_json_lines(handle)
+
+
+def _iter_json_lines(handle: IO[bytes]) -> Iterator[RawChunk]:
+    number = 0
+    for line_number, line in enumerate(handle, start=1):
+        raw = line.rstrip(b"\r\n")
+        if line_number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
+            continue
+        number += 1
+        yield RawChunk(f"record {number} (line {line_number})", raw)
+
+
+def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
+    """Decode one array element at a time with `raw_decode`, reading more text only when needed."""
+    decoder = json.JSONDecoder()
+    incremental = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    text = ""
+    pos = 0
+    eof = False
+    number = 0
+    consumed_lines = 1
+    opened = False
+    while True:
+        while True:  # skip the opening bracket, whitespace and commas
+            while pos < len(text) and (text[pos] in " \t\r\n,\ufeff" or (text[pos] == "[" and not opened)):
+                opened = opened or text[pos] == "["
+                pos += 1
+            if pos < len(text) or eof:
+                break
+            text, pos, eof = _more(handle, incremental, text, pos)
+        if pos >= len(text) or text[pos] == "]":
+            return
+        while True:
+            try:
+                value, end = decoder.raw_decode(text, pos)
+                break
+            except json.JSONDecodeError as exc:
+                if eof or len(text) - pos > _MAX_JSON_ELEMENT:
+                    line = consumed_lines + text.count("\n", 0, pos)
+                    reason = (f"not valid JSON in array element {number + 1} (line {line}): {exc.msg}; "
+                              f"the {number} record(s) before it were read, the rest of the file was not")
+                    raw = text[pos:pos + 4096].encode("utf-8", "surrogateescape")
+                    yield RawChunk(f"record {number + 1} (line {line})", raw, reason, fatal=True)
+                    return
+                text, pos, eof = _more(handle, incremental, text, pos)
+        number += 1
+        line = consumed_lines + text.count("\n", 0, pos)
+        raw = text[pos:end].encode("utf-8", "surrogateescape")
+        if not isinstance(value, dict):
+            yield RawChunk(f"record {number} (line {line})", raw, "array element is not a JSON object")
+        else:
+            yield RawChunk(f"record {number} (line {line})", raw)
+        pos = end
+        if pos > _BLOCK:
+            consumed_lines += text.count("\n", 0, pos)
+            text, pos = text[pos:], 0
+
+
+def _more(handle: IO[bytes], decoder: Any, text: str, pos: int) -> tuple[str, int, bool]:
+    block = handle.read(_BLOCK)
+    chunk = decoder.decode(block, final=not block)
+    return text + chunk, pos, not block
+
+
+# --- parsing one raw record ----------------------------------------------------------------------
+
+
+def parse_raw_record(raw: bytes, fmt: str, encoding: str | None = None) -> pymarc.Record:
+    """Parse one raw record into a `pymarc.Record`; raises `RecordRejected` with the reason."""
+    if fmt == "iso2709":
+        return parse_iso2709(raw, encoding)
+    if fmt == "marcxml":
+        return parse_marcxml(raw)
+    if fmt == "marcjson":
+        return parse_marcjson(raw)
+    raise RecordRejected(f"unknown MARC format {fmt!r}", raw)
+
+
+def parse_iso2709(raw: bytes, encoding: str | None = None) -> pymarc.Record:
+    """Decode one ISO 2709 record tolerantly: the directory is trusted for tags and offsets, but each
+    field ends at its field terminator (lengths that lie are ignored) and a base address that lies is
+    recomputed from the end of the directory."""
+    if len(raw) < 26:
+        raise RecordRejected(f"too short to be a MARC record ({len(raw)} bytes)", raw)
+    leader = raw[:24].decode("latin-1")
+    if not leader[:5].isdigit() or not raw[:24].isascii():
+        raise RecordRejected(f"not a MARC record: the leader {leader!r} does not start with a length", raw)
+    dir_end = raw.find(FIELD_TERMINATOR, 24)
+    if dir_end < 0:
+        raise RecordRejected("no field terminator after the directory: not a MARC record", raw)
+    directory = raw[24:dir_end]
+    if len(directory) % 12:
+        raise RecordRejected(f"directory length {len(directory)} is not a multiple of 12", raw)
+    if not directory:
+        raise RecordRejected("record has no fields (empty directory)", raw)
+    base = dir_end + 1
+    text_of = _decoder_for(raw, base, leader, encoding)
+    fields: list[Field] = []
+    size = len(raw)
+    for i in range(0, len(directory), 12):
+        entry = directory[i:i + 12]
+        tag_bytes, offset_bytes = entry[:3], entry[7:12]
+        if not offset_bytes.isdigit():
+            raise RecordRejected(f"directory entry {entry!r} has no valid offset", raw)
+        start = base + int(offset_bytes)
+        if start >= size:
+            raise RecordRejected(f"directory entry {entry!r} points past the end of the record", raw)
+        end = raw.find(FIELD_TERMINATOR, start)
+        if end < 0:
+            end = size - 1 if raw[-1] == RECORD_TERMINATOR else size
+        tag = tag_bytes.decode("latin-1")
+        data = raw[start:end]
+        try:
+            if tag < "010" and tag.isdigit():
+                fields.append(_control(tag, text_of(data)))
+                continue
+            parts = data.split(b"\x1f")
+            indicators = parts[0].decode("latin-1")
+            subfields = [Subfield(part[:1].decode("latin-1"), text_of(part[1:])) for part in parts[1:] if part]
+        except UnicodeDecodeError as exc:
+            raise RecordRejected(f"field {tag}: cannot decode ({exc.reason})", raw) from exc
+        fields.append(_data(tag, indicators[:1] or " ", indicators[1:2] or " ", subfields))
+    return make_record(leader, fields)
+
+
+def _decoder_for(raw: bytes, base: int, leader: str, encoding: str | None) -> Any:
+    """How to turn this record's field bytes into text (see `_choose_encoding`)."""
+    chosen = _choose_encoding(raw[base:], leader[9], encoding)
+    if chosen == "marc8":
+        return lambda data: data.decode("ascii") if data.isascii() else marc8(data)
+    if chosen == "utf-8-replace":
+        return lambda data: data.decode("utf-8", "replace")
+    return lambda data: data.decode(chosen)
+
+
+def _choose_encoding(body: bytes, claimed: str, override: str | None) -> str:
+    """The encoding a record's bytes are really in, whatever leader/09 claims.
+
+    A source's ``encoding`` override wins. Otherwise: pure ASCII needs no choice; bytes that are valid
+    UTF-8 (and carry no MARC-8 escape sequences) are UTF-8 even when leader/09 says MARC-8 — MARC-8's
+    combining diacritics (0xE0-0xFE before a base letter) and special letters (0xA1-0xC8 alone) almost
+    never form valid UTF-8 sequences. A record claiming UTF-8 whose bytes are not valid UTF-8 is MARC-8
+    when none of its high bytes forms a UTF-8 sequence, else UTF-8 with the bad bytes replaced.
+    """
+    if override:
+        name = override.lower().replace("_", "-")
+        return "marc8" if name in ("marc8", "marc-8", "ansel") else codecs.lookup(override).name
+    if body.isascii():
+        return "ascii"
+    try:
+        body.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    if valid and b"\x1b" not in body:
+        return "utf-8"
+    if claimed == "a" and not valid:
+        return "utf-8-replace" if _UTF8_SEQUENCE.search(body) else "marc8"
+    return "marc8"
+
+
+def parse_marcxml(raw: bytes) -> pymarc.Record:
+    """A MARCXML ``<record>`` (or a ``<collection>`` holding one) → `pymarc.Record`."""
+    try:
+        root = parse_bytes(raw)
+    except XMLSyntaxError as exc:
+        raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+    if local_name(root) != "record":
+        inner = next((el for el in root.iter() if local_name(el) == "record"), None)
+        if inner is None:
+            raise RecordRejected(f"no MARCXML <record> element (root is <{local_name(root)}>)", raw)
+        root = inner
+    leader = None
+    fields: list[Field] = []
+    for child in root:
+        name = local_name(child)
+        if name == "leader":
+            leader = child.text or ""
+        elif name == "controlfield":
+            tag = (child.get("tag") or "").strip()
+            fields.append(_control(tag, child.text or ""))
+        elif name == "datafield":
+            tag = (child.get("tag") or "").strip()
+            subfields = [Subfield((sub.get("code") or " ")[:1], sub.text or "")
+                         for sub in child if local_name(sub) == "subfield"]
+            fields.append(_data(tag, (child.get("ind1") or " ")[:1] or " ",
+                                (child.get("ind2") or " ")[:1] or " ", subfields))
+    if leader is None:
+        raise RecordRejected("MARCXML record has no <leader>", raw)
+    return make_record(_fix_leader(leader, raw), fields)
+
+
+def parse_marcjson(raw: bytes) -> pymarc.Record:
+    """A MARC-in-JSON object (``{"leader": ..., "fields": [{"245": {...}}, ...]}``) → `pymarc.Record`."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordRejected(f"not valid JSON: {exc}", raw) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        raise RecordRejected('not a MARC-in-JSON record (no "fields" list)', raw)
+    fields: list[Field] = []
+    for entry in data["fields"]:
+        if not isinstance(entry, dict):
+            raise RecordRejected(f"MARC-in-JSON field is not an object: {entry!r:.80}", raw)
+        for tag, value in entry.items():
+            if isinstance(value, str):
+                fields.append(_control(tag, value))
+            elif isinstance(value, dict):
+                subfields = [Subfield(str(code)[:1], str(text))
+                             for sub in value.get("subfields") or [] if isinstance(sub, dict)
+                             for code, text in sub.items()]
+                fields.append(_data(tag, str(value.get("ind1") or " ")[:1], str(value.get("ind2") or " ")[:1],
+                                    subfields))
+            else:
+                raise RecordRejected(f"MARC-in-JSON field {tag} has a {type(value).__name__} value", raw)
+    return make_record(_fix_leader(str(data.get("leader") or ""), raw), fields)
+
+
+def _fix_leader(leader: str, raw: bytes) -> str:
+    """A 24-character leader; short or long ones (pymarc rejects whole files for them) are padded/cut."""
+    if not leader.strip():
+        raise RecordRejected("record has an empty leader", raw)
+    return (leader + " " * 24)[:24] if len(leader) != 24 else leader
+
+
+# --- building pymarc objects quickly -------------------------------------------------------------
+
+
+def _control(tag: str, data: str) -> Field:
+    if tag < "010" and tag.isdigit():
+        field = Field.__new__(Field)
+        field.tag, field.data, field.control_field = tag, data, True
+        field._indicators, field.subfields = None, []
+        return field
+    # a non-numeric or >= 010 tag written as a control field: keep the text as one subfield
+    return _data(tag, " ", " ", [Subfield("a", data)])
+
+
+def _data(tag: str, ind1: str, ind2: str, subfields: list[Subfield]) -> Field:
+    if tag < "010" and tag.isdigit():
+        return _control(tag, "".join(s.value for s in subfields))
+    field = Field.__new__(Field)
+    field.tag, field.data, field.control_field = tag, None, False
+    field._indicators, field.subfields = Indicators(ind1 or " ", ind2 or " "), subfields
+    return field
+
+
+def make_record(leader: str, fields: list[Field]) -> pymarc.Record:
+    """A `pymarc.Record` with exactly this leader and these fields (pymarc's constructor rewrites leaders)."""
+    record = pymarc.Record()
+    record.leader = Leader(leader)
+    record.fields = fields
+    return record
+
+
+def marc8(data: bytes) -> str:
+    """MARC-8 bytes → text (pymarc's converter, warnings hidden)."""
+    return marc8_to_unicode(data, True)

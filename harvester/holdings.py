@@ -1,0 +1,144 @@
+"""Holdings from MARC: who holds the item, where, under which call number, and whether it can go out.
+
+A source's `HoldingsProfile` (harvester/profiles.py) names the tag and subfields its library system uses.
+Rules that downstream code (union display, "held by N libraries", ILL holdings checks) relies on:
+
+- ``library_code`` / ``library_name`` are always the source's `Library` (the consortium member); a
+  branch read through the profile's ``library`` subfield goes into ``location`` as "Branch — Shelf";
+- a bibliographic record with no holdings fields at all still gets ONE holding for its library
+  (``source_tag=""``), so every member that has the record counts;
+- textual holdings (866-868 $a) become ``summary``; in MARC 21 they pair with their 852 through the
+  link number in $8 ("1" in 852 $8 "1" and 866 $8 "1.1"), unpaired ones go to the first holding;
+- a holding is not lendable when its status or location matches one of the profile's ``not_lendable``
+  regexes, or its ``not_lendable_subfield`` (Koha 952 $7) holds a non-empty, non-zero value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+
+from pymarc import Field
+
+from harvester.profiles import PROFILES, HoldingsProfile
+from harvester.record import Holding
+from harvester.rules import MarcView
+from harvester.settings import Library
+
+BRANCH_SEPARATOR = " — "
+
+
+@lru_cache(maxsize=64)
+def _not_lendable(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _joined(field: Field, codes: str) -> str:
+    if not codes:
+        return ""
+    values = [sf.value.strip() for code in codes for sf in field.subfields if sf.code == code and sf.value.strip()]
+    return " ".join(values)
+
+
+def _link(field: Field) -> str:
+    """The link number of a holdings field's $8 ("1.2\\x" → "1")."""
+    for sf in field.subfields:
+        if sf.code == "8" and sf.value:
+            return sf.value.split(".", 1)[0].split("\\", 1)[0].strip()
+    return ""
+
+
+def holding_from_field(field: Field, profile: HoldingsProfile, library: Library) -> Holding:
+    """One holding from one item/holdings field, read through the profile."""
+    branch = _joined(field, profile.library)
+    shelf = " ".join(_joined(field, code) for code in profile.location if _joined(field, code))
+    location = BRANCH_SEPARATOR.join(part for part in (branch, shelf) if part)
+    status = _joined(field, profile.status)
+    copies_text = _joined(field, profile.copies)
+    copies = int(copies_text) if copies_text.isdigit() and int(copies_text) > 0 else 1
+    lendable = is_lendable(profile, status, location, _joined(field, profile.not_lendable_subfield))
+    return Holding(
+        library_code=library.code,
+        library_name=library.name,
+        location=location,
+        call_number=" ".join(_joined(field, profile.call_number).split()),
+        barcode=_joined(field, profile.barcode),
+        status=status,
+        copies=copies,
+        lendable=lendable,
+        note=_joined(field, profile.note),
+        source_tag=field.tag,
+    )
+
+
+def is_lendable(profile: HoldingsProfile, status: str, location: str, flag: str = "") -> bool:
+    """False when the status/location texts match a not-lendable pattern or the flag subfield is set."""
+    if flag.strip() and flag.strip() not in ("0", "0.0"):
+        return False
+    pattern = _not_lendable(tuple(profile.not_lendable))
+    if pattern is None:
+        return True
+    return not any(pattern.search(text) for text in (status, location) if text)
+
+
+def holdings_of(view: MarcView, profile: HoldingsProfile, library: Library, default: bool = True) -> tuple[Holding, ...]:
+    """Every holding a record carries under `profile`; one bare holding for `library` when none."""
+    fields = view.fields(profile.tag)
+    holdings = [holding_from_field(field, profile, library) for field in fields]
+    summaries = _summaries(view, profile.summary_tags)
+    if summaries:
+        holdings = _attach_summaries(holdings, [_link(f) for f in fields], summaries, library, profile)
+    if not holdings and default:
+        holdings = [Holding(library_code=library.code, library_name=library.name)]
+    return tuple(holdings)
+
+
+def mfhd_holdings(view: MarcView, profile: HoldingsProfile, library: Library) -> tuple[Holding, ...]:
+    """Holdings of a separate MFHD record: its 852s (through the source's profile when that reads 852,
+    else the MARC 21 holdings layout) with their 866-868 summaries."""
+    if profile.tag != "852":
+        profile = PROFILES["marc21"]
+    if not profile.summary_tags:
+        profile = replace(profile, summary_tags=PROFILES["marc21"].summary_tags)
+    found = holdings_of(view, profile, library, default=False)
+    if not found:
+        return (Holding(library_code=library.code, library_name=library.name, source_tag="MFHD"),)
+    return found
+
+
+def _summaries(view: MarcView, tags: Sequence[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for tag in tags:
+        for field in view.fields(tag):
+            text = " ".join(_joined(field, "a").split())
+            notes = _joined(field, "z")
+            if text or notes:
+                out.append((_link(field), f"{text} ({notes})" if text and notes else text or notes))
+    return out
+
+
+def _attach_summaries(
+    holdings: list[Holding], links: list[str], summaries: list[tuple[str, str]], library: Library,
+    profile: HoldingsProfile,
+) -> list[Holding]:
+    if not holdings:
+        text = "; ".join(s for _, s in summaries)
+        return [Holding(library_code=library.code, library_name=library.name, summary=text,
+                        source_tag=profile.summary_tags[0] if profile.summary_tags else "")]
+    by_index: dict[int, list[str]] = {}
+    for link, text in summaries:
+        index = links.index(link) if link and link in links else 0
+        by_index.setdefault(index, []).append(text)
+    out = []
+    for index, holding in enumerate(holdings):
+        texts = by_index.get(index)
+        if texts:
+            out.append(replace(holding, summary="; ".join(texts)))
+        else:
+            out.append(holding)
+    return out
+

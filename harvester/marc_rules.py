@@ -1,0 +1,416 @@
+"""The MARC 21 → `Record` mapping, one rule per line (see `harvester.record` for what each field means).
+
+Simple fields are declared with the `harvester.rules` DSL; fields that need MARC knowledge (nonfiling
+characters, relator roles, subject subdivisions, identifier checksums, 880 pairing, dates) are small
+named extractors below the table. A rule that crashes names itself and its line, and the record is
+quarantined with that reason. Authority records (leader/06 z) are skipped; MFHD holdings records
+(leader/06 u, v, x, y) become ``kind="holdings"`` records attached to their bib through 004.
+
+    record = normalize_marc(pymarc_record, source, local_id="ocm12345")
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+import pymarc
+
+from harvester import formats
+from harvester.errors import RecordRejected, RecordSkipped
+from harvester.holdings import holdings_of, mfhd_holdings
+from harvester.identifiers import (
+    is_oclc_prefixed,
+    normalize_isbn,
+    normalize_issn,
+    normalize_lccn,
+    normalize_oclc,
+)
+from harvester.record import AltScript, Author, Link, Record, Subject
+from harvester.rules import (
+    MarcView,
+    apply_rules,
+    first,
+    joined,
+    marc,
+    subfield_values,
+    to_field,
+    trim_punctuation,
+    trimmed,
+    unique,
+)
+from harvester.settings import SourceConfig
+from harvester.types import make_record_id
+
+MFHD_TYPES = "uvxy"
+AUTHORITY_TYPES = "z"
+_LATEST_YEAR = date.today().year + 5
+
+
+# --- extractors that need MARC knowledge ---------------------------------------------------------
+
+
+def title(view: MarcView) -> str:
+    """245 $a; when a record has no 245 (it happens), a uniform or varying title stands in."""
+    for spec in ("245a", "245k", "130a", "240a", "246a"):
+        found = marc(spec)(view)
+        if found:
+            return trim_punctuation(found[0])
+    return ""
+
+
+def title_sort(view: MarcView) -> str:
+    """245 $a $b without the nonfiling characters counted by 245 ind2, folded for sorting."""
+    field = view.first("245")
+    if field is None:
+        return sort_key(title(view))
+    text = " ".join(subfield_values(field, "ab"))
+    skip = field.indicators[1] if field.indicators else " "
+    if skip.isdigit() and 0 < int(skip) < len(text):
+        text = text[int(skip):]
+    return sort_key(text)
+
+
+def sort_key(text: str) -> str:
+    """Lower case, accents and punctuation removed, spaces collapsed: "L'Été !" → "lete"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c if c.isalnum() else (" " if c.isspace() or c in "-/:;,." else "")
+                   for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.split())
+
+
+_AUTHOR_TAGS = (("100", "person", True), ("110", "corporate", True), ("111", "meeting", True),
+                ("700", "person", False), ("710", "corporate", False), ("711", "meeting", False))
+_NAME_CODES = {"person": "abcq", "corporate": "abcdn", "meeting": "acdnq"}
+_ROLE_CODES = {"person": "e", "corporate": "e", "meeting": "j"}
+
+
+def authors(view: MarcView) -> list[Author]:
+    """1XX (primary) then 7XX names, with dates and relator roles ($e/$j terms, $4 codes)."""
+    out: list[Author] = []
+    seen: set[str] = set()
+    for tag, kind, primary in _AUTHOR_TAGS:
+        for field in view.fields(tag):
+            name = " ".join(trimmed(subfield_values(field, _NAME_CODES[kind]))) if kind == "person" else \
+                ". ".join(trimmed(subfield_values(field, _NAME_CODES[kind])))
+            name = trim_punctuation(name)
+            if not name or name.casefold() in seen:
+                continue
+            seen.add(name.casefold())
+            dates = trim_punctuation(" ".join(subfield_values(field, "d"))) if kind == "person" else ""
+            roles = [trim_punctuation(r) for r in subfield_values(field, _ROLE_CODES[kind])]
+            roles += [RELATORS.get(code.strip().lower().rstrip("."), code.strip()) for code in subfield_values(field, "4")
+                      if not code.startswith("http")]
+            out.append(Author(name=name, kind=kind, roles=tuple(unique(r for r in roles if r)), dates=dates,
+                              primary=primary))
+    return out
+
+
+RELATORS = {
+    "aut": "author", "edt": "editor", "trl": "translator", "ill": "illustrator", "cmp": "composer",
+    "prf": "performer", "ctb": "contributor", "cre": "creator", "pht": "photographer", "com": "compiler",
+    "drt": "director", "act": "actor", "nrt": "narrator", "lbt": "librettist", "lyr": "lyricist",
+    "arr": "arranger", "cnd": "conductor", "voc": "vocalist", "itr": "instrumentalist", "pro": "producer",
+    "aui": "author of introduction", "aft": "author of afterword", "wpr": "writer of preface",
+    "ed": "editor", "ths": "thesis advisor", "dgg": "degree granting institution", "pbl": "publisher",
+    "isb": "issuing body", "spn": "sponsor", "own": "owner", "fmo": "former owner", "ann": "annotator",
+    "art": "artist", "ctg": "cartographer", "dst": "distributor", "sng": "singer", "mus": "musician",
+}
+
+_SUBJECT_TAGS = ("600", "610", "611", "630", "647", "648", "650", "651", "653", "654", "656", "657", "662")
+_SUBJECT_MAIN = {"600": "abcdqt", "610": "abcdnt", "611": "acdnqt", "630": "adfklmnprst", "647": "acdg",
+                 "648": "a", "650": "ab", "651": "a", "654": "ab", "656": "a", "657": "a", "662": "abcdfgh"}
+_SUBDIVISIONS = "vxyz"
+
+
+def subjects(view: MarcView) -> list[Subject]:
+    """6XX headings as (main heading, subdivision, ...) parts; 653 keywords one subject each."""
+    out: list[Subject] = []
+    seen: set[str] = set()
+    for tag in _SUBJECT_TAGS:
+        for field in view.fields(tag):
+            if tag == "653":
+                headings = [(trim_punctuation(v),) for v in subfield_values(field, "a")]
+            else:
+                main = " ".join(trimmed(subfield_values(field, _SUBJECT_MAIN[tag])))
+                parts = [trim_punctuation(main)] if main else []
+                parts += [trim_punctuation(sf.value) for sf in field.subfields
+                          if sf.code in _SUBDIVISIONS and trim_punctuation(sf.value)]
+                headings = [tuple(parts)] if parts else []
+            for parts in headings:
+                key = " -- ".join(parts).casefold()
+                if parts and parts[0] and key not in seen:
+                    seen.add(key)
+                    out.append(Subject(parts=parts, tag=tag))
+    return out
+
+
+def _isbn_texts(view: MarcView, code: str) -> list[str]:
+    return [v for field in view.fields("020") for v in subfield_values(field, code)]
+
+
+def isbns(view: MarcView) -> list[str]:
+    """020 $a checksum-valid ISBNs as ISBN-13."""
+    return unique(n for n in (normalize_isbn(v) for v in _isbn_texts(view, "a")) if n)
+
+
+_ISBNISH = re.compile(r"[0-9][0-9\- ]*[0-9Xx]")
+
+
+def invalid_isbns(view: MarcView) -> list[str]:
+    """020 $a values that fail the checksum, and 020 $z (cancelled/invalid) ones, kept apart."""
+    out: list[str] = []
+    for value in _isbn_texts(view, "a"):
+        if normalize_isbn(value) is None:
+            match = _ISBNISH.search(value)
+            if match:
+                out.append(match.group().replace("-", "").replace(" ", "").upper())
+    for value in _isbn_texts(view, "z"):
+        valid = normalize_isbn(value)
+        match = _ISBNISH.search(value)
+        if valid or match:
+            out.append(valid or match.group().replace("-", "").replace(" ", "").upper())  # type: ignore[union-attr]
+    return unique(out)
+
+
+def issns(view: MarcView) -> list[str]:
+    """022 $a checksum-valid ISSNs ($y incorrect and $z cancelled ones are not this item's)."""
+    return unique(n for f in view.fields("022") for n in map(normalize_issn, subfield_values(f, "a")) if n)
+
+
+def oclc_numbers(view: MarcView) -> list[str]:
+    """035 $a with an (OCoLC) or ocm/ocn/on prefix; an OCLC-prefixed 001 (with 003 OCoLC) too."""
+    found = [normalize_oclc(v) for f in view.fields("035") for v in subfield_values(f, "a") if is_oclc_prefixed(v)]
+    control = view.control("001").strip()
+    if is_oclc_prefixed(control) or (control.isdigit() and view.control("003").strip().upper() == "OCOLC"):
+        found.append(normalize_oclc(control))
+    return unique(n for n in found if n)
+
+
+def lccns(view: MarcView) -> list[str]:
+    return unique(n for f in view.fields("010") for n in map(normalize_lccn, subfield_values(f, "a")) if n)
+
+
+_024_SCHEMES = {"0": "isrc", "1": "upc", "2": "ismn", "3": "ean", "4": "sici"}
+
+
+def other_ids(view: MarcView) -> list[str]:
+    """024 (scheme from ind1, or $2 when ind1 is 7), 015 national bibliography and 016 agency numbers."""
+    out: list[str] = []
+    for field in view.fields("024"):
+        ind1 = field.indicators[0] if field.indicators else " "
+        scheme = _024_SCHEMES.get(ind1) or (first(subfield_values(field, "2")).strip().lower() if ind1 == "7" else "")
+        out += [f"{scheme or 'other'}:{v.split()[0]}" for v in subfield_values(field, "a") if v.split()]
+    for field in view.fields("015"):
+        out += [f"nbn:{v.split()[0]}" for v in subfield_values(field, "a") if v.split()]
+    for field in view.fields("016"):
+        agency = first(subfield_values(field, "2")).strip() or "CaOONL"
+        out += [f"{agency}:{v.strip()}" for v in subfield_values(field, "a") if v.strip()]
+    return unique(out)
+
+
+def _imprint(view: MarcView) -> pymarc.Field | None:
+    """The publication statement: 264 with ind2 1 (publication), else 260, else any 264."""
+    for field in view.fields("264"):
+        if field.indicators and field.indicators[1] == "1":
+            return field
+    return view.first("260") or view.first("264")
+
+
+def publisher(view: MarcView) -> str:
+    field = _imprint(view)
+    return trim_punctuation(first(subfield_values(field, "b"))) if field else ""
+
+
+def place(view: MarcView) -> str:
+    field = _imprint(view)
+    return trim_punctuation(first(subfield_values(field, "a"))) if field else ""
+
+
+_YEAR = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(?![0-9])")
+
+
+def year(view: MarcView) -> int | None:
+    """008/07-10 when it is a plain year; else the first year in 264/260 $c."""
+    f008 = view.control("008")
+    if len(f008) >= 11 and f008[7:11].isdigit() and f008[6:7] not in ("b", "|"):
+        value = int(f008[7:11])
+        if 500 <= value <= _LATEST_YEAR:
+            return value
+    for field in [_imprint(view), *view.fields("260", "264")]:
+        if field is None:
+            continue
+        for text in subfield_values(field, "c"):
+            match = _YEAR.search(text)
+            if match and int(match.group(1)) <= _LATEST_YEAR:
+                return int(match.group(1))
+    return None
+
+
+_LANGUAGE = re.compile(r"^[a-z]{3}$")
+
+
+def languages(view: MarcView) -> list[str]:
+    """008/35-37, then 041 $a/$d (old records run several codes together: "engfre")."""
+    out: list[str] = []
+    code = view.control("008")[35:38].lower()
+    if _LANGUAGE.match(code) and code not in ("zxx", "und", "mul"):
+        out.append(code)
+    for field in view.fields("041"):
+        for value in subfield_values(field, "ad"):
+            value = value.strip().lower()
+            out += [value[i:i + 3] for i in range(0, len(value) - len(value) % 3, 3)
+                    if _LANGUAGE.match(value[i:i + 3])]
+    return unique(out)
+
+
+def record_format(view: MarcView) -> str:
+    f007s = [f.data or "" for f in view.fields("007")]
+    return formats.classify(view.leader, f007s, view.control("008"), thesis=bool(view.fields("502")))
+
+
+_PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)", re.I)
+_NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|(?<![0-9])[0-9]+(?![0-9])")
+
+
+def page_count(view: MarcView) -> int | None:
+    """The largest arabic number before the last pagination unit in 300 $a ("xii, 345 p." → 345)."""
+    for field in view.fields("300"):
+        text = " ".join(subfield_values(field, "a"))
+        units = list(_PAGES.finditer(text))
+        if not units:
+            continue
+        numbers = [int(n.replace(",", "")) for n in _NUMBER.findall(text[:units[-1].start()])]
+        numbers = [n for n in numbers if 0 < n < 100_000]
+        if numbers:
+            return max(numbers)
+    return None
+
+
+def series(view: MarcView) -> list[str]:
+    """490 $a (as transcribed) and 800/810/811/830 (controlled) series titles, without volume numbers."""
+    values = marc("490a")(view) + marc("830anp:800tnp:810tnp:811tnp")(view)
+    return unique(trimmed(v.rstrip(" ;") for v in values))
+
+
+def volumes(view: MarcView) -> list[str]:
+    """245 $n and 490 $v: what tells the parts of a multi-volume set apart."""
+    return unique(trimmed(marc("245n")(view) + [v for f in view.fields("490") for v in subfield_values(f, "v")]))
+
+
+def links(view: MarcView) -> list[Link]:
+    """856 $u; resource=True when ind2 says the link is the item itself (0) or a version of it (1)."""
+    out: list[Link] = []
+    seen: set[str] = set()
+    for field in view.fields("856"):
+        label = first(subfield_values(field, "y") or subfield_values(field, "3") or subfield_values(field, "z"))
+        resource = bool(field.indicators) and field.indicators[1] in "01" and field.indicators[1] != " "
+        for url in subfield_values(field, "u"):
+            url = url.strip()
+            if url and url not in seen:
+                seen.add(url)
+                out.append(Link(url=url, label=trim_punctuation(label), resource=resource))
+    return out
+
+
+_NOTE_SKIP = {"520", "506", "540", "583", "590", "591", "592", "593", "594", "595", "596", "597", "598", "599"}
+
+
+def notes(view: MarcView) -> list[str]:
+    """5XX notes other than the summary (520), rights (506/540) and local/action notes (583, 59X)."""
+    out: list[str] = []
+    for tag in sorted(t for t in view.by_tag if t.startswith("5") and len(t) == 3 and t not in _NOTE_SKIP):
+        for field in view.by_tag[tag]:
+            if field.control_field:
+                continue
+            text = " ".join(" ".join(sf.value for sf in field.subfields if sf.code not in "2568" and sf.value).split())
+            if text:
+                out.append(text)
+    return unique(out)
+
+
+def alternate_scripts(view: MarcView) -> list[AltScript]:
+    """880 fields with the tag, occurrence and script from their $6 ("245-01/(3/r")."""
+    out: list[AltScript] = []
+    for field in view.fields("880"):
+        linkage = first(subfield_values(field, "6"))
+        tag, _, rest = linkage.partition("-")
+        occurrence, _, script = rest.partition("/")
+        script = script.split("/", 1)[0]
+        text = " ".join(" ".join(sf.value for sf in field.subfields if sf.code not in "68" and sf.value).split())
+        if text:
+            out.append(AltScript(tag=tag.strip()[:3], text=trim_punctuation(text),
+                                 occurrence=occurrence.strip()[:2] or "00", script=script.strip()))
+    return out
+
+
+RULES = (
+    to_field("title", title),
+    to_field("subtitle", marc("245b"), first, trim_punctuation),
+    to_field("part", marc("245np", separator=". ", trim=True), first),
+    to_field("title_sort", title_sort),
+    to_field("responsibility", marc("245c"), first, trim_punctuation),
+    to_field("authors", authors),
+    to_field("subjects", subjects),
+    to_field("isbns", isbns),
+    to_field("invalid_isbns", invalid_isbns),
+    to_field("issns", issns),
+    to_field("oclc_numbers", oclc_numbers),
+    to_field("lccns", lccns),
+    to_field("other_ids", other_ids),
+    to_field("publisher", publisher),
+    to_field("place", place),
+    to_field("year", year),
+    to_field("languages", languages),
+    to_field("format", record_format),
+    to_field("edition", marc("250ab"), first, trim_punctuation),
+    to_field("extent", marc("300a"), first, trim_punctuation),
+    to_field("page_count", page_count),
+    to_field("series", series),
+    to_field("volumes", volumes),
+    to_field("links", links),
+    to_field("summary", marc("520ab"), first),
+    to_field("notes", notes),
+    to_field("alternate_scripts", alternate_scripts),
+    to_field("rights", marc("540a:506a"), unique, joined("; ")),
+)
+
+
+# --- entry points (as harvester/run.py calls them) -----------------------------------------------
+
+
+def local_id_of(marc_record: pymarc.Record, id_field: str = "001") -> str | None:
+    """The record's id inside its source: a control field ("001") or tag + subfield ("035a", "907a")."""
+    tag, code = id_field[:3], id_field[3:4]
+    for field in marc_record.fields:
+        if field.tag != tag:
+            continue
+        if field.control_field:
+            value = (field.data or "").strip()
+        else:
+            values = subfield_values(field, code) if code else [field.value()]
+            value = values[0].strip() if values else ""
+        if value:
+            return value
+    return None
+
+
+def normalize_marc(marc_record: pymarc.Record, source: SourceConfig, local_id: str) -> Record:
+    """Map one MARC record to a `Record`; `RecordSkipped` for authority records."""
+    view = MarcView(marc_record)
+    record_type = view.leader[6:7]
+    common = {"id": make_record_id(source.id, local_id), "source_id": source.id, "local_id": local_id,
+              "leader": view.leader}
+    if record_type in AUTHORITY_TYPES:
+        raise RecordSkipped("authority record (leader/06 z): not a catalog item")
+    if record_type in MFHD_TYPES:
+        parent = view.control("004").strip()
+        if not parent:
+            raise RecordRejected("MFHD holdings record without a 004 (its bibliographic record's id)",
+                                 local_id=local_id)
+        return Record(**common, kind="holdings", parent_local_id=parent,
+                      holdings=mfhd_holdings(view, source.holdings, source.library))
+    values = apply_rules(RULES, view)
+    values["holdings"] = holdings_of(view, source.holdings, source.library)
+    return Record(**common, **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

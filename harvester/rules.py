@@ -1,0 +1,209 @@
+"""A small mapping DSL: one line per normalized field, traject-style, with rules that know where they live.
+
+    RULES = (
+        to_field("edition", marc("250ab"), first, trim_punctuation),
+        to_field("summary", marc("520ab"), first),
+    )
+
+`marc("245ab:246a")` extracts, per matching field, the listed subfields joined by a space; a bad spec
+fails at import time. Each rule remembers its file and line, so a rule that crashes on a record names
+itself ("rule edition at marc_rules.py:31: ValueError: ..."), and the record is quarantined with that
+reason. Extractors receive a `MarcView`, which indexes the record's fields by tag once, so thirty rules
+do not each scan every field.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pymarc import Field, Record
+
+Extractor = Callable[["MarcView"], Any]
+Transform = Callable[[Any], Any]
+
+
+class RuleError(Exception):
+    """A rule failed on a record; the message names the rule and where it is defined."""
+
+
+class MarcView:
+    """A MARC record with its fields indexed by tag (built once per record)."""
+
+    __slots__ = ("record", "leader", "by_tag")
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.leader = str(record.leader)
+        by_tag: dict[str, list[Field]] = {}
+        for field in record.fields:
+            entry = by_tag.get(field.tag)
+            if entry is None:
+                by_tag[field.tag] = [field]
+            else:
+                entry.append(field)
+        self.by_tag = by_tag
+
+    def fields(self, *tags: str) -> list[Field]:
+        """Fields with these tags, in tag order given (record order within a tag)."""
+        if len(tags) == 1:
+            return self.by_tag.get(tags[0], [])
+        out: list[Field] = []
+        for tag in tags:
+            out.extend(self.by_tag.get(tag, ()))
+        return out
+
+    def control(self, tag: str) -> str:
+        """A control field's data ('' when absent)."""
+        found = self.by_tag.get(tag)
+        return (found[0].data or "") if found and found[0].data is not None else ""
+
+    def first(self, tag: str) -> Field | None:
+        found = self.by_tag.get(tag)
+        return found[0] if found else None
+
+
+def subfield_values(field: Field, codes: str) -> list[str]:
+    """The values of `field`'s subfields whose code is in `codes`, in field order."""
+    return [sf.value for sf in field.subfields if sf.code in codes and sf.value]
+
+
+_SPEC = re.compile(r"^([0-9A-Za-z]{3})([0-9a-z]*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    tag: str
+    codes: str  # "" = every subfield (data fields) / the whole value (control fields)
+
+
+def parse_spec(spec: str) -> tuple[_Spec, ...]:
+    """``"245ab:246a"`` → specs; raises ValueError (at import time of the rules) when malformed."""
+    parts = []
+    for piece in spec.split(":"):
+        match = _SPEC.match(piece.strip())
+        if not match:
+            raise ValueError(f"bad MARC spec {piece!r} in {spec!r} (want e.g. '245abnp')")
+        parts.append(_Spec(match.group(1), match.group(2)))
+    return tuple(parts)
+
+
+def marc(spec: str, separator: str = " ", trim: bool = False) -> Extractor:
+    """Extract, per matching field, the spec's subfields joined by `separator` (empty results dropped).
+
+    With ``trim`` each subfield is trimmed of ISBD punctuation before joining ("Part 2, " + "The
+    return." → "Part 2. The return" with separator ". ").
+    """
+    specs = parse_spec(spec)
+
+    def extract(view: MarcView) -> list[str]:
+        out: list[str] = []
+        for part in specs:
+            for field in view.by_tag.get(part.tag, ()):
+                if field.control_field:
+                    text = field.data or ""
+                else:
+                    values = [sf.value for sf in field.subfields
+                              if sf.value and (not part.codes or sf.code in part.codes) and sf.code not in "68"]
+                    if trim:
+                        values = [v for v in (trim_punctuation(v) for v in values) if v]
+                    text = separator.join(values)
+                text = " ".join(text.split())
+                if text:
+                    out.append(text)
+        return out
+
+    extract.__qualname__ = f"marc({spec!r})"
+    return extract
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One line of the mapping: the record field it fills, how, and where the rule is written."""
+
+    name: str
+    extract: Extractor
+    transforms: tuple[Transform, ...]
+    where: str
+
+    def apply(self, view: MarcView) -> Any:
+        try:
+            value = self.extract(view)
+            for transform in self.transforms:
+                value = transform(value)
+            return value
+        except Exception as exc:  # re-raised with the rule's name and location: the evidence
+            raise RuleError(f"rule {self.name} at {self.where}: {type(exc).__name__}: {exc}") from exc
+
+
+def to_field(name: str, extract: Extractor, *transforms: Transform) -> Rule:
+    """Declare a rule; its source location is taken from the caller (for error messages)."""
+    frame = sys._getframe(1)
+    where = f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}"
+    if not callable(extract) or not all(callable(t) for t in transforms):
+        raise TypeError(f"rule {name} at {where}: extractor and transforms must be callables")
+    return Rule(name, extract, tuple(transforms), where)
+
+
+def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
+    """Run every rule; empty results are left out so the record's defaults apply."""
+    values: dict[str, Any] = {}
+    for rule in rules:
+        value = rule.apply(view)
+        if value is not None and value != "" and value != [] and value != ():
+            values[rule.name] = value
+    return values
+
+
+# --- transforms ------------------------------------------------------------------------------------
+
+_TRAILING = re.compile(r"[\s/:;=,]+$")
+_FINAL_PERIOD = re.compile(r"(\w\w\w|\)|\])\s*\.$")
+
+
+def trim_punctuation(text: str) -> str:
+    """Drop ISBD/AACR2 punctuation that only separates elements (cf. traject's ``trim_punctuation``).
+
+    Trailing " /", " :", " ;", " =", "," go; a final period goes when it ends a word of 3+ characters
+    (so initials and abbreviations such as "Jr." or "S." keep theirs); unbalanced square brackets at
+    either end go.
+    """
+    text = _TRAILING.sub("", text.strip())
+    if text.endswith(".") and _FINAL_PERIOD.search(text) and not text.endswith("..."):
+        text = text[:-1].rstrip()
+    if text.startswith("[") and "]" not in text:
+        text = text[1:]
+    if text.endswith("]") and "[" not in text:
+        text = text[:-1]
+    return _TRAILING.sub("", text.strip())
+
+
+def first(values: Sequence[str]) -> str:
+    return values[0] if values else ""
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values in order, without repeats (compared case-insensitively)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        key = value.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+def trimmed(values: Iterable[str]) -> list[str]:
+    """Each value trimmed of ISBD punctuation; empty ones dropped."""
+    return [t for t in (trim_punctuation(v) for v in values) if t]
+
+
+def joined(separator: str) -> Transform:
+    def join(values: Sequence[str]) -> str:
+        return separator.join(values)
+
+    return join
