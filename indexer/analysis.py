@@ -1,0 +1,189 @@
+"""How index documents and query text become tantivy terms: analyzers, the embedded schema, documents.
+
+The same analyzer objects serve indexing (registered on the tantivy index under a name) and querying
+(`analyze_stemmed` / `analyze_folded` in Python), so a query word is always reduced exactly like the
+indexed text: lower-cased, ASCII-folded ("Łódź" → "lodz", "Müller" → "muller") and, for the main copy of
+every text field, English-stemmed ("whaling" → "whale").
+
+Stemming breaks prefix and typo matching ("whali*" does not reach the stem "whale", and "melvile" is two
+edits from the stem "melvil"), so title, subtitle and authors also get an unstemmed, folded copy
+(``title_exact`` …) that prefix and fuzzy queries use. Facet fields that users may also type as a query
+field (``library:duke``) get such a copy too, because the facet field itself holds the exact display
+string ("Duke University") for counting and filtering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import tantivy
+
+from harvester import identifiers
+from indexer.schema import FIELDS, FIELDS_BY_NAME, IndexField
+
+STEMMED = "uc_stem"
+FOLDED = "uc_fold"
+RAW = "raw"
+EXACT_SUFFIX = "_exact"
+MAX_TOKEN_CHARS = 40
+"""Longer "words" are URLs or garbage: dropping them keeps the term dictionary small."""
+
+UNSTEMMED_COPIES = ("title", "subtitle", "authors")
+"""Text fields that also get an unstemmed folded copy (for prefix and typo-tolerant matching)."""
+
+
+def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+    )
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+_ANALYZERS = {STEMMED: _analyzer(stem=True), FOLDED: _analyzer(stem=False)}
+
+
+def register_analyzers(index: tantivy.Index) -> None:
+    """Register unioncat's analyzers on an index; tantivy forgets them, so call this on EVERY open."""
+    for name, analyzer in _ANALYZERS.items():
+        index.register_tokenizer(name, analyzer)
+
+
+def analyze_stemmed(text: str) -> list[str]:
+    return _ANALYZERS[STEMMED].analyze(text)
+
+
+def analyze_folded(text: str) -> list[str]:
+    return _ANALYZERS[FOLDED].analyze(text)
+
+
+def exact_copy(field: IndexField) -> str | None:
+    """Name of the unstemmed folded copy of a field, or None when it has none."""
+    if field.kind == "text" and field.name in UNSTEMMED_COPIES:
+        return field.name + EXACT_SUFFIX
+    if field.kind == "keyword" and field.query_alias:
+        return field.name + EXACT_SUFFIX
+    return None
+
+
+YEAR_ASC = "year_asc"
+"""Internal fast field for "oldest first": tantivy sorts a missing value first in ascending order."""
+NO_YEAR = 99999
+
+
+def build_schema() -> tantivy.Schema:
+    """The embedded schema, derived from `indexer.schema.FIELDS` (plus the copies described above)."""
+    builder = tantivy.SchemaBuilder()
+    for field in FIELDS:
+        if field.kind == "text":
+            builder.add_text_field(field.name, stored=True, tokenizer_name=STEMMED)
+        elif field.kind in ("keyword", "identifier"):
+            fast = field.facet or field.name == "title_sort"  # facets count and title sorts on fast fields
+            builder.add_text_field(field.name, stored=True, tokenizer_name=RAW, fast=fast)
+        elif field.kind == "int":
+            builder.add_integer_field(field.name, stored=True, indexed=True, fast=True)
+        elif field.kind == "stored":
+            builder.add_bytes_field(field.name, stored=True, indexed=False)
+        else:  # pragma: no cover - schema.py and this function change together
+            raise ValueError(f"unknown field kind {field.kind!r} for {field.name}")
+        copy = exact_copy(field)
+        if copy:
+            builder.add_text_field(copy, stored=False, tokenizer_name=FOLDED)
+    builder.add_integer_field(YEAR_ASC, stored=False, indexed=False, fast=True)
+    return builder.build()
+
+
+def schema_fingerprint() -> str:
+    """Changes whenever the embedded schema or analysis changes: an index built otherwise needs a rebuild."""
+    plan = [(f.name, f.kind, f.multi, f.facet, exact_copy(f)) for f in FIELDS]
+    plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC))
+    return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
+
+
+def _clean(text: str) -> str:
+    return "".join(c for c in text if c.isalnum())
+
+
+_ID_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
+    "isbn": identifiers.normalize_isbn,
+    "issn": identifiers.normalize_issn,
+    "oclc": identifiers.normalize_oclc,
+    "lccn": identifiers.normalize_lccn,
+}
+
+
+def normalize_identifier(field: str, value: str) -> str:
+    """The indexed form of an identifier; the query parser normalizes typed ones the same way."""
+    normalizer = _ID_NORMALIZERS.get(field)
+    if normalizer is None:
+        return value.strip()
+    found = normalizer(value)
+    if found:
+        return found
+    cleaned = _clean(value)
+    return cleaned.lower() if field == "lccn" else cleaned.upper()
+
+
+def _values(doc: Mapping[str, Any], name: str) -> list[Any]:
+    value = doc.get(name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple | set | frozenset):
+        return [v for v in value if v is not None and v != ""]
+    return [value]
+
+
+def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
+    """An index document (dict keyed by `FIELDS` names) → a tantivy document; needs a non-empty ``id``."""
+    doc_id = doc.get("id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise ValueError(f"index document without an id: {str(doc)[:200]}")
+    out = tantivy.Document()
+    for field in FIELDS:
+        values = _values(doc, field.name)
+        if field.kind == "stored":
+            if field.name in doc and doc[field.name] is not None:
+                text = json.dumps(doc[field.name], ensure_ascii=False, separators=(",", ":"), default=str)
+                out.add_bytes(field.name, text.encode("utf-8"))
+            continue
+        copy = exact_copy(field)
+        for value in values:
+            if field.kind == "int":
+                out.add_integer(field.name, int(value))
+                continue
+            text = str(value)
+            if field.kind == "identifier":
+                text = normalize_identifier(field.name, text)
+            out.add_text(field.name, text)
+            if copy:
+                out.add_text(copy, text)
+    year = doc.get("year")
+    out.add_integer(YEAR_ASC, int(year) if isinstance(year, int) else NO_YEAR)
+    return out
+
+
+def from_tantivy(stored: Mapping[str, list[Any]]) -> dict[str, Any]:
+    """A stored tantivy document → the index-document dict (lists for multi fields, ``display`` a dict)."""
+    out: dict[str, Any] = {}
+    for field in FIELDS:
+        values = stored.get(field.name, [])
+        if field.kind == "stored":
+            out[field.name] = json.loads(values[0]) if values else {}
+        elif field.multi:
+            out[field.name] = list(values)
+        elif field.kind == "int":
+            out[field.name] = values[0] if values else None
+        else:
+            out[field.name] = values[0] if values else ""
+    return out
+
+
+def field(name: str) -> IndexField:
+    return FIELDS_BY_NAME[name]

@@ -1,0 +1,540 @@
+"""The embedded search engine: a tantivy index in a folder, searched in-process (no server to install).
+
+Layout of ``index_dir``::
+
+    CURRENT              name of the live version ("v1764000000000000000"), replaced with os.replace
+    v1764000000000000000/  a complete tantivy index (+ SCHEMA, the fingerprint it was built with)
+    .lock                flock'd while a version is created, so two rebuilds never interleave
+
+`rebuild` writes a whole new version next to the live one and only then swaps ``CURRENT``, so searches
+in this and other processes keep answering from the old version throughout; each search stats
+``CURRENT`` (and the live version's ``meta.json``) and reopens/reloads when they changed, which is how
+the web server notices ``unioncat index`` runs. The previous version is kept (a reader may be mid-search
+in it); older ones are deleted.
+
+Queries are built in code from the `indexer.query` tree (never by string concatenation): tantivy's own
+parser rejects a lone ``foo*`` and would re-interpret patron punctuation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Query
+
+from indexer import analysis
+from indexer.backends.base import (
+    MAX_PAGE,
+    BackendError,
+    FacetCount,
+    QueryError,
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+)
+from indexer.query import Bool, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange, parse_query
+from indexer.schema import FIELDS_BY_NAME, SORTS, TEXT_FIELDS
+
+CURRENT = "CURRENT"
+SCHEMA_FILE = "SCHEMA"
+MAX_PER_PAGE = 100
+WRITER_HEAP = 128_000_000
+TIE_BREAKER = 0.3
+"""dis_max tie breaker: the best field decides, other matching fields add a little (like best_fields)."""
+IDENTIFIER_BOOST = 10.0
+FUZZY_WEIGHT = 0.5
+"""A typo-tolerant match scores half an exact one, so exact words still rank first in fuzzy mode."""
+
+
+def fuzzy_distance(word: str) -> int:
+    """Edits allowed for a word of this length: none for very short words, 1 up to 5 letters, else 2."""
+    if len(word) <= 2:
+        return 0
+    return 1 if len(word) <= 5 else 2
+
+
+class QueryBuilder:
+    """Translates the backend-neutral query tree into tantivy queries against one schema."""
+
+    def __init__(self, schema: tantivy.Schema, fuzzy: bool = False) -> None:
+        self.schema = schema
+        self.fuzzy = fuzzy
+
+    def build(self, node: object) -> Query | None:
+        """None means "no constraint" (a word that analyzes to nothing, an open year range)."""
+        if isinstance(node, Bool):
+            return self._bool(node)
+        if isinstance(node, Term):
+            return self._per_field(node.fields, lambda f: self._term(f, node.text))
+        if isinstance(node, Phrase):
+            return self._per_field(node.fields, lambda f: self._phrase(f, node.text))
+        if isinstance(node, Prefix):
+            return self._per_field(node.fields, lambda f: self._prefix(f, node.text))
+        if isinstance(node, IdentifierMatch):
+            values = [analysis.normalize_identifier(node.field, v) for v in node.values]
+            return Query.boost_query(Query.term_set_query(self.schema, node.field, values), IDENTIFIER_BOOST)
+        if isinstance(node, YearRange):
+            if node.low is None and node.high is None:
+                return None
+            return Query.range_query(self.schema, "year", tantivy.FieldType.Integer, node.low, node.high)
+        raise QueryError("this query could not be understood")
+
+    def _bool(self, node: Bool) -> Query | None:
+        clauses: list[tuple[Occur, Query]] = []
+        for occur, children in ((Occur.Must, node.must), (Occur.Should, node.should)):
+            for child in children:
+                query = self.build(child)
+                if query is not None:
+                    clauses.append((occur, query))
+        negatives = [q for q in (self.build(c) for c in node.must_not) if q is not None]
+        if not clauses and not negatives:
+            return None
+        if not clauses:
+            clauses.append((Occur.Must, Query.all_query()))
+        clauses.extend((Occur.MustNot, q) for q in negatives)
+        if len(clauses) == 1 and clauses[0][0] != Occur.MustNot:
+            return clauses[0][1]
+        return Query.boolean_query(clauses)
+
+    def _per_field(self, names: tuple[str, ...], make: Any) -> Query | None:
+        fields = [FIELDS_BY_NAME[n] for n in names] if names else list(TEXT_FIELDS)
+        queries = [q for q in (make(f) for f in fields) if q is not None]
+        if not queries:
+            return None
+        if len(queries) == 1:
+            return queries[0]
+        return Query.disjunction_max_query(queries, tie_breaker=TIE_BREAKER)
+
+    @staticmethod
+    def _target(field: analysis.IndexField) -> tuple[str, bool]:
+        """(tantivy field, stemmed?) that words typed against `field` are matched in; "" = none."""
+        if field.kind == "text":
+            return field.name, True
+        copy = analysis.exact_copy(field)
+        return (copy, False) if copy else ("", False)
+
+    def _tokens(self, text: str, stemmed: bool) -> list[str]:
+        return analysis.analyze_stemmed(text) if stemmed else analysis.analyze_folded(text)
+
+    def _term(self, field: analysis.IndexField, text: str) -> Query | None:
+        name, stemmed = self._target(field)
+        if not name:
+            return None
+        tokens = self._tokens(text, stemmed)
+        if not tokens:
+            return None
+        if len(tokens) > 1:
+            return self._boost(Query.phrase_query(self.schema, name, tokens), field.boost)
+        exact = self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
+        if not self.fuzzy:
+            return exact
+        fuzzy = self._fuzzy(field, text)
+        if fuzzy is None:
+            return exact
+        return Query.boolean_query([(Occur.Should, exact), (Occur.Should, fuzzy)])
+
+    def _fuzzy(self, field: analysis.IndexField, text: str) -> Query | None:
+        copy = analysis.exact_copy(field)
+        name = copy or field.name
+        tokens = analysis.analyze_folded(text) if copy else analysis.analyze_stemmed(text)
+        if len(tokens) != 1 or fuzzy_distance(tokens[0]) == 0:
+            return None
+        query = Query.fuzzy_term_query(self.schema, name, tokens[0], distance=fuzzy_distance(tokens[0]))
+        return self._boost(query, field.boost * FUZZY_WEIGHT)
+
+    def _phrase(self, field: analysis.IndexField, text: str) -> Query | None:
+        name, stemmed = self._target(field)
+        if not name:
+            return None
+        tokens = self._tokens(text, stemmed)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
+        return self._boost(Query.phrase_query(self.schema, name, tokens), field.boost)
+
+    def _prefix(self, field: analysis.IndexField, text: str) -> Query | None:
+        copy = analysis.exact_copy(field)
+        if copy is None and field.kind != "text":
+            return None
+        name = copy or field.name
+        tokens = analysis.analyze_folded(text)
+        if not tokens:
+            return None
+        if len(tokens) > 1:
+            query = Query.phrase_prefix_query(self.schema, name, tokens)
+        else:
+            query = Query.fuzzy_term_query(self.schema, name, tokens[0], distance=0, prefix=True)
+        return self._boost(query, field.boost)
+
+    @staticmethod
+    def _boost(query: Query, boost: float) -> Query:
+        return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def _filter_query(schema: tantivy.Schema, name: str, values: tuple[str, ...]) -> Query:
+    field = FIELDS_BY_NAME.get(name)
+    if field is None or field.kind not in ("keyword", "identifier"):
+        raise QueryError(f"cannot filter on {name!r}")
+    return Query.term_set_query(schema, name, [str(v) for v in values])
+
+
+def _has_fuzzable_term(node: object) -> bool:
+    if isinstance(node, Term):
+        return any(fuzzy_distance(t) > 0 for t in analysis.analyze_folded(node.text))
+    if isinstance(node, Bool):
+        return any(_has_fuzzable_term(c) for c in node.must + node.should)
+    return False
+
+
+class EmbeddedBackend:
+    """`SearchBackend` over a versioned tantivy index folder (see the module docstring)."""
+
+    name = "embedded"
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self.schema = analysis.build_schema()
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._writer: tantivy.IndexWriter | None = None
+        self._version = ""
+        self._current_stamp: tuple[int, int] | None = None
+        self._meta_stamp: tuple[int, int] | None = None
+
+    # ------------------------------------------------------------ versions
+
+    @contextlib.contextmanager
+    def _dir_lock(self) -> Iterator[None]:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.index_dir / ".lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _read_current(self) -> str:
+        try:
+            return (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return ""
+
+    def _new_version(self) -> tuple[str, tantivy.Index]:
+        name = f"v{time.time_ns()}"
+        path = self.index_dir / name
+        path.mkdir(parents=True)
+        index = tantivy.Index(self.schema, path=str(path), reuse=False)
+        analysis.register_analyzers(index)
+        (path / SCHEMA_FILE).write_text(analysis.schema_fingerprint() + "\n", encoding="utf-8")
+        return name, index
+
+    def _publish(self, name: str) -> None:
+        """Point CURRENT at `name` atomically (write a temp file, fsync, os.replace, fsync the folder)."""
+        tmp = self.index_dir / f"{CURRENT}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.index_dir / CURRENT)
+        dir_fd = os.open(self.index_dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _open(self) -> tantivy.Index:
+        """The live index, (re)opened when CURRENT moved; creates an empty first version if none."""
+        with self._lock:
+            stamp = _stamp(self.index_dir / CURRENT)
+            if self._index is not None and stamp == self._current_stamp:
+                self._reload_if_committed()
+                return self._index
+            name = self._read_current()
+            if not name:
+                with self._dir_lock():
+                    name = self._read_current()
+                    if not name:
+                        name, _ = self._new_version()
+                        self._publish(name)
+                stamp = _stamp(self.index_dir / CURRENT)
+            if name != self._version or self._index is None:
+                self._switch(name)
+            self._current_stamp = stamp
+            assert self._index is not None
+            return self._index
+
+    def _switch(self, name: str) -> None:
+        path = self.index_dir / name
+        try:
+            fingerprint = (path / SCHEMA_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            fingerprint = ""
+        if fingerprint != analysis.schema_fingerprint():
+            raise BackendError(
+                f"the search index in {path} was built by another version of unioncat; "
+                "rebuild it with `unioncat index --rebuild`"
+            )
+        try:
+            index = tantivy.Index.open(str(path))
+        except ValueError as exc:
+            raise BackendError(f"cannot open the search index in {path}: {exc}") from exc
+        analysis.register_analyzers(index)
+        self._drop_writer()
+        self._index, self._version = index, name
+        self._meta_stamp = _stamp(path / "meta.json")
+
+    def _reload_if_committed(self) -> None:
+        """Another process committed to the live version: reload so its changes become visible."""
+        stamp = _stamp(self.index_dir / self._version / "meta.json")
+        if stamp != self._meta_stamp and self._index is not None:
+            self._index.reload()
+            self._meta_stamp = stamp
+
+    def _writer_for(self) -> tantivy.IndexWriter:
+        index = self._open()
+        if self._writer is None:
+            try:
+                self._writer = index.writer(WRITER_HEAP)
+            except ValueError as exc:
+                raise BackendError(f"the search index is being written by another process: {exc}") from exc
+        return self._writer
+
+    def _drop_writer(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(ValueError, RuntimeError):
+                self._writer.rollback()
+            self._writer = None
+
+    def _cleanup(self, keep: set[str]) -> None:
+        for path in self.index_dir.iterdir():
+            if path.is_dir() and path.name.startswith("v") and path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # ------------------------------------------------------------ writing
+
+    def index(self, docs: Iterable[dict[str, Any]]) -> int:
+        with self._lock:
+            writer = self._writer_for()
+            sent = 0
+            for doc in docs:
+                converted = analysis.to_tantivy(doc)
+                writer.delete_documents_by_term("id", doc["id"])
+                writer.add_document(converted)
+                sent += 1
+            return sent
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        with self._lock:
+            writer = self._writer_for()
+            sent = 0
+            for doc_id in doc_ids:
+                writer.delete_documents_by_term("id", doc_id)
+                sent += 1
+            return sent
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.commit()
+            index = self._open()
+            index.reload()
+            self._meta_stamp = _stamp(self.index_dir / self._version / "meta.json")
+
+    def rebuild(self, docs: Iterable[dict[str, Any]]) -> int:
+        with self._dir_lock():
+            previous = self._read_current()
+            name, index = self._new_version()
+            try:
+                writer = index.writer(WRITER_HEAP)
+                count = 0
+                for doc in docs:
+                    writer.add_document(analysis.to_tantivy(doc))
+                    count += 1
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                shutil.rmtree(self.index_dir / name, ignore_errors=True)
+                raise
+            self._publish(name)
+            self._cleanup(keep={name, previous})
+        with self._lock:
+            self._current_stamp = None  # force _open to switch to the new version
+            self._open()
+        return count
+
+    # ------------------------------------------------------------ reading
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        index = self._open()
+        if request.sort not in SORTS:
+            raise QueryError(f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
+        parsed = parse_query(request.text)
+        filters = self._filters(request)
+        searcher = index.searcher()
+        base: Query | None = None
+        result: tantivy.SearchResult | None = None
+        relaxed = fuzzy = False
+        for tree, fuzzy_try, relaxed_try in _attempts(parsed):
+            base = QueryBuilder(self.schema, fuzzy=fuzzy_try).build(tree.root)
+            result = self._page(searcher, self._combine(base, filters), request)
+            if result.count:
+                relaxed, fuzzy = relaxed_try, fuzzy_try
+                break
+        assert result is not None
+        total = int(result.count or 0)
+        hits = self._hits(searcher, result, request)
+        facets = self._facets(searcher, base, request, filters) if total else _empty_facets(request)
+        return SearchResults(
+            total=total,
+            hits=hits,
+            facets=facets,
+            page=_page(request),
+            per_page=_per_page(request),
+            relaxed=relaxed,
+            fuzzy=fuzzy,
+        )
+
+    def _filters(self, request: SearchRequest) -> dict[str, Query]:
+        filters = {
+            name: _filter_query(self.schema, name, tuple(values))
+            for name, values in request.filters.items()
+            if values
+        }
+        if request.year_from is not None or request.year_to is not None:
+            filters["year"] = Query.range_query(
+                self.schema, "year", tantivy.FieldType.Integer, request.year_from, request.year_to
+            )
+        return filters
+
+    @staticmethod
+    def _combine(query: Query | None, filters: dict[str, Query], skip: str = "") -> Query:
+        clauses = [(Occur.Must, query or Query.all_query())]
+        clauses += [(Occur.Must, Query.const_score_query(q, 0.0)) for n, q in filters.items() if n != skip]
+        return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    def _page(self, searcher: tantivy.Searcher, query: Query, request: SearchRequest) -> tantivy.SearchResult:
+        per_page = _per_page(request)
+        offset = (_page(request) - 1) * per_page
+        order: dict[str, Any] = {}
+        if request.sort in _SORT_FIELDS:
+            field_name, direction = _SORT_FIELDS[request.sort]
+            order = {"order_by_field": field_name, "order": direction}
+        return searcher.search(query, per_page, count=True, offset=offset, **order)
+
+    @staticmethod
+    def _hits(
+        searcher: tantivy.Searcher, result: tantivy.SearchResult, request: SearchRequest
+    ) -> list[SearchHit]:
+        hits = []
+        for score, address in result.hits:
+            doc = analysis.from_tantivy(searcher.doc(address).to_dict())
+            relevance = float(score) if request.sort == "relevance" else 0.0
+            hits.append(SearchHit(id=doc["id"], score=relevance, doc=doc))
+        return hits
+
+    def _facets(
+        self,
+        searcher: tantivy.Searcher,
+        base: Query | None,
+        request: SearchRequest,
+        filters: dict[str, Query],
+    ) -> dict[str, list[FacetCount]]:
+        """Counts over ALL matches; a filtered facet is counted without its own filter (multi-select)."""
+        wanted = _wanted_facets(request)
+        size = max(1, min(request.facet_size, 1000))
+        out: dict[str, list[FacetCount]] = {}
+        shared = [f for f in wanted if f not in filters]
+        groups = [("", shared)] if shared else []
+        groups += [(f, [f]) for f in wanted if f in filters]
+        for skip, names in groups:
+            aggs = {n: {"terms": {"field": n, "size": size}} for n in names}
+            result = searcher.aggregate(self._combine(base, filters, skip=skip), aggs)
+            for n in names:
+                buckets = result.get(n, {}).get("buckets", [])
+                out[n] = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets]
+        return {n: out[n] for n in wanted}
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        searcher = self._open().searcher()
+        result = searcher.search(Query.term_query(self.schema, "id", doc_id), 1, count=False)
+        if not result.hits:
+            return None
+        return analysis.from_tantivy(searcher.doc(result.hits[0][1]).to_dict())
+
+    def count(self) -> int:
+        return int(self._open().searcher().num_docs)
+
+    def info(self) -> dict[str, Any]:
+        searcher = self._open().searcher()
+        return {
+            "backend": self.name,
+            "index_dir": str(self.index_dir),
+            "version": self._version,
+            "path": str(self.index_dir / self._version),
+            "documents": int(searcher.num_docs),
+            "segments": int(searcher.num_segments),
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                writer.commit()
+                writer.wait_merging_threads()
+            self._index = None
+            self._version = ""
+            self._current_stamp = None
+
+
+_SORT_FIELDS = {
+    "newest": ("year", tantivy.Order.Desc),
+    "oldest": (analysis.YEAR_ASC, tantivy.Order.Asc),
+    "title": ("title_sort", tantivy.Order.Asc),
+}
+
+
+def _attempts(parsed: ParsedQuery) -> Iterator[tuple[ParsedQuery, bool, bool]]:
+    """(query, fuzzy, relaxed) in the order tried until one matches: exact AND, typo-tolerant AND,
+    then OR (exact, typo-tolerant). Typos before OR, because "moby dikc" means Moby Dick, not "moby"."""
+    fuzzable = _has_fuzzable_term(parsed.root)
+    yield parsed, False, False
+    if fuzzable:
+        yield parsed, True, False
+    if len(parsed.root.must) > 1:
+        yield parsed.relaxed(), False, True
+        if fuzzable:
+            yield parsed.relaxed(), True, True
+
+
+def _wanted_facets(request: SearchRequest) -> list[str]:
+    return [f for f in request.facets if f in FIELDS_BY_NAME and FIELDS_BY_NAME[f].facet]
+
+
+def _empty_facets(request: SearchRequest) -> dict[str, list[FacetCount]]:
+    return {f: [] for f in _wanted_facets(request)}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+def _page(request: SearchRequest) -> int:
+    return max(1, min(request.page, MAX_PAGE))
+
+
+def _per_page(request: SearchRequest) -> int:
+    return max(1, min(request.per_page, MAX_PER_PAGE))

@@ -1,0 +1,500 @@
+"""The shared search-behaviour contract: every backend must give these answers over the same documents.
+
+Runs against the embedded tantivy backend always, and against OpenSearch only when
+``UNIONCAT_OPENSEARCH_URL`` names a reachable cluster (otherwise that parameter is reported as SKIPPED,
+never silently passed). The documents are plain dicts in the index-document shape of
+`indexer.documents`, so the suite tests the engines, not the pipeline that feeds them.
+
+Multi-select facets: counts for a facet field that is itself filtered are computed without that
+field's own filter (so a patron can add a second library); every other facet counts all matches.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.backends.base import MAX_PAGE, QueryError, SearchBackend, SearchRequest, SearchResults
+
+DUKE, NCSU, LUL, UMICH = (
+    "Duke University",
+    "NC State University",
+    "Laurentian University",
+    "University of Michigan",
+)
+
+
+def make_doc(doc_id: str, title: str, **fields: Any) -> dict[str, Any]:
+    """An index document with every field present, as `indexer.documents` builds them."""
+    year = fields.get("year")
+    doc: dict[str, Any] = {
+        "id": doc_id,
+        "title": title,
+        "subtitle": "",
+        "authors": [],
+        "subjects": [],
+        "publisher": [],
+        "series": [],
+        "notes": [],
+        "isbn": [],
+        "issn": [],
+        "oclc": [],
+        "lccn": [],
+        "other_ids": [],
+        "year": year,
+        "title_sort": title.lower(),
+        "library": [DUKE],
+        "format": ["Book"],
+        "language": ["English"],
+        "decade": f"{year // 10 * 10}s" if year else "",
+        "subject_facet": [],
+        "members": [f"duke:{doc_id}"],
+    }
+    doc.update(fields)
+    doc["library_count"] = len(doc["library"])
+    doc["display"] = {"title": title, "authors": doc["authors"], "year": year, "format": doc["format"][0]}
+    return doc
+
+
+DOCS = [
+    make_doc(
+        "c-moby",
+        "Moby Dick",
+        subtitle="or, The whale",
+        authors=["Melville, Herman"],
+        subjects=["Whaling -- Fiction", "Sea stories"],
+        subject_facet=["Whaling", "Sea stories"],
+        publisher=["Harper & Brothers"],
+        isbn=["9780306406157"],
+        year=1851,
+        library=[DUKE, NCSU],
+        members=["duke:1", "ncsu:7"],
+        title_sort="moby dick",
+    ),
+    make_doc(
+        "c-ahab",
+        "Ahab's wife",
+        subtitle="or, The star-gazer",
+        authors=["Naslund, Sena Jeter"],
+        subjects=["Whaling -- Fiction"],
+        subject_facet=["Whaling"],
+        notes=["A novel inspired by Moby Dick and its captain."],
+        year=1999,
+        library=[NCSU],
+    ),
+    make_doc(
+        "c-history",
+        "A history of the American whale fishery",
+        authors=["Starbuck, Alexander"],
+        subjects=["Whaling -- History"],
+        subject_facet=["Whaling"],
+        year=1878,
+        library=[LUL],
+        language=["English"],
+    ),
+    make_doc(
+        "c-muller",
+        "Die Wale der Nordsee",
+        authors=["Müller, Jürgen"],
+        subjects=["Whales -- North Sea"],
+        subject_facet=["Whales"],
+        year=1990,
+        language=["German"],
+    ),
+    make_doc(
+        "c-lodz",
+        "Łódź: portrait of a city",
+        authors=["Kowalski, Jan"],
+        subjects=["Cities and towns -- Poland"],
+        subject_facet=["Cities and towns"],
+        year=2005,
+        library=[UMICH],
+        format=["E-book"],
+    ),
+    make_doc(
+        "c-journal",
+        "Journal of cetacean research",
+        issn=["0317-8471"],
+        format=["Serial"],
+        year=1975,
+        library=[DUKE, UMICH],
+        subject_facet=["Whales"],
+        subjects=["Whales -- Periodicals"],
+    ),
+    make_doc(
+        "c-glass",
+        "The sea of glass",
+        authors=["Ferrer, Ana"],
+        oclc=["12345"],
+        lccn=["n78890351"],
+        year=2010,
+        library=[LUL, UMICH],
+        language=["French"],
+    ),
+    make_doc(
+        "c-running",
+        "Running with whales",
+        authors=["Smith, Anna"],
+        year=2015,
+        format=["Music recording"],
+        library=[NCSU],
+    ),
+    make_doc("c-noyear", "Zoological notebook", authors=["Anonymous"], year=None, library=[LUL]),
+    make_doc(
+        "c-photo",
+        "Photography in the nineteenth century",
+        subjects=["Photography -- History"],
+        subject_facet=["Photography"],
+        publisher=["Aperture"],
+        year=1960,
+        library=[LUL],
+        language=["French"],
+    ),
+]
+FILLERS = [
+    make_doc(
+        f"c-fill{n:02d}",
+        f"Atlas of ferns volume {n}",
+        subjects=["Ferns -- Atlases"],
+        subject_facet=["Ferns"],
+        year=1900 + n,
+        library=[DUKE] if n % 2 else [DUKE, NCSU],
+    )
+    for n in range(1, 26)
+]
+ALL_DOCS = DOCS + FILLERS
+
+
+def _embedded(tmp: Path) -> SearchBackend:
+    from indexer.backends.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(tmp / "index")
+
+
+def _opensearch() -> SearchBackend:
+    url = os.environ.get("UNIONCAT_OPENSEARCH_URL", "")
+    if not url:
+        pytest.skip("UNIONCAT_OPENSEARCH_URL not set: no OpenSearch cluster reachable here")
+    from harvester.settings import SearchSettings
+    from indexer.backends.opensearch import OpenSearchBackend
+
+    settings = SearchSettings(
+        backend="opensearch", url=url, index_prefix=f"unioncat-test-{uuid.uuid4().hex[:8]}"
+    )
+    return OpenSearchBackend(settings)
+
+
+BACKENDS = [pytest.param("embedded"), pytest.param("opensearch", marks=pytest.mark.opensearch)]
+
+
+def _make(kind: str, tmp: Path) -> SearchBackend:
+    return _embedded(tmp) if kind == "embedded" else _opensearch()
+
+
+def _drop(backend: SearchBackend) -> None:
+    """OpenSearch test indices are removed; the embedded one lives in a pytest temp folder."""
+    drop = getattr(backend, "drop_index", None)
+    if backend.name != "embedded" and callable(drop):
+        drop()
+    backend.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchBackend]:
+    """One backend holding ALL_DOCS, shared by the read-only tests of this module."""
+    instance = _make(request.param, tmp_path_factory.mktemp("contract"))
+    instance.rebuild(iter(ALL_DOCS))
+    yield instance
+    _drop(instance)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
+    """A backend of its own, for tests that change the index."""
+    instance = _make(request.param, tmp_path)
+    instance.rebuild(iter(DOCS))
+    yield instance
+    _drop(instance)
+
+
+def search(backend: SearchBackend, text: str = "", **kwargs: Any) -> SearchResults:
+    return backend.search(SearchRequest(text=text, **kwargs))
+
+
+def ids(results: SearchResults) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def facet(results: SearchResults, name: str) -> dict[str, int]:
+    return {f.value: f.count for f in results.facets[name]}
+
+
+# ------------------------------------------------------------------ relevance
+
+
+def test_words_are_anded_and_title_outranks_notes(backend: SearchBackend) -> None:
+    results = search(backend, "moby dick")
+    assert ids(results)[:2] == [
+        "c-moby",
+        "c-ahab",
+    ]  # title match first, the novel whose notes mention it next
+    assert results.total == 2
+    assert not results.relaxed and not results.fuzzy
+
+
+def test_author_outranks_subject_and_notes(backend: SearchBackend) -> None:
+    results = search(backend, "whale")
+    assert {"c-moby", "c-history", "c-running", "c-muller", "c-journal"} <= set(ids(results))
+    assert ids(results).index("c-running") < ids(results).index("c-journal")  # title beats subject
+
+
+def test_phrase_needs_adjacent_words(backend: SearchBackend) -> None:
+    assert ids(search(backend, '"moby dick"'))[0] == "c-moby"
+    assert search(backend, '"dick moby"').total == 0
+
+
+def test_fielded_title_author_subject_publisher(backend: SearchBackend) -> None:
+    assert set(ids(search(backend, "title:whales"))) == {"c-running", "c-history", "c-moby"}  # stemmed
+    assert ids(search(backend, "title:herman")) == []
+    assert ids(search(backend, "author:melville")) == ["c-moby"]
+    assert set(ids(search(backend, "subject:photography"))) == {"c-photo"}
+    assert ids(search(backend, "publisher:aperture")) == ["c-photo"]
+    assert ids(search(backend, "title:(moby dick)")) == ["c-moby"]
+    assert "c-ahab" not in ids(search(backend, 'title:"moby dick"'))
+
+
+def test_exclusion_and_or(backend: SearchBackend) -> None:
+    assert "c-ahab" not in ids(search(backend, "moby -wife"))
+    assert "c-moby" in ids(search(backend, "moby -wife"))
+    assert set(ids(search(backend, "ahab OR photography"))) == {"c-ahab", "c-photo"}
+    assert set(ids(search(backend, "moby NOT wife"))) == {"c-moby"}
+
+
+def test_prefix_matches_unstemmed_words(backend: SearchBackend) -> None:
+    assert "c-running" in ids(search(backend, "runn*"))
+    assert ids(search(backend, "melvi*")) == ["c-moby"]
+    assert set(ids(search(backend, "photograph*"))) == {"c-photo"}
+
+
+def test_and_falls_back_to_or(backend: SearchBackend) -> None:
+    results = search(backend, "moby xylophone")
+    assert results.relaxed
+    assert "c-moby" in ids(results)
+
+
+def test_typo_tolerance(backend: SearchBackend) -> None:
+    results = search(backend, "melvile")
+    assert results.fuzzy
+    assert ids(results) == ["c-moby"]
+    assert "c-photo" in ids(search(backend, "photografy"))
+
+
+def test_typo_in_one_of_two_words_still_finds_the_item(backend: SearchBackend) -> None:
+    results = search(backend, "moby dikc")
+    assert ids(results)[0] == "c-moby"
+
+
+def test_diacritics_fold_both_ways(backend: SearchBackend) -> None:
+    assert ids(search(backend, "Muller")) == ["c-muller"]
+    assert ids(search(backend, "müller")) == ["c-muller"]
+    assert ids(search(backend, "Lodz")) == ["c-lodz"]
+    assert ids(search(backend, "łódź")) == ["c-lodz"]
+    assert ids(search(backend, "JURGEN")) == ["c-muller"]
+
+
+def test_english_stemming(backend: SearchBackend) -> None:
+    assert "c-running" in ids(search(backend, "run"))
+    assert "c-photo" in ids(search(backend, "photographies"))
+    assert "c-history" in ids(search(backend, "whaling"))  # "whaling" and "whale" share a stem
+
+
+def test_nothing_found_is_empty_not_an_error(backend: SearchBackend) -> None:
+    results = search(backend, "qqqqzzzzxxxx")
+    assert results.total == 0 and results.hits == []
+    assert all(values == [] for values in results.facets.values())
+
+
+def test_odd_input_never_fails(backend: SearchBackend) -> None:
+    for text in [
+        '"unbalanced',
+        "((moby",
+        "moby)",
+        "title:",
+        "AND OR NOT",
+        "*",
+        "-",
+        "+++",
+        "foo:bar",
+        "&&",
+        "?",
+    ]:
+        search(backend, text)  # must not raise
+    assert "c-moby" in ids(search(backend, '"moby dick'))
+
+
+def test_invalid_year_is_a_query_error(backend: SearchBackend) -> None:
+    with pytest.raises(QueryError, match="year"):
+        search(backend, "year:abc")
+
+
+# ------------------------------------------------------------------ identifiers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "isbn:0-306-40615-2",
+        "isbn:0306406152",
+        "isbn:978-0-306-40615-7",
+        "9780306406157",
+        "0-306-40615-2",
+        "ISBN 0306406152",
+    ],
+)
+def test_isbn_in_any_hyphenation_and_isbn10_finds_isbn13(backend: SearchBackend, text: str) -> None:
+    assert ids(search(backend, text))[0] == "c-moby"
+
+
+def test_issn_oclc_lccn(backend: SearchBackend) -> None:
+    assert ids(search(backend, "issn:03178471")) == ["c-journal"]
+    assert ids(search(backend, "0317-8471")) == ["c-journal"]
+    assert ids(search(backend, "oclc:(OCoLC)ocm00012345")) == ["c-glass"]
+    assert ids(search(backend, "ocm00012345")) == ["c-glass"]
+    assert ids(search(backend, 'lccn:"n 78-890351"')) == ["c-glass"]
+    assert ids(search(backend, "lccn:n78-890351")) == ["c-glass"]
+
+
+# ------------------------------------------------------------------ years
+
+
+def test_year_ranges(backend: SearchBackend) -> None:
+    assert ids(search(backend, "year:1851")) == ["c-moby"]
+    assert set(ids(search(backend, "whale year:1800-1900"))) == {"c-moby", "c-history"}
+    assert set(ids(search(backend, "whale year:[1800 TO 1900]"))) == {"c-moby", "c-history"}
+    assert set(ids(search(backend, "whale year:>1990"))) == {"c-running", "c-ahab"}
+    assert set(ids(search(backend, "whale year:>1999"))) == {"c-running"}
+    assert set(ids(search(backend, "fiction", year_from=1900))) == {"c-ahab"}
+    assert set(ids(search(backend, "whale", year_from=1850, year_to=1880))) == {"c-moby", "c-history"}
+
+
+# ------------------------------------------------------------------ facets and filters
+
+
+def test_facets_count_all_matches_not_just_the_page(backend: SearchBackend) -> None:
+    results = search(backend, "ferns", per_page=5)
+    assert results.total == 25 and len(results.hits) == 5
+    assert facet(results, "library") == {DUKE: 25, NCSU: 12}
+    assert sum(facet(results, "decade").values()) == 25
+    assert facet(results, "decade") == {"1900s": 9, "1910s": 10, "1920s": 6}
+    assert facet(results, "format") == {"Book": 25}
+    assert list(results.facets) == ["library", "format", "language", "decade", "subject_facet"]
+
+
+def test_facet_values_sorted_by_count(backend: SearchBackend) -> None:
+    results = search(backend, "")
+    counts = [f.count for f in results.facets["library"]]
+    assert counts == sorted(counts, reverse=True)
+    assert results.total == len(ALL_DOCS)
+    assert facet(results, "library")[DUKE] == sum(DUKE in d["library"] for d in ALL_DOCS)
+
+
+def test_filter_values_of_one_field_or_fields_and(backend: SearchBackend) -> None:
+    one = search(backend, "whale", filters={"library": (NCSU,)})
+    assert set(ids(one)) == {"c-moby", "c-ahab", "c-running"}
+    two = search(backend, "whale", filters={"library": (NCSU, LUL)})
+    assert set(ids(two)) == {"c-moby", "c-ahab", "c-running", "c-history"}
+    both = search(backend, "whale", filters={"library": (NCSU, LUL), "format": ("Music recording",)})
+    assert ids(both) == ["c-running"]
+
+
+def test_multi_select_facet_ignores_its_own_filter(backend: SearchBackend) -> None:
+    results = search(backend, "whale", filters={"library": (NCSU,)})
+    libraries = facet(results, "library")
+    assert libraries[NCSU] == 3
+    assert libraries[LUL] == 1  # still offered, so a second library can be added
+    assert facet(results, "format") == {"Book": 2, "Music recording": 1}  # other facets: filtered matches
+    assert sum(facet(results, "language").values()) == results.total
+
+
+def test_facet_filter_on_empty_query_browses(backend: SearchBackend) -> None:
+    results = search(backend, "", filters={"language": ("French",)})
+    assert set(ids(results)) == {"c-glass", "c-photo"}
+
+
+def test_facet_size_limits_values(backend: SearchBackend) -> None:
+    results = search(backend, "", facet_size=2, facets=("library",))
+    assert len(results.facets["library"]) == 2
+    assert list(results.facets) == ["library"]
+
+
+# ------------------------------------------------------------------ sort and paging
+
+
+def test_sorts(backend: SearchBackend) -> None:
+    newest = search(backend, "whale", sort="newest")
+    years = [h.doc["year"] for h in newest.hits]
+    assert years == sorted(years, reverse=True)
+    oldest = search(backend, "", sort="oldest", per_page=100)
+    years = [h.doc["year"] for h in oldest.hits]
+    assert years[0] == 1851 and years[-1] is None  # no year sorts last
+    titled = search(backend, "whale", sort="title")
+    assert [h.doc["title_sort"] for h in titled.hits] == sorted(h.doc["title_sort"] for h in titled.hits)
+
+
+def test_paging_is_disjoint_and_capped(backend: SearchBackend) -> None:
+    pages = [ids(search(backend, "ferns", sort="oldest", page=p, per_page=10)) for p in (1, 2, 3)]
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert len(set(pages[0] + pages[1] + pages[2])) == 25
+    assert pages[0][0] == "c-fill01"
+    deep = search(backend, "ferns", page=10_000)
+    assert deep.page == MAX_PAGE and deep.hits == [] and deep.total == 25
+
+
+def test_hits_carry_stored_fields_and_display(backend: SearchBackend) -> None:
+    hit = search(backend, "moby dick").hits[0]
+    assert hit.doc["title"] == "Moby Dick"
+    assert hit.doc["authors"] == ["Melville, Herman"]
+    assert hit.doc["year"] == 1851
+    assert hit.doc["library"] == [DUKE, NCSU]
+    assert hit.doc["members"] == ["duke:1", "ncsu:7"]
+    assert hit.doc["display"]["title"] == "Moby Dick"
+    assert hit.score > 0
+    as_json = search(backend, "moby dick").to_json()
+    assert as_json["hits"][0]["libraries"] == [DUKE, NCSU]
+
+
+# ------------------------------------------------------------------ documents
+
+
+def test_get_and_count(backend: SearchBackend) -> None:
+    assert backend.count() == len(ALL_DOCS)
+    doc = backend.get("c-lodz")
+    assert doc is not None and doc["title"] == "Łódź: portrait of a city" and doc["format"] == ["E-book"]
+    assert backend.get("c-missing") is None
+    assert backend.info()["documents"] == len(ALL_DOCS)
+
+
+def test_index_replaces_by_id_and_delete_removes(fresh: SearchBackend) -> None:
+    changed = dict(DOCS[0], title="Moby Dick revised edition", title_sort="moby dick revised edition")
+    fresh.index([changed])
+    fresh.delete(["c-ahab"])
+    assert fresh.get("c-ahab") is not None  # not visible before commit
+    fresh.commit()
+    assert fresh.get("c-ahab") is None
+    assert fresh.count() == len(DOCS) - 1
+    assert ids(search(fresh, "revised")) == ["c-moby"]
+    assert search(fresh, "moby").total == 1
+
+
+def test_rebuild_replaces_everything(fresh: SearchBackend) -> None:
+    assert fresh.rebuild(iter(FILLERS[:3])) == 3
+    assert fresh.count() == 3
+    assert search(fresh, "moby").total == 0
+    assert search(fresh, "ferns").total == 3
