@@ -7,10 +7,10 @@ class, so replacing the identifier-only grouping with the full deduplicator is a
 from __future__ import annotations
 
 from harvester.settings import Settings
-from indexer.idmatch import IdentifierMatcher
+from indexer.dedup import DedupMatcher
 from indexer.matching import Matcher
 
 
 def matcher_for(settings: Settings) -> Matcher:
-    """The configured matcher (for now: identifier grouping; the deduplicator replaces it)."""
-    return IdentifierMatcher()
+    """The deduplicator; sources with ``dedup_within_source = true`` may merge their own records."""
+    return DedupMatcher(within_source=frozenset(s.id for s in settings.sources if s.dedup_within_source))
