@@ -1,0 +1,121 @@
+"""The catalog as the web interface sees it: one object over the record store, clusters and search engine.
+
+`search_ui` talks to nothing else, so the patron interface never learns SQL, cluster tables or which
+search backend runs; tests hand it a store and backend they built (constructor injection), the
+application uses `Catalog.open(settings)`.
+
+    catalog = Catalog.open(settings)
+    results = catalog.search(SearchRequest(text="moby dick"))
+    item = catalog.record(results.hits[0].id)          # MergedRecord, every library's holdings
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from harvester.settings import Settings
+from harvester.store import RecordStore, StoredRecord
+from indexer.backends.base import SearchBackend, SearchRequest, SearchResults
+from indexer.clusters import ClusterStore
+from indexer.holdings_check import HoldingsAnswer, check_holdings
+from indexer.matchers import matcher_for
+from indexer.matching import Explanation, Matcher
+from indexer.merge import MergedRecord, load_merged
+
+
+class Catalog:
+    """Search, records, redirects, explanations and holdings checks over one store and one index."""
+
+    def __init__(self, settings: Settings, store: RecordStore, backend: SearchBackend) -> None:
+        self.settings = settings
+        self.store = store
+        self.backend = backend
+        self.clusters = ClusterStore(store)
+        self._matcher: Matcher | None = None
+        self._owned = False
+
+    @classmethod
+    def open(cls, settings: Settings) -> Catalog:
+        """The catalog of a config: its record store and its configured search backend (closed by `close`)."""
+        from indexer.backends import open_backend
+
+        store = RecordStore(settings.store_path)
+        try:
+            backend = open_backend(settings)
+        except BaseException:
+            store.close()
+            raise
+        catalog = cls(settings, store, backend)
+        catalog._owned = True
+        return catalog
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            self._matcher = matcher_for(self.settings)
+        return self._matcher
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        return self.backend.search(request)
+
+    def record(self, cluster_id: str) -> MergedRecord | None:
+        """The merged record of a live cluster, or None (see `redirect` for retired ids)."""
+        members = self.clusters.members(cluster_id)
+        if not members:
+            return None
+        merged = load_merged(self.store, [(cluster_id, members)])
+        return merged[0] if merged else None
+
+    def redirect(self, cluster_id: str) -> str | None:
+        """A retired cluster id → the cluster now holding its records (None if unknown or gone)."""
+        return self.clusters.redirect(cluster_id)
+
+    def stored(self, record_id: str) -> StoredRecord | None:
+        return self.store.get(record_id)
+
+    def explain(self, a: str, b: str) -> Explanation:
+        """Why records ``a`` and ``b`` are (not) one item, by the configured matcher and staff overrides.
+
+        Raises KeyError naming the record id that is not in the store.
+        """
+        records = []
+        for record_id in (a, b):
+            stored = self.store.get(record_id)
+            if stored is None:
+                raise KeyError(f"no record {record_id!r} (ids look like source:localid)")
+            records.append(stored.normalized)
+        return self.matcher.explain(records[0], records[1], self.clusters.overrides())
+
+    def holdings_check(self, identifiers: Sequence[str]) -> list[HoldingsAnswer]:
+        return check_holdings(self.store, identifiers, self.clusters)
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Per configured source: record counts and last run (plus OAI state when it has one)."""
+        status = {row["id"]: row for row in self.store.source_status()}
+        rows: list[dict[str, Any]] = []
+        for source in self.settings.sources:
+            row = status.pop(source.id, None) or {
+                "id": source.id, "name": source.name, "type": source.type,
+                "library": {"code": source.library.code, "name": source.library.name},
+                "records": 0, "holdings_records": 0, "deleted": 0, "quarantined": 0, "last_run": None,
+            }
+            if source.type == "oai-pmh":
+                row["oai"] = _oai_status(self.store, source.id)
+            rows.append(row)
+        rows.extend(status.values())  # harvested earlier, no longer configured
+        return rows
+
+    def close(self) -> None:
+        """Close the backend and store if this catalog opened them (`Catalog.open`)."""
+        if self._owned:
+            self.backend.close()
+            self.store.close()
+
+
+def _oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
+    try:
+        from harvester.oai import oai_status
+    except ImportError:  # OAI support not present in this checkout
+        return {}
+    return dict(oai_status(store, source_id))

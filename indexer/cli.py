@@ -1,0 +1,184 @@
+"""Index-side commands: ``index``, ``search``, ``holdings``, ``clusters``.
+
+``explain`` and ``override`` live in `indexer.dedup_cli`; the root group (`search_ui.cli`) gathers both.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from harvester.cli import AppContext, pass_app
+from indexer.backends.base import BackendError, SearchRequest, SearchResults
+from indexer.schema import FACET_FIELDS, SORTS
+
+
+def _backend(app: AppContext) -> Any:
+    from indexer.backends import open_backend
+
+    try:
+        return open_backend(app.settings)
+    except BackendError as exc:
+        raise click.ClickException(f"search backend unavailable: {exc}") from exc
+
+
+@click.command()
+@click.option("--rebuild", is_flag=True,
+              help="Re-cluster everything and build a fresh index, swapped in atomically.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@pass_app
+def index(app: AppContext, rebuild: bool, quiet: bool) -> None:
+    """Cluster duplicates and bring the search index up to date with the record store.
+
+    Incremental by default: only clusters whose records changed since the last run are re-indexed,
+    and retired ones are removed. Staff overrides survive --rebuild.
+    """
+    from indexer.run import update_index
+
+    backend = _backend(app)
+    try:
+        report = update_index(app.settings, app.store(), backend, rebuild=rebuild, show_progress=not quiet)
+    except BackendError as exc:
+        raise click.ClickException(f"indexing failed: {exc}") from exc
+    finally:
+        backend.close()
+    click.echo(report.summary())
+
+
+@click.command()
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable results (total, hits, facets).")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help=f"Narrow by a facet ({', '.join(FACET_FIELDS)}) or year=1990-2000; repeatable.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=click.IntRange(1, None), default=1, show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@pass_app
+def search(app: AppContext, query: tuple[str, ...], as_json: bool, filters: tuple[str, ...], limit: int,
+           page: int, sort: str) -> None:
+    """Search the catalog, e.g. `unioncat search "moby dick" --filter format=Book`."""
+    request = _request(" ".join(query), filters, limit, page, sort)
+    backend = _backend(app)
+    try:
+        results = backend.search(request)
+    except BackendError as exc:  # QueryError included: its message is meant for the user
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        backend.close()
+    if as_json:
+        click.echo(json.dumps(results.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_results(results)
+
+
+def _request(text: str, filters: tuple[str, ...], limit: int, page: int, sort: str) -> SearchRequest:
+    chosen: dict[str, tuple[str, ...]] = {}
+    year_from = year_to = None
+    for item in filters:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not value:
+            raise click.BadParameter(f"{item!r}: expected FIELD=VALUE", param_hint="--filter")
+        if name == "year":
+            year_from, year_to = _years(value)
+        elif name in FACET_FIELDS:
+            chosen[name] = (*chosen.get(name, ()), value)
+        else:
+            raise click.BadParameter(f"unknown field {name!r}; use one of {', '.join(FACET_FIELDS)}, year",
+                                     param_hint="--filter")
+    return SearchRequest(text=text, filters=chosen, year_from=year_from, year_to=year_to, sort=sort,
+                         page=page, per_page=limit)
+
+
+def _years(value: str) -> tuple[int | None, int | None]:
+    low, sep, high = value.partition("-")
+    try:
+        start = int(low) if low.strip() else None
+        end = (int(high) if high.strip() else None) if sep else start
+    except ValueError as exc:
+        message = f"year={value!r}: expected 1990 or 1990-2000"
+        raise click.BadParameter(message, param_hint="--filter") from exc
+    return start, end
+
+
+def _print_results(results: SearchResults) -> None:
+    first = (results.page - 1) * results.per_page
+    note = " (no item matched every word; showing items matching some)" if results.relaxed else ""
+    note += " (allowing for typos)" if results.fuzzy else ""
+    click.echo(f"{results.total:,} result(s){note}")
+    for number, hit in enumerate(results.to_json()["hits"], start=first + 1):
+        year = f" ({hit['year']})" if hit["year"] else ""
+        authors = "; ".join(hit["authors"][:2])
+        click.echo(f"{number:>4}. {hit['title']}{year} [{hit['format']}]  {hit['id']}")
+        if authors:
+            click.echo(f"      {authors}")
+        libraries = hit["libraries"]
+        click.echo(f"      held by {len(libraries)} librar{'y' if len(libraries) == 1 else 'ies'}: "
+                   + ", ".join(libraries))
+    for name, values in results.facets.items():
+        if values:
+            shown = ", ".join(f"{f.value} ({f.count})" for f in values[:8])
+            click.echo(f"{name}: {shown}")
+
+
+@click.command()
+@click.argument("identifiers", nargs=-1, required=True)
+@click.option("--csv", "as_csv", is_flag=True, help="One CSV row per holding (for spreadsheets).")
+@pass_app
+def holdings(app: AppContext, identifiers: tuple[str, ...], as_csv: bool) -> None:
+    """Which libraries hold these ISBNs / ISSNs / OCLC numbers / LCCNs (any hyphenation; `-` reads stdin)."""
+    from indexer.holdings_check import answers_to_csv, check_holdings, parse_identifier_list
+
+    wanted: list[str] = []
+    for item in identifiers:
+        wanted.extend(parse_identifier_list(sys.stdin.read() if item == "-" else item))
+    answers = check_holdings(app.store(), wanted)
+    if as_csv:
+        click.echo(answers_to_csv(answers), nl=False)
+        return
+    for answer in answers:
+        what = f"{answer.kind} {answer.normalized}" if answer.kind else "?"
+        click.echo(f"{answer.query} → {what}")
+        if answer.error:
+            click.echo(f"    {answer.error}")
+        for item in answer.items:
+            year = f" ({item.year})" if item.year else ""
+            click.echo(f"  {item.cluster_id}  {item.title}{year} [{item.format}]")
+            for h in item.holdings:
+                place = " — ".join(p for p in (h.library_name or h.library_code, h.location) if p)
+                lend = "lendable" if h.lendable else "not lendable"
+                copies = f"{h.copies} cop{'y' if h.copies == 1 else 'ies'}"
+                bits = [place, h.call_number, h.status, copies, lend]
+                if h.summary:
+                    bits.append(h.summary)
+                click.echo("    " + "  |  ".join(b for b in bits if b))
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="jsonl: one {\"id\", \"members\"} object per line.")
+@click.option("--min-size", type=click.IntRange(1, None), default=1, show_default=True,
+              help="Only clusters with at least this many records.")
+@pass_app
+def clusters(app: AppContext, fmt: str, min_size: int) -> None:
+    """Every cluster (clusters of one included) with its member records, as of the last `unioncat index`."""
+    from indexer.clusters import ClusterStore
+
+    store = ClusterStore(app.store())
+    shown = 0
+    for cluster_id, members in store.iter_clusters():
+        if len(members) < min_size:
+            continue
+        shown += 1
+        if fmt == "jsonl":
+            click.echo(json.dumps({"id": cluster_id, "members": members}, ensure_ascii=False))
+        else:
+            click.echo(f"{cluster_id}  {len(members)}  {' '.join(members)}")
+    if fmt == "text" and not shown:
+        click.echo("No clusters yet. Run `unioncat index`.", err=True)
+
+
+COMMANDS: list[click.Command] = [index, search, holdings, clusters]

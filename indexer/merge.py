@@ -1,0 +1,203 @@
+"""One merged record per cluster: the richest member as base, everything else unioned, sources kept.
+
+Patrons see one item with every library that holds it, so the merge never drops a holding: every
+holding of every member is kept, including MFHD holdings records attached to a member through 004.
+The base is chosen by a completeness score in which an all-caps title or a brief record (no
+publisher, extent or subjects) counts against it, because such records are usually stubs loaded from a
+vendor or an order. Identifiers, subjects, links, languages and series are unioned; an empty scalar
+(summary, edition…) is filled from the next-best member. ``provenance`` names, per field, the member
+records its values came from, so staff can see why the record reads as it does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from harvester.record import Author, Holding, Record
+from harvester.store import RecordStore
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One record of a cluster, with the library it comes from."""
+
+    record_id: str
+    source_id: str
+    library_code: str
+    library_name: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class MergedRecord:
+    """A cluster as one item."""
+
+    id: str  # cluster id (permalink)
+    record: Record  # merged fields; .holdings = every holding of every member incl. MFHD
+    members: tuple[Member, ...]
+    base_id: str  # the member chosen as base
+    provenance: Mapping[str, tuple[str, ...]]  # field name → record ids its values came from
+
+    @property
+    def libraries(self) -> tuple[str, ...]:
+        """Distinct library names holding the item, sorted."""
+        names = {h.library_name or h.library_code for h in self.record.holdings}
+        names.update(m.library_name for m in self.members)
+        return tuple(sorted(n for n in names if n))
+
+
+SCALARS = ("subtitle", "part", "responsibility", "publisher", "place", "year", "edition", "extent",
+           "page_count", "summary", "rights")
+"""Fields taken from the base, or from the next-best member when the base has none."""
+UNIONS = ("isbns", "invalid_isbns", "issns", "oclc_numbers", "lccns", "other_ids", "languages", "series",
+          "notes")
+"""Plain string tuples unioned over all members, base first."""
+
+
+def completeness(record: Record) -> float:
+    """How complete a record is; the highest-scoring member becomes the base of the merge."""
+    score = sum(1.0 for name in ("title", "subtitle", "responsibility", "publisher", "place", "edition",
+                                 "extent", "summary") if getattr(record, name))
+    score += 1.0 if record.year else 0.0
+    score += min(len(record.authors), 3) * 0.5 + min(len(record.subjects), 5) * 0.5
+    score += sum(0.5 for name in ("isbns", "issns", "oclc_numbers", "lccns", "languages", "series")
+                 if getattr(record, name))
+    score += min(len(record.notes), 5) * 0.2 + (0.5 if record.links else 0.0)
+    if _all_caps(record.title):
+        score -= 4.0
+    if not (record.publisher or record.extent or record.subjects):
+        score -= 3.0
+    return score
+
+
+def merge_records(cluster_id: str, records: Sequence[Record],
+                  mfhd: Mapping[str, Sequence[Holding]] | None = None,
+                  libraries: Mapping[str, tuple[str, str]] | None = None) -> MergedRecord:
+    """Merge a cluster's live bib records (plus each one's MFHD holdings) into one `MergedRecord`."""
+    if not records:
+        raise ValueError(f"cluster {cluster_id} has no live records to merge")
+    mfhd = mfhd or {}
+    libraries = libraries or {}
+    ranked = sorted(records, key=lambda r: (-completeness(r), r.id))
+    base = ranked[0]
+    values: dict[str, Any] = {f.name: getattr(base, f.name) for f in fields(Record)}
+    provenance: dict[str, tuple[str, ...]] = {}
+    for name in ("title", "title_sort", "format", "leader", "alternate_scripts", "volumes"):
+        if getattr(base, name):
+            provenance[name] = (base.id,)
+    for name in SCALARS:
+        donor = next((r for r in ranked if getattr(r, name) not in ("", None)), None)
+        if donor is not None:
+            values[name] = getattr(donor, name)
+            provenance[name] = (donor.id,)
+    for name in UNIONS:
+        values[name], provenance[name] = _union(ranked, name, _fold)
+    values["subjects"], provenance["subjects"] = _union(ranked, "subjects", lambda s: s.heading.casefold())
+    values["links"], provenance["links"] = _union(ranked, "links", lambda link: link.url)
+    values["authors"], provenance["authors"] = _union(ranked, "authors", _author_key)
+    values["holdings"], provenance["holdings"] = _holdings(ranked, mfhd)
+    values.update(id=cluster_id, source_id="", local_id=cluster_id, kind="bib", parent_local_id="")
+    merged = Record(**values)
+    members = tuple(_member(r, libraries) for r in sorted(records, key=lambda r: r.id))
+    return MergedRecord(cluster_id, merged, members, base.id, {k: v for k, v in provenance.items() if v})
+
+
+def source_libraries(store: RecordStore) -> dict[str, tuple[str, str]]:
+    """source id → (library code, library name), from the store's sources table."""
+    rows = store.query("SELECT id, library_code, library_name FROM sources")
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]],
+                libraries: Mapping[str, tuple[str, str]] | None = None) -> list[MergedRecord]:
+    """Merged records for a batch of (cluster id, member ids), with three queries per batch.
+
+    Clusters whose members are all gone (deleted since clustering) are left out.
+    """
+    batch = list(clusters)
+    libraries = source_libraries(store) if libraries is None else libraries
+    ids = [record_id for _, members in batch for record_id in members]
+    bibs = _normalized(store, "id IN ({marks}) AND kind = 'bib' AND deleted = 0", ids)
+    mfhd: dict[str, list[Holding]] = {}
+    for record in _normalized(store, "parent_id IN ({marks}) AND deleted = 0", ids, parent=True):
+        mfhd.setdefault(record[0], []).extend(record[1].holdings)
+    by_id = {record.id: record for _, record in bibs}
+    merged: list[MergedRecord] = []
+    for cluster_id, members in batch:
+        records = [by_id[m] for m in members if m in by_id]
+        if records:
+            merged.append(merge_records(cluster_id, records, mfhd, libraries))
+    return merged
+
+
+def _normalized(store: RecordStore, where: str, ids: Sequence[str],
+                parent: bool = False) -> list[tuple[str, Record]]:
+    found: list[tuple[str, Record]] = []
+    key = "parent_id" if parent else "id"
+    for start in range(0, len(ids), 900):
+        chunk = list(ids[start : start + 900])
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {key}, normalized FROM records WHERE {where.format(marks=marks)} ORDER BY id"
+        rows = store.query(sql, chunk)
+        found.extend((row[0], Record.from_dict(json.loads(row[1]))) for row in rows)
+    return found
+
+
+def _union(ranked: Sequence[Record], name: str, key: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    seen: set[Any] = set()
+    values: list[Any] = []
+    sources: list[str] = []
+    for record in ranked:
+        for value in getattr(record, name):
+            k = key(value)
+            if k in seen or value in ("", None):
+                continue
+            seen.add(k)
+            values.append(value)
+            if record.id not in sources:
+                sources.append(record.id)
+    return tuple(values), tuple(sources)
+
+
+def _holdings(ranked: Sequence[Record], mfhd: Mapping[str, Sequence[Holding]]) -> tuple[tuple[Holding, ...],
+                                                                                        tuple[str, ...]]:
+    """Every holding of every member; a member's placeholder holding gives way to its MFHD holdings."""
+    holdings: list[Holding] = []
+    sources: list[str] = []
+    for record in sorted(ranked, key=lambda r: r.id):
+        attached = list(mfhd.get(record.id, ()))
+        codes = {h.library_code for h in attached}
+        own = [h for h in record.holdings if not (h.source_tag == "" and h.library_code in codes)]
+        for holding in own + attached:
+            holdings.append(holding)
+        if own or attached:
+            sources.append(record.id)
+    return tuple(holdings), tuple(sources)
+
+
+def _member(record: Record, libraries: Mapping[str, tuple[str, str]]) -> Member:
+    code, name = libraries.get(record.source_id, ("", ""))
+    if not name and record.holdings:
+        code, name = record.holdings[0].library_code, record.holdings[0].library_name
+    return Member(record.id, record.source_id, code or record.source_id, name or code or record.source_id,
+                  record.full_title)
+
+
+def _fold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _author_key(author: Author) -> str:
+    """Name without dates or punctuation, folded: "Melville, Herman, 1819-1891." ~ "Melville, Herman"."""
+    text = unicodedata.normalize("NFKD", author.name.casefold())
+    return re.sub(r"[\W\d_]+", "", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def _all_caps(title: str) -> bool:
+    letters = [c for c in title if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)

@@ -1,0 +1,136 @@
+"""Keep the search index in step with the record store: cluster, merge, build documents, index.
+
+After a harvest only what changed moves: `ClusterStore.update` re-clusters the changed records and
+queues the clusters whose content or membership changed; those are rebuilt and sent to the backend,
+retired clusters are deleted from it, and the queue entries are cleared only after the backend
+committed (a failed run is redone by the next one). The first run, a change of matcher, a lost index
+and ``rebuild=True`` instead re-cluster everything and stream every document into a fresh index that
+the backend swaps in atomically (`SearchBackend.rebuild`), so searches keep working throughout.
+
+    report = update_index(settings, store, backend)
+    print(report.summary())
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from harvester.progress import Progress
+from harvester.settings import Settings
+from harvester.store import RecordStore
+from indexer.backends.base import SearchBackend
+from indexer.clusters import ClusterChanges, ClusterStore
+from indexer.documents import build_document
+from indexer.matchers import matcher_for
+from indexer.matching import Matcher
+from indexer.merge import load_merged, source_libraries
+
+BATCH = 500
+"""Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What one `update_index` run did."""
+
+    full: bool
+    matcher: str
+    records: int  # bib records (re)clustered
+    clusters: int  # clusters in the catalog afterwards
+    indexed: int  # documents sent to the backend
+    deleted: int  # documents removed from the backend
+    multi_library: int  # of the documents indexed: items held by 2+ libraries
+    seconds: float
+
+    def summary(self) -> str:
+        mode = "full rebuild" if self.full else "incremental"
+        return (
+            f"index ({mode}, matcher {self.matcher}): {self.records:,} records clustered, "
+            f"{self.clusters:,} clusters; {self.indexed:,} documents indexed "
+            f"({self.multi_library:,} held by 2+ libraries), {self.deleted:,} deleted; {self.seconds:.1f}s"
+        )
+
+
+def update_index(settings: Settings, store: RecordStore, backend: SearchBackend,
+                 matcher: Matcher | None = None, rebuild: bool = False,
+                 show_progress: bool = True) -> IndexReport:
+    """Bring ``backend`` up to date with ``store`` (incrementally unless a full pass is needed)."""
+    started = time.monotonic()
+    matcher = matcher or matcher_for(settings)
+    clusters = ClusterStore(store)
+    full = rebuild or clusters.needs_full(matcher)
+    changes: ClusterChanges = clusters.recluster_all(matcher) if full else clusters.update(matcher)
+    full = full or changes.full or (backend.count() == 0 and clusters.count() > 0)
+    counter = _Counter()
+    progress = Progress("index", enabled=show_progress, unit="clusters")
+    try:
+        if full:
+            indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress)))
+            clusters.clear_index_queue()
+            deleted = changes.retired
+        else:
+            indexed, deleted = _incremental(store, clusters, backend, counter, progress)
+    finally:
+        progress.close()
+    return IndexReport(full=full, matcher=matcher.name, records=changes.records, clusters=clusters.count(),
+                       indexed=indexed, deleted=deleted, multi_library=counter.multi,
+                       seconds=time.monotonic() - started)
+
+
+def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBackend, counter: _Counter,
+                 progress: Progress) -> tuple[int, int]:
+    to_index, to_delete = clusters.index_queue()
+    libraries = source_libraries(store)
+    indexed = 0
+    gone: list[str] = []
+    for start in range(0, len(to_index), BATCH):
+        batch = [(cluster_id, clusters.members(cluster_id)) for cluster_id in to_index[start : start + BATCH]]
+        merged = load_merged(store, batch, libraries)
+        found = {m.id for m in merged}
+        gone.extend(cluster_id for cluster_id, _ in batch if cluster_id not in found)
+        indexed += backend.index(counter.watch(build_document(m) for m in merged))
+        progress.update(len(batch))
+    removals = to_delete + gone
+    if removals:
+        backend.delete(removals)
+    backend.commit()
+    clusters.mark_indexed(to_index, "index")
+    clusters.mark_indexed(to_delete, "delete")
+    return indexed, len(removals)
+
+
+def _all_documents(store: RecordStore, clusters: ClusterStore,
+                   progress: Progress) -> Iterator[dict[str, Any]]:
+    """Every cluster's document, streamed batch by batch (never the whole catalog in memory)."""
+    libraries = source_libraries(store)
+    batch: list[tuple[str, list[str]]] = []
+    for item in clusters.iter_clusters():
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield from _documents(store, batch, libraries, progress)
+            batch = []
+    if batch:
+        yield from _documents(store, batch, libraries, progress)
+
+
+def _documents(store: RecordStore, batch: list[tuple[str, list[str]]], libraries: dict[str, tuple[str, str]],
+               progress: Progress) -> Iterator[dict[str, Any]]:
+    for merged in load_merged(store, batch, libraries):
+        yield build_document(merged)
+    progress.update(len(batch))
+
+
+class _Counter:
+    """Counts, as documents stream past, those held by two or more libraries (for the summary)."""
+
+    def __init__(self) -> None:
+        self.multi = 0
+
+    def watch(self, docs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for doc in docs:
+            if doc.get("library_count", 0) >= 2:
+                self.multi += 1
+            yield doc
