@@ -1,0 +1,27 @@
+"""The URL table of the discovery interface, one line per route (each page has its `.json` twin).
+
+Twins come first: ``/record/{id}`` would otherwise also match ``/record/c123.json``.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from search_ui.templating import STATIC_DIR
+from search_ui.views import holdings, partners, record, search
+
+ROUTES = [
+    Route("/", search.home, name="home"),
+    Route("/search.json", search.search, name="search_json"),
+    Route("/search", search.search, name="search"),
+    Route("/record/{cluster_id}.json", record.record, name="record_json"),
+    Route("/record/{cluster_id}/raw/{record_id:path}", record.raw, name="record_raw"),
+    Route("/record/{cluster_id}", record.record, name="record"),
+    Route("/holdings.json", holdings.holdings, methods=["GET", "POST"], name="holdings_json"),
+    Route("/holdings.csv", holdings.holdings, methods=["GET", "POST"], name="holdings_csv"),
+    Route("/holdings", holdings.holdings, methods=["GET", "POST"], name="holdings"),
+    Route("/partners.json", partners.partners, name="partners_json"),
+    Route("/partners", partners.partners, name="partners"),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]

@@ -1,0 +1,49 @@
+"""Feed status for partner libraries: what each source holds, its last harvest, and what was rejected.
+
+Partners ask "did our nightly export arrive, and what did you refuse?"; this page answers from the
+record store (through `Catalog.sources`), with every quarantined record's position and reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from search_ui.views.common import JSON, call, catalog_of, render
+
+QUARANTINE_SHOWN = 100
+"""Quarantine entries listed per source (the count is always exact)."""
+
+
+async def partners(request: Request) -> Response:
+    sources: list[dict[str, Any]] = await call(request, "sources")
+    rows = [await _with_quarantine(request, dict(source)) for source in sources]
+    if request.url.path.endswith(".json"):
+        return JSON({"sources": rows})
+    return render(request, "partners.html", {"sources": rows, "nav": "partners"})
+
+
+async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str, Any]:
+    entries = await _quarantined(request, source["id"])
+    source["quarantine"] = [
+        {"file": e.file, "position": e.position, "local_id": e.local_id, "reason": e.reason,
+         "created_at": e.created_at}
+        for e in entries[:QUARANTINE_SHOWN]
+    ]
+    source["last_run"] = source.get("last_run") or None
+    return source
+
+
+async def _quarantined(request: Request, source_id: str) -> list[Any]:
+    """The source's quarantine list, from `Catalog.quarantined` or, failing that, its record store."""
+    catalog = catalog_of(request)
+    if hasattr(catalog, "quarantined"):
+        return list(await call(request, "quarantined", source_id))
+    store = getattr(catalog, "store", None)
+    if store is None:
+        return []
+    from starlette.concurrency import run_in_threadpool
+
+    return list(await run_in_threadpool(store.quarantined, source_id))

@@ -1,0 +1,130 @@
+"""The record page at its permalink `/record/{cluster_id}` (and `.json`), and each member's raw record.
+
+A cluster id retired by re-clustering answers 301 to the cluster that now holds its records, so
+bookmarks and citations keep working. The staff section ("why these were merged") runs the matcher's
+explanation for the base record against every other member; it is computed only when asked for
+(`?explain=1`), because a large cluster makes it the slowest part of the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from harvester.raw_view import raw_as_text
+from harvester.record import Holding
+from search_ui.views.common import JSON, call, render
+
+if TYPE_CHECKING:
+    from indexer.catalog import MergedRecord
+
+INLINE_RAW_MEMBERS = 12
+"""Members whose raw record is shown inline (in a disclosure); bigger clusters link to each instead."""
+
+
+async def record(request: Request) -> Response:
+    cluster_id = request.path_params["cluster_id"]
+    as_json = request.url.path.endswith(".json")
+    merged: MergedRecord | None = await call(request, "record", cluster_id)
+    if merged is None:
+        return await _moved_or_missing(request, cluster_id, as_json)
+    if as_json:
+        return JSON(record_json(merged))
+    explain = request.query_params.get("explain") == "1"
+    libraries = holdings_by_library(merged.record.holdings)
+    context = {
+        "cluster_id": merged.id,
+        "merged": merged,
+        "rec": merged.record,
+        "libraries": libraries,
+        "all_holdings": [holding for library in libraries for holding in library["rows"]],
+        "links": [link for link in merged.record.links if is_web_url(link.url)],
+        "members": await _members(request, merged),
+        "explain": explain,
+        "explanations": await _explanations(request, merged) if explain else [],
+    }
+    return render(request, "record.html", context)
+
+
+async def raw(request: Request) -> Response:
+    """One member record as received, in MARC mnemonic form (or its XML), inside a page."""
+    cluster_id, record_id = request.path_params["cluster_id"], request.path_params["record_id"]
+    merged: MergedRecord | None = await call(request, "record", cluster_id)
+    if merged is None or record_id not in {m.record_id for m in merged.members}:
+        raise HTTPException(404, f"record {record_id} is not part of {cluster_id}")
+    stored = await call(request, "stored", record_id)
+    if stored is None:
+        raise HTTPException(404, f"record {record_id} is no longer stored")
+    context = {"cluster_id": cluster_id, "record_id": record_id, "stored": stored,
+               "raw_text": raw_as_text(stored.raw, stored.raw_format), "title": merged.record.full_title}
+    return render(request, "raw.html", context)
+
+
+async def _moved_or_missing(request: Request, cluster_id: str, as_json: bool) -> Response:
+    target = await call(request, "redirect", cluster_id)
+    if target and target != cluster_id:
+        suffix = ".json" if as_json else ""
+        return RedirectResponse(f"/record/{quote(target, safe='')}{suffix}", status_code=301)
+    raise HTTPException(404, f"No record with id {cluster_id}.")
+
+
+def is_web_url(url: str) -> bool:
+    """Only http(s) links become clickable: an 856 may hold ``javascript:`` or worse."""
+    return urlsplit(url.strip()).scheme.lower() in ("http", "https")
+
+
+def record_json(merged: MergedRecord) -> dict[str, Any]:
+    return {
+        "id": merged.id,
+        "base_id": merged.base_id,
+        "libraries": list(merged.libraries),
+        "members": [asdict(member) for member in merged.members],
+        "provenance": {name: list(ids) for name, ids in merged.provenance.items()},
+        "record": merged.record.to_dict(),
+    }
+
+
+def holdings_by_library(holdings: tuple[Holding, ...]) -> list[dict[str, Any]]:
+    """Holdings grouped per library (sorted by name), each group's rows by location and call number."""
+    groups: dict[str, list[Holding]] = {}
+    for holding in holdings:
+        groups.setdefault(holding.library_name or holding.library_code, []).append(holding)
+    return [
+        {
+            "name": name,
+            "code": rows[0].library_code,
+            "rows": sorted(rows, key=lambda h: (h.location, h.call_number)),
+            "copies": sum(max(h.copies, 0) for h in rows),
+            "lendable": any(h.lendable for h in rows),
+        }
+        for name, rows in sorted(groups.items(), key=lambda item: item[0].casefold())
+    ]
+
+
+async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any]]:
+    inline = len(merged.members) <= INLINE_RAW_MEMBERS
+    members = []
+    for member in merged.members:
+        raw_text = ""
+        if inline:
+            stored = await call(request, "stored", member.record_id)
+            raw_text = raw_as_text(stored.raw, stored.raw_format) if stored is not None else ""
+        members.append(
+            {
+                "member": member,
+                "base": member.record_id == merged.base_id,
+                "raw_url": f"/record/{quote(merged.id, safe='')}/raw/{quote(member.record_id, safe=':')}",
+                "raw_text": raw_text,
+            }
+        )
+    return members
+
+
+async def _explanations(request: Request, merged: MergedRecord) -> list[Any]:
+    others = [m.record_id for m in merged.members if m.record_id != merged.base_id]
+    return [await call(request, "explain", merged.base_id, other) for other in others]

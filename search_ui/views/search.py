@@ -1,0 +1,176 @@
+"""The home page and the results page (`/search`), with its JSON twin `/search.json`.
+
+Facets are multi-select: values of one field are OR-ed, so the counts shown for a field that has a
+value chosen come from the same search *without* that field's own filter (one extra, facet-only
+search per such field); otherwise choosing "Duke" would hide every other library from the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from indexer.backends.base import MAX_PAGE, FacetCount, QueryError, SearchResults
+from indexer.labels import FORMAT_LABELS
+from indexer.schema import FACET_FIELDS, FIELDS_BY_NAME
+from search_ui.views.common import JSON, call, json_error, render
+from search_ui.views.search_form import (
+    ADVANCED_FIELDS,
+    FIELD_CHOICES,
+    PER_PAGE,
+    SORT_LABELS,
+    SearchForm,
+)
+
+FACETS_SHOWN = 8
+"""Values per facet before the rest fold into a "more" disclosure."""
+MAX_JSON_PER_PAGE = 100
+
+
+async def home(request: Request) -> Response:
+    return render(request, "search.html", _form_context(SearchForm(), home=True))
+
+
+async def search(request: Request) -> Response:
+    as_json = request.url.path.endswith(".json")
+    form = SearchForm.from_params(request.query_params, MAX_JSON_PER_PAGE if as_json else PER_PAGE)
+    if form.is_empty and not as_json:  # /search with nothing asked: the home page
+        return render(request, "search.html", _form_context(form, home=True))
+    try:
+        results: SearchResults = await call(request, "search", form.to_request())
+    except QueryError as exc:
+        if as_json:
+            return json_error(400, str(exc))
+        context = _form_context(form, query_error=str(exc))
+        return render(request, "search.html", context, status_code=400)
+    if as_json:
+        return JSON(_json(form, results))
+    context = _form_context(form)
+    context.update(await _results_context(request, form, results))
+    return render(request, "search.html", context)
+
+
+def _json(form: SearchForm, results: SearchResults) -> dict[str, Any]:
+    data = results.to_json()
+    data["query"] = form.query_text()
+    data["max_page"] = MAX_PAGE
+    data["filters"] = {name: list(values) for name, values in form.filters.items()}
+    return data
+
+
+def _form_context(form: SearchForm, home: bool = False, query_error: str = "") -> dict[str, Any]:
+    return {
+        "form": form,
+        "home": home,
+        "query_error": query_error,
+        "field_choices": FIELD_CHOICES,
+        "advanced_fields": ADVANCED_FIELDS,
+        "sort_labels": SORT_LABELS,
+        "chips": form.chips(),
+        "clear_url": form.without_filters().url() if form.chips() else "",
+        "hidden": [(k, v) for k, v in form.params() if k not in ("sort", "page")],
+        "facet_hidden": [(k, v) for k, v in form.params() if k not in ("page", *FACET_FIELDS)],
+        "format_labels": sorted(set(FORMAT_LABELS.values())),
+        "nav": "search",
+    }
+
+
+async def _results_context(request: Request, form: SearchForm, results: SearchResults) -> dict[str, Any]:
+    last_page = min(MAX_PAGE, max(1, -(-results.total // form.per_page)))
+    return {
+        "results": results,
+        "hits": [_hit(hit.id, hit.doc) for hit in results.hits],
+        "first": (form.page - 1) * form.per_page + 1,
+        "last": (form.page - 1) * form.per_page + len(results.hits),
+        "facets": await _facets(request, form, results),
+        "pages": _pages(form, last_page),
+        "capped": form.asked_page > MAX_PAGE
+        or (results.total > MAX_PAGE * form.per_page and form.page == MAX_PAGE),
+        "max_page": MAX_PAGE,
+        "beyond": form.page > last_page and results.total > 0,
+        "last_page_url": form.with_page(last_page).url(),
+        "suggestions": await _suggestions(request, form) if results.total == 0 else [],
+    }
+
+
+def _hit(cluster_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """What one result line shows, from the stored ``display`` dict (falling back to indexed fields)."""
+    display = doc.get("display") or {}
+    libraries = display.get("libraries") or doc.get("library") or []
+    formats = doc.get("format") or [""]
+    return {
+        "id": cluster_id,
+        "url": f"/record/{cluster_id}",
+        "title": display.get("title") or doc.get("title") or "[No title]",
+        "authors": display.get("authors") or doc.get("authors") or [],
+        "year": display.get("year") or doc.get("year") or "",
+        "format": display.get("format") or formats[0],
+        "edition": display.get("edition") or "",
+        "publisher": display.get("publisher") or "",
+        "libraries": libraries,
+        "library_count": display.get("library_count") or doc.get("library_count") or len(libraries),
+    }
+
+
+async def _facets(request: Request, form: SearchForm, results: SearchResults) -> list[dict[str, Any]]:
+    counts: dict[str, list[FacetCount]] = dict(results.facets)
+    for name in form.filters:
+        if name not in FACET_FIELDS:
+            continue
+        others = {k: v for k, v in form.filters.items() if k != name}
+        request_ = replace(form.to_request(facets=(name,)), filters=others, page=1, per_page=1)
+        counts[name] = (await call(request, "search", request_)).facets.get(name, counts.get(name, []))
+    facets = []
+    for name in FACET_FIELDS:
+        chosen = form.filters.get(name, ())
+        values = [
+            {"value": f.value, "count": f.count, "selected": f.value in chosen} for f in counts.get(name, [])
+        ]
+        if name == "decade":
+            values.sort(key=lambda v: v["value"], reverse=True)
+        listed = {v["value"] for v in values}
+        values += [{"value": v, "count": None, "selected": True} for v in chosen if v not in listed]
+        if not values:
+            continue
+        shown = [v for v in values[:FACETS_SHOWN]] + [v for v in values[FACETS_SHOWN:] if v["selected"]]
+        more = [v for v in values[FACETS_SHOWN:] if not v["selected"]]
+        facets.append({"name": name, "label": FIELDS_BY_NAME[name].label, "shown": shown, "more": more})
+    return facets
+
+
+def _pages(form: SearchForm, last_page: int) -> dict[str, Any]:
+    """Previous/next plus a window of page numbers around the current page (first and last kept)."""
+    window = sorted({1, last_page, *range(max(1, form.page - 2), min(last_page, form.page + 2) + 1)})
+    numbers: list[dict[str, Any]] = []
+    previous = 0
+    for number in window:
+        if previous and number > previous + 1:
+            numbers.append({"gap": True})
+        url = form.with_page(number).url()
+        numbers.append({"number": number, "url": url, "current": number == form.page})
+        previous = number
+    return {
+        "previous": form.with_page(form.page - 1).url() if form.page > 1 else "",
+        "next": form.with_page(form.page + 1).url() if form.page < last_page else "",
+        "numbers": numbers if last_page > 1 else [],
+    }
+
+
+async def _suggestions(request: Request, form: SearchForm) -> list[dict[str, str]]:
+    """Ways out of an empty result list, as links (the engine already tried OR and fuzzy matching)."""
+    suggestions: list[dict[str, str]] = []
+    if form.filters or form.year_from is not None or form.year_to is not None:
+        wider = form.without_filters()
+        total = (await call(request, "search", replace(wider.to_request(facets=()), per_page=1))).total
+        if total:
+            suggestions.append({"text": f"Remove all filters ({total:,} results)", "url": wider.url()})
+    if form.field != "all" and form.q:
+        suggestions.append({"text": "Search all fields instead", "url": replace(form, field="all").url()})
+    for name, label in ADVANCED_FIELDS:
+        if name in form.advanced:
+            text = f"Remove the {label.lower()} condition"
+            suggestions.append({"text": text, "url": form.without(name).url()})
+    return suggestions
