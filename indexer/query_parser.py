@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from harvester import identifiers
 from indexer.backends.base import QueryError
 from indexer.query import Bool, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange
-from indexer.schema import fields_for_alias
+from indexer.schema import FIELDS, fields_for_alias
 
 MAX_QUERY_CHARS = 1000
 """Longer input is cut: nobody types more, and it bounds the work a single request can cause."""
@@ -29,6 +29,7 @@ MIN_PREFIX = 2
 """``a*`` would expand to a large part of the term dictionary; shorter prefixes are plain words."""
 
 _YEAR_ALIASES = {a for f in fields_for_alias("year") for a in f.query_alias} | {"year"}
+_IDENTIFIER_ALIASES = {a for f in FIELDS if f.kind == "identifier" for a in f.query_alias}
 _FIELD_RE = re.compile(r"([A-Za-z_]+):(.*)", re.DOTALL)
 _OPERATORS = {"AND", "OR", "NOT", "&&", "||"}
 _ID_KINDS = {"isbn": "isbn", "issn": "issn", "oclc": "oclc", "lccn": "lccn"}
@@ -77,6 +78,12 @@ def _tokenize(text: str) -> list[_Tok]:
             end = n if end < 0 else end  # unbalanced quote: the phrase runs to the end
             tokens.append(_Tok("phrase", text[i + 1 : end], field, sign))
             i = end + 1
+        elif field in _IDENTIFIER_ALIASES and ch != '"':
+            j = i
+            while j < n and not text[j].isspace():
+                j += 1
+            tokens.append(_Tok("word", text[i:j], field, sign))  # "(OCoLC)ocm123" is one value
+            i = j
         elif ch == "(":
             tokens.append(_Tok("open", "(", field, sign))
             i += 1
@@ -174,7 +181,10 @@ class _Parser:
         negate = tok.sign == "-"
         use_field = tok.field or field
         if tok.kind == "open":
+            seen = len(self.words)
             inner = self.parse_sequence(use_field, depth + 1)
+            if negate:
+                del self.words[seen:]  # excluded words are no hint of what the patron wants
             return negate, _simplify(inner)
         if tok.kind == "range":
             return negate, _year_range_brackets(tok.text)

@@ -355,14 +355,9 @@ class EmbeddedBackend:
             previous = self._read_current()
             name, index = self._new_version()
             try:
-                writer = index.writer(WRITER_HEAP)
-                count = 0
-                for doc in docs:
-                    writer.add_document(analysis.to_tantivy(doc))
-                    count += 1
-                writer.commit()
-                writer.wait_merging_threads()
+                count = _fill(index, docs)
             except BaseException:
+                del index
                 shutil.rmtree(self.index_dir / name, ignore_errors=True)
                 raise
             self._publish(name)
@@ -522,6 +517,23 @@ def _wanted_facets(request: SearchRequest) -> list[str]:
 
 def _empty_facets(request: SearchRequest) -> dict[str, list[FacetCount]]:
     return {f: [] for f in _wanted_facets(request)}
+
+
+def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
+    """Write every document into a fresh index; on any error the writer is rolled back and released."""
+    writer = index.writer(WRITER_HEAP)
+    count = 0
+    try:
+        for doc in docs:
+            writer.add_document(analysis.to_tantivy(doc))
+            count += 1
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()
+    return count
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -1,0 +1,211 @@
+"""Embedded-only behaviour: versioned folders, atomic rebuild under concurrent readers, analyzers on reopen.
+
+Search semantics shared with OpenSearch live in `test_backend_contract.py`; this file covers what only
+the tantivy folder layout can get wrong.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from harvester.settings import SearchSettings, Settings
+from indexer import analysis
+from indexer.backends import open_backend
+from indexer.backends.base import BackendError, SearchBackend, SearchRequest
+from indexer.backends.embedded import CURRENT, SCHEMA_FILE, EmbeddedBackend, fuzzy_distance
+from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def total(backend: SearchBackend, text: str) -> int:
+    return backend.search(SearchRequest(text=text)).total
+
+
+def versions(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v"))
+
+
+def test_analyzers_fold_and_stem() -> None:
+    assert analysis.analyze_stemmed("Łódź Müller whaling Straße") == ["lodz", "muller", "whale", "strass"]
+    assert analysis.analyze_folded("Running WHALES") == ["running", "whales"]
+
+
+def test_fuzzy_distance_grows_with_word_length() -> None:
+    assert [fuzzy_distance(w) for w in ("ab", "abc", "abcde", "abcdef")] == [0, 1, 1, 2]
+
+
+def test_a_new_folder_is_an_empty_searchable_index(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path / "index")
+    assert backend.count() == 0
+    assert total(backend, "anything") == 0
+    assert (tmp_path / "index" / CURRENT).read_text().strip() in versions(tmp_path / "index")
+
+
+def test_reopen_registers_analyzers_again(tmp_path: Path) -> None:
+    first = EmbeddedBackend(tmp_path)
+    first.rebuild(iter(DOCS[:2]))
+    first.close()
+    reopened = EmbeddedBackend(tmp_path)  # a new tantivy.Index object: custom analyzers must be re-registered
+    reopened.index([make_doc("c-new", "Grüße aus Kraków", authors=["Nowak, Zoë"])])
+    reopened.commit()
+    assert reopened.get("c-new") is not None
+    assert total(reopened, "krakow") == 1
+    assert total(reopened, "grusse") == 1
+    assert total(reopened, "zoe") == 1
+    reopened.close()
+
+
+def test_rebuild_swaps_atomically_while_another_instance_searches(tmp_path: Path) -> None:
+    writer = EmbeddedBackend(tmp_path)
+    writer.rebuild(iter(DOCS))
+    reader = EmbeddedBackend(tmp_path)  # like the web server: a separate instance on the same folder
+    assert total(reader, "moby") == 2
+    errors: list[BaseException] = []
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def search_loop() -> None:
+        while not done.is_set():
+            try:
+                seen.add(total(reader, "ferns OR moby"))
+            except BaseException as exc:  # noqa: BLE001 - any failure is the test's finding
+                errors.append(exc)
+                return
+
+    thread = threading.Thread(target=search_loop)
+    thread.start()
+    try:
+        for _ in range(3):
+            writer.rebuild(iter(FILLERS))
+            writer.rebuild(iter(DOCS))
+        writer.rebuild(iter(FILLERS))
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    assert seen <= {2, 25}  # always a whole version, never a half-built one
+    assert total(reader, "moby") == 0 and total(reader, "ferns") == 25  # the reader noticed the swap
+    assert len(versions(tmp_path)) <= 2  # current + previous kept, older versions deleted
+
+
+def test_reader_in_another_process_notices_rebuilds_and_commits(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from indexer.backends.embedded import EmbeddedBackend\n"
+        "from indexer.backends.base import SearchRequest\n"
+        "b = EmbeddedBackend(Path(sys.argv[1]))\n"
+        "for line in sys.stdin:\n"
+        "    print(b.search(SearchRequest(text=line.strip())).total, flush=True)\n"
+    )
+    writer = EmbeddedBackend(tmp_path)
+    writer.rebuild(iter(DOCS))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def ask(text: str) -> int:
+        proc.stdin.write(text + "\n")
+        proc.stdin.flush()
+        return int(proc.stdout.readline())
+
+    try:
+        assert ask("moby") == 2
+        writer.rebuild(iter(FILLERS))
+        assert ask("moby") == 0 and ask("ferns") == 25
+        writer.index([make_doc("c-late", "A late whale")])
+        writer.commit()
+        assert ask("late") == 1  # incremental commit to the live version, seen without a restart
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+        writer.close()
+
+
+def test_failed_rebuild_keeps_the_old_index(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS))
+    live = (tmp_path / CURRENT).read_text().strip()
+
+    def broken():
+        yield FILLERS[0]
+        raise RuntimeError("source went away")
+
+    with pytest.raises(RuntimeError):
+        backend.rebuild(broken())
+    assert (tmp_path / CURRENT).read_text().strip() == live
+    assert versions(tmp_path) == [live]
+    assert total(backend, "moby") == 2
+
+
+def test_bad_document_is_refused_with_a_reason(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    with pytest.raises(ValueError, match="without an id"):
+        backend.index([{"title": "no id"}])
+
+
+def test_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
+    first = EmbeddedBackend(tmp_path)
+    first.rebuild(iter(DOCS))
+    second = EmbeddedBackend(tmp_path)
+    first.index(DOCS[:1])
+    with pytest.raises(BackendError, match="another process"):
+        second.index(DOCS[:1])
+    first.close()
+
+
+def test_index_built_by_another_schema_asks_for_a_rebuild(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS))
+    live = (tmp_path / CURRENT).read_text().strip()
+    (tmp_path / live / SCHEMA_FILE).write_text("older\n")
+    stale = EmbeddedBackend(tmp_path)
+    with pytest.raises(BackendError, match="index --rebuild"):
+        stale.count()
+    stale.rebuild(iter(DOCS[:3]))
+    assert stale.count() == 3
+
+
+def test_identifiers_are_normalized_at_index_time(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild([make_doc("c-raw", "Raw ids", isbn=["0-306-40615-2 (pbk.)"], issn=["0317 8471"])])
+    assert backend.get("c-raw")["isbn"] == ["9780306406157"]  # type: ignore[index]
+    assert total(backend, "isbn:9780306406157") == 1
+    assert total(backend, "issn:0317-8471") == 1
+
+
+def test_display_round_trips_as_a_dict(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    doc = make_doc("c-d", "Display")
+    doc["display"] = {"title": "Display <b>&</b>", "links": [{"url": "http://x", "label": "x"}], "year": None}
+    backend.rebuild([doc])
+    assert backend.get("c-d")["display"] == doc["display"]  # type: ignore[index]
+
+
+def test_info_names_the_live_version(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS))
+    info = backend.info()
+    assert info["backend"] == "embedded" and info["documents"] == len(DOCS)
+    assert Path(info["path"]).name == (tmp_path / CURRENT).read_text().strip()
+
+
+def test_open_backend_follows_the_settings(tmp_path: Path) -> None:
+    settings = Settings(config_file=tmp_path / "x.toml", data_dir=tmp_path, sources=())
+    backend = open_backend(settings)
+    assert isinstance(backend, EmbeddedBackend) and backend.index_dir == tmp_path / "index"
+    custom = Settings(tmp_path / "x.toml", tmp_path, (), SearchSettings(index_dir=tmp_path / "elsewhere"))
+    assert open_backend(custom).index_dir == tmp_path / "elsewhere"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="unknown search backend"):
+        open_backend(Settings(tmp_path / "x.toml", tmp_path, (), SearchSettings(backend="solr")))

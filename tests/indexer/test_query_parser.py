@@ -1,0 +1,203 @@
+"""The query language → the backend-neutral tree (`indexer.query`); odd input degrades, never crashes."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.backends.base import QueryError
+from indexer.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange, parse_query
+from indexer.query_parser import MAX_CLAUSES, parse
+
+TITLE = ("title", "subtitle")
+
+
+def test_words_are_required_by_default() -> None:
+    parsed = parse("moby dick")
+    assert parsed.root == Bool(must=(Term("moby"), Term("dick")))
+    assert parsed.words == ("moby", "dick")
+
+
+def test_parse_query_delegates_here() -> None:
+    assert parse_query("moby dick") == parse("moby dick")
+
+
+def test_relaxed_turns_must_into_should() -> None:
+    relaxed = parse("moby dick -whale").relaxed()
+    assert relaxed.root == Bool(should=(Term("moby"), Term("dick")), must_not=(Term("whale"),))
+
+
+def test_phrase_and_fielded_phrase() -> None:
+    assert parse('"moby dick"').root.must == (Phrase("moby dick"),)
+    assert parse('title:"moby dick"').root.must == (Phrase("moby dick", TITLE),)
+
+
+def test_single_quoted_word_is_a_term() -> None:
+    assert parse('"whale"').root.must == (Term("whale"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("title:whale", TITLE),
+        ("ti:whale", TITLE),
+        ("author:melville", ("authors",)),
+        ("AU:melville", ("authors",)),
+        ("subject:whaling", ("subjects",)),
+        ("publisher:harper", ("publisher",)),
+        ("series:penguin", ("series",)),
+        ("library:duke", ("library",)),
+    ],
+)
+def test_field_aliases_resolve_through_the_schema(text: str, fields: tuple[str, ...]) -> None:
+    (node,) = parse(text).root.must
+    assert isinstance(node, Term) and node.fields == fields
+
+
+def test_field_group_applies_to_every_word() -> None:
+    assert parse("title:(moby dick) melville").root.must == (
+        Term("moby", TITLE),
+        Term("dick", TITLE),
+        Term("melville"),
+    )
+
+
+def test_unknown_field_is_read_as_words() -> None:
+    assert parse("foo:bar").root.must == (Term("foo:bar"),)
+    assert parse("http://example.org").root.must == (Term("http://example.org"),)
+
+
+def test_prefix() -> None:
+    assert parse("whal*").root.must == (Prefix("whal"),)
+    assert parse("author:melv*").root.must == (Prefix("melv", ("authors",)),)
+    assert parse("w*").root.must == (Term("w"),)  # too short to expand
+    assert parse("*").root.empty
+
+
+def test_not_minus_and_plus() -> None:
+    assert parse("moby -whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
+    assert parse("moby NOT whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
+    assert parse("+moby").root.must == (Term("moby"),)
+    assert parse("-whale").root == Bool(must_not=(Term("whale"),))
+    assert parse("moby -whale").words == ("moby",)
+
+
+def test_or_binds_tighter_than_implicit_and() -> None:
+    assert parse("whale moby OR ahab").root.must == (Term("whale"), Bool(should=(Term("moby"), Term("ahab"))))
+    assert parse("moby OR ahab").root == Bool(should=(Term("moby"), Term("ahab")))
+    assert parse("a || b").root == Bool(should=(Term("a"), Term("b")))
+
+
+def test_lowercase_operators_are_words() -> None:
+    assert parse("war and peace").root.must == (Term("war"), Term("and"), Term("peace"))
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("year:1990", 1990, 1990),
+        ("year:1990-2000", 1990, 2000),
+        ("year:2000-1990", 1990, 2000),
+        ("year:[1990 TO 2000]", 1990, 2000),
+        ("year:[1990 TO *]", 1990, None),
+        ("year:>1990", 1991, None),
+        ("year:>=1990", 1990, None),
+        ("year:<2000", None, 1999),
+        ("year:<=2000", None, 2000),
+        ("year:1990-", 1990, None),
+        ("date:1851", 1851, 1851),
+    ],
+)
+def test_year_ranges(text: str, low: int | None, high: int | None) -> None:
+    assert parse(text).root.must == (YearRange(low, high),)
+
+
+@pytest.mark.parametrize("text", ["year:abc", "year:[1990 TO x]", "year:19900", "year:[1990]"])
+def test_invalid_year_raises_a_safe_query_error(text: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse(text)
+    assert "year" in str(info.value) and "<" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("isbn:0-306-40615-2", "isbn", "9780306406157"),
+        ("isbn:978-0-306-40615-7", "isbn", "9780306406157"),
+        ('isbn:"0 306 40615 2"', "isbn", "9780306406157"),
+        ("issn:03178471", "issn", "0317-8471"),
+        ("oclc:(OCoLC)ocm00012345", "oclc", "12345"),
+        ("lccn:n78-890351", "lccn", "n78890351"),
+    ],
+)
+def test_fielded_identifiers_are_normalized(text: str, field: str, value: str) -> None:
+    assert parse(text).root.must == (IdentifierMatch(field, (value,)),)
+
+
+def test_invalid_fielded_isbn_falls_back_to_the_cleaned_text() -> None:
+    assert parse("isbn:123-45").root.must == (IdentifierMatch("isbn", ("12345",)),)
+
+
+def test_bare_isbn_and_issn_are_recognised_but_still_words() -> None:
+    assert parse("0-306-40615-2").root == Bool(
+        should=(IdentifierMatch("isbn", ("9780306406157",)), Term("0-306-40615-2"))
+    )
+    (node,) = parse("0317-8471 journal").root.must[:1]
+    assert node == Bool(should=(IdentifierMatch("issn", ("0317-8471",)), Term("0317-8471")))
+
+
+def test_bare_number_alone_may_be_an_oclc_number_or_a_title_word() -> None:
+    assert parse("1984").root == Bool(should=(IdentifierMatch("oclc", ("1984",)), Term("1984")))
+    assert parse("1984 orwell").root.must == (Term("1984"), Term("orwell"))  # among words: a word
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"unbalanced phrase',
+        "((moby dick",
+        "moby dick))",
+        ")(",
+        "title:",
+        "AND OR NOT",
+        "a OR",
+        "OR a",
+        "NOT",
+        '"',
+        "-",
+        "+",
+        "&&",
+        "title:(",
+        "year:[1990 TO 2000",
+        "\x00moby\x07",
+        "😀 whale",
+        "a:b:c",
+        "((((((((x",
+    ],
+)
+def test_odd_input_degrades_gracefully(text: str) -> None:
+    parsed = parse(text)
+    assert isinstance(parsed.root, Bool)
+
+
+def test_unbalanced_quote_runs_to_the_end() -> None:
+    assert parse('"moby dick').root.must == (Phrase("moby dick"),)
+    assert parse('title:"moby').root.must == (Term("moby", TITLE),)
+
+
+def test_unbalanced_brackets_close_at_the_end() -> None:
+    assert parse("(moby dick").root.must == (Term("moby"), Term("dick"))
+    assert parse("moby) dick").root.must == (Term("moby"), Term("dick"))
+
+
+def test_empty_and_punctuation_only_queries_match_everything() -> None:
+    for text in ("", "   ", "!!!", "- + ?"):
+        assert parse(text).root.empty
+
+
+def test_very_long_input_is_bounded() -> None:
+    parsed = parse(" ".join(f"w{i}" for i in range(1000)))
+    assert len(parsed.root.must) == MAX_CLAUSES
+
+
+def test_excluded_group_words_are_not_query_words() -> None:
+    assert parse("moby -(whale ahab)").words == ("moby",)
