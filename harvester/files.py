@@ -91,7 +91,7 @@ def sniff_format(path: Path) -> str:
 def sniff_bytes(head: bytes, name: str = "input") -> str:
     text = head.lstrip(b"\xef\xbb\xbf").lstrip(_SEPARATORS)
     if not text:
-        raise BadFeed(f"{name} is empty")
+        return "iso2709"  # an empty export: zero records, not an error
     if text[:1] == b"<":
         return "marcxml"
     if text[:1] in (b"[", b"{"):
@@ -123,41 +123,29 @@ def iter_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
     """Cut ISO 2709 at record terminators; blank/NUL bytes between records are skipped."""
     buf = b""
     offset = 0  # file offset of buf[0]
-    start = 0
+    pos = 0
     eof = False
     number = 0
     while True:
-        while True:
-            while start < len(buf) and buf[start] in _SEPARATORS:
-                start += 1
-            if start < len(buf) or eof:
-                break
-            buf, offset, start = b"", offset + len(buf), 0
-            block = handle.read(_BLOCK)
-            eof = not block
-            buf = block
-        if start >= len(buf):
-            return
-        end = buf.find(b"\x1d", start)
+        end = buf.find(b"\x1d", pos)
         while end < 0 and not eof:
-            searched = len(buf)
             block = handle.read(_BLOCK)
             if not block:
                 eof = True
                 break
-            buf = buf[start:] + block
-            offset, start = offset + start, 0
-            end = buf.find(b"\x1d", searched - start if searched > start else 0)
-        number += 1
-        stop = end + 1 if end >= 0 else len(buf)
-        raw = buf[start:stop]
-        position = f"record {number} (byte {offset + start})"
-        if end < 0 and not raw.strip(_SEPARATORS):
+            scanned = len(buf) - pos
+            buf, offset, pos = buf[pos:] + block, offset + pos, 0
+            end = buf.find(b"\x1d", scanned)
+        while pos < len(buf) and buf[pos] in _SEPARATORS:
+            pos += 1
+        if end < 0:
+            rest = buf[pos:]
+            if rest.strip(_SEPARATORS):
+                yield RawChunk(f"record {number + 1} (byte {offset + pos})", rest)
             return
-        yield RawChunk(position, raw)
-        start = stop
-        if start > _BLOCK:
-            buf, offset, start = buf[start:], offset + start, 0
+        number += 1
+        yield RawChunk(f"record {number} (byte {offset + pos})", buf[pos:end + 1])
+        pos = end + 1
 
 
 def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChunk]:
@@ -289,8 +277,8 @@ def parse_iso2709(raw: bytes, encoding: str | None = None) -> pymarc.Record:
     recomputed from the end of the directory."""
     if len(raw) < 26:
         raise RecordRejected(f"too short to be a MARC record ({len(raw)} bytes)", raw)
-    leader = raw[:24].decode("latin-1")
-    if not leader[:5].isdigit() or not raw[:24].isascii():
+    leader = "".join(c if " " <= c <= "~" else " " for c in raw[:24].decode("latin-1"))
+    if not leader[:5].isdigit():
         raise RecordRejected(f"not a MARC record: the leader {leader!r} does not start with a length", raw)
     dir_end = raw.find(FIELD_TERMINATOR, 24)
     if dir_end < 0:
@@ -301,12 +289,28 @@ def parse_iso2709(raw: bytes, encoding: str | None = None) -> pymarc.Record:
     if not directory:
         raise RecordRejected("record has no fields (empty directory)", raw)
     base = dir_end + 1
-    text_of = _decoder_for(raw, base, leader, encoding)
+    chosen = _choose_encoding(raw[base:], leader[9], encoding)
+    errors = "replace" if chosen == "utf-8-replace" else "strict"
+    codec = "utf-8" if chosen == "utf-8-replace" else chosen
     fields: list[Field] = []
+    for tag, start, end in _field_spans(raw, directory, base):
+        try:
+            fields.append(_iso_field(tag, raw[start:end], codec, errors))
+        except UnicodeDecodeError as exc:
+            raise RecordRejected(f"field {tag}: cannot decode as {codec} ({exc.reason})", raw) from exc
+    return make_record(leader, fields)
+
+
+def _field_spans(raw: bytes, directory: bytes, base: int) -> list[tuple[str, int, int]]:
+    """(tag, start, end) of each field. Offsets that do not land on a field boundary (some systems
+    count characters, not bytes) are replaced by cutting the data area at its field terminators, in
+    directory order, when the number of fields agrees."""
     size = len(raw)
+    spans: list[tuple[str, int, int]] = []
+    aligned = True
     for i in range(0, len(directory), 12):
         entry = directory[i:i + 12]
-        tag_bytes, offset_bytes = entry[:3], entry[7:12]
+        offset_bytes = entry[7:12]
         if not offset_bytes.isdigit():
             raise RecordRejected(f"directory entry {entry!r} has no valid offset", raw)
         start = base + int(offset_bytes)
@@ -315,29 +319,50 @@ def parse_iso2709(raw: bytes, encoding: str | None = None) -> pymarc.Record:
         end = raw.find(FIELD_TERMINATOR, start)
         if end < 0:
             end = size - 1 if raw[-1] == RECORD_TERMINATOR else size
-        tag = tag_bytes.decode("latin-1")
-        data = raw[start:end]
-        try:
-            if tag < "010" and tag.isdigit():
-                fields.append(_control(tag, text_of(data)))
-                continue
-            parts = data.split(b"\x1f")
-            indicators = parts[0].decode("latin-1")
-            subfields = [Subfield(part[:1].decode("latin-1"), text_of(part[1:])) for part in parts[1:] if part]
-        except UnicodeDecodeError as exc:
-            raise RecordRejected(f"field {tag}: cannot decode ({exc.reason})", raw) from exc
-        fields.append(_data(tag, indicators[:1] or " ", indicators[1:2] or " ", subfields))
-    return make_record(leader, fields)
+        aligned = aligned and (start == base or raw[start - 1] == 0x1E)
+        spans.append((entry[:3].decode("latin-1"), start, end))
+    if aligned:
+        return spans
+    pieces: list[tuple[int, int]] = []
+    start = base
+    while True:
+        end = raw.find(FIELD_TERMINATOR, start)
+        if end < 0:
+            break
+        pieces.append((start, end))
+        start = end + 1
+    if len(pieces) != len(spans):
+        raise RecordRejected(f"directory offsets are wrong and the record has {len(pieces)} fields, "
+                             f"not the {len(spans)} its directory lists", raw)
+    ordered = sorted(range(len(spans)), key=lambda k: spans[k][1])
+    fixed = list(spans)
+    for piece, k in zip(pieces, ordered, strict=True):
+        fixed[k] = (spans[k][0], piece[0], piece[1])
+    return fixed
 
 
-def _decoder_for(raw: bytes, base: int, leader: str, encoding: str | None) -> Any:
-    """How to turn this record's field bytes into text (see `_choose_encoding`)."""
-    chosen = _choose_encoding(raw[base:], leader[9], encoding)
-    if chosen == "marc8":
-        return lambda data: data.decode("ascii") if data.isascii() else marc8(data)
-    if chosen == "utf-8-replace":
-        return lambda data: data.decode("utf-8", "replace")
-    return lambda data: data.decode(chosen)
+def _iso_field(tag: str, data: bytes, codec: str, errors: str) -> Field:
+    """One field's bytes → a pymarc Field. MARC-8 is decoded subfield by subfield (its escape state
+    restarts at each one); other encodings decode the whole field once and split the text."""
+    if codec == "marc8":
+        if tag < "010" and tag.isdigit():
+            return _control(tag, _marc8_text(data))
+        parts = data.split(b"\x1f")
+        indicators = parts[0].decode("latin-1")
+        subfields = [Subfield(part[:1].decode("latin-1"), _marc8_text(part[1:]))
+                     for part in parts[1:] if part]
+    else:
+        text = data.decode(codec, errors)
+        if tag < "010" and tag.isdigit():
+            return _control(tag, text)
+        pieces = text.split(SUBFIELD_DELIMITER)
+        indicators = pieces[0]
+        subfields = [Subfield(piece[0], piece[1:]) for piece in pieces[1:] if piece]
+    return _data(tag, indicators[:1] or " ", indicators[1:2] or " ", subfields)
+
+
+def _marc8_text(data: bytes) -> str:
+    return data.decode("ascii") if data.isascii() else marc8(data)
 
 
 def _choose_encoding(body: bytes, claimed: str, override: str | None) -> str:

@@ -28,6 +28,7 @@ from harvester.rules import MarcView
 from harvester.settings import Library
 
 BRANCH_SEPARATOR = " — "
+_EMBEDDED_SUBFIELD = re.compile(r"\|[a-z0-9](?=\S)")  # "|aA 13.2:UR" — a subfield marker left in the text
 
 
 @lru_cache(maxsize=64)
@@ -40,7 +41,8 @@ def _not_lendable(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 def _joined(field: Field, codes: str) -> str:
     if not codes:
         return ""
-    values = [sf.value.strip() for code in codes for sf in field.subfields if sf.code == code and sf.value.strip()]
+    values = [sf.value.strip() for code in codes for sf in field.subfields
+              if sf.code == code and sf.value.strip()]
     return " ".join(values)
 
 
@@ -65,7 +67,7 @@ def holding_from_field(field: Field, profile: HoldingsProfile, library: Library)
         library_code=library.code,
         library_name=library.name,
         location=location,
-        call_number=" ".join(_joined(field, profile.call_number).split()),
+        call_number=" ".join(_EMBEDDED_SUBFIELD.sub(" ", _joined(field, profile.call_number)).split()),
         barcode=_joined(field, profile.barcode),
         status=status,
         copies=copies,
@@ -85,9 +87,23 @@ def is_lendable(profile: HoldingsProfile, status: str, location: str, flag: str 
     return not any(pattern.search(text) for text in (status, location) if text)
 
 
-def holdings_of(view: MarcView, profile: HoldingsProfile, library: Library, default: bool = True) -> tuple[Holding, ...]:
+def profile_fields(view: MarcView, tag_spec: str) -> list[Field]:
+    """The fields a profile's ``tag`` names: "852", or a tag with indicators, "999 91" (UNC's item
+    fields share 999 with holdings fields that differ only by indicators); "_" matches any indicator."""
+    tag, _, indicators = tag_spec.partition(" ")
+    fields = view.fields(tag)
+    wanted = indicators.strip()
+    if not wanted:
+        return fields
+    return [f for f in fields if f.indicators and all(
+        w in "_*#" or w == got for w, got in zip(wanted, f.indicators, strict=False))]
+
+
+def holdings_of(
+    view: MarcView, profile: HoldingsProfile, library: Library, default: bool = True
+) -> tuple[Holding, ...]:
     """Every holding a record carries under `profile`; one bare holding for `library` when none."""
-    fields = view.fields(profile.tag)
+    fields = profile_fields(view, profile.tag)
     holdings = [holding_from_field(field, profile, library) for field in fields]
     summaries = _summaries(view, profile.summary_tags)
     if summaries:

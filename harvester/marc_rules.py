@@ -72,11 +72,14 @@ def title_sort(view: MarcView) -> str:
     return sort_key(text)
 
 
+_SORT_DROP = {"Mn", "Mc", "Me", "Lm", "Cf"}  # combining marks, modifier letters (ʻ), format chars (RTL marks)
+
+
 def sort_key(text: str) -> str:
     """Lower case, accents and punctuation removed, spaces collapsed: "L'Été !" → "lete"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(c if c.isalnum() else (" " if c.isspace() or c in "-/:;,." else "")
-                   for c in decomposed if not unicodedata.combining(c))
+                   for c in decomposed if unicodedata.category(c) not in _SORT_DROP)
     return " ".join(kept.split())
 
 
@@ -92,16 +95,14 @@ def authors(view: MarcView) -> list[Author]:
     seen: set[str] = set()
     for tag, kind, primary in _AUTHOR_TAGS:
         for field in view.fields(tag):
-            name = " ".join(trimmed(subfield_values(field, _NAME_CODES[kind]))) if kind == "person" else \
-                ". ".join(trimmed(subfield_values(field, _NAME_CODES[kind])))
-            name = trim_punctuation(name)
+            name = _heading(subfield_values(field, _NAME_CODES[kind]))
             if not name or name.casefold() in seen:
                 continue
             seen.add(name.casefold())
             dates = trim_punctuation(" ".join(subfield_values(field, "d"))) if kind == "person" else ""
             roles = [trim_punctuation(r) for r in subfield_values(field, _ROLE_CODES[kind])]
-            roles += [RELATORS.get(code.strip().lower().rstrip("."), code.strip()) for code in subfield_values(field, "4")
-                      if not code.startswith("http")]
+            roles += [RELATORS.get(code.strip().lower().rstrip("."), code.strip())
+                      for code in subfield_values(field, "4") if not code.startswith("http")]
             out.append(Author(name=name, kind=kind, roles=tuple(unique(r for r in roles if r)), dates=dates,
                               primary=primary))
     return out
@@ -118,6 +119,11 @@ RELATORS = {
     "art": "artist", "ctg": "cartographer", "dst": "distributor", "sng": "singer", "mus": "musician",
 }
 
+def _heading(values: list[str]) -> str:
+    """Subfields of a name or heading joined as catalogued ("Nūrī, ʻAbd Allāh, 1949-"), end trimmed."""
+    return trim_punctuation(" ".join(" ".join(values).split()))
+
+
 _SUBJECT_TAGS = ("600", "610", "611", "630", "647", "648", "650", "651", "653", "654", "656", "657", "662")
 _SUBJECT_MAIN = {"600": "abcdqt", "610": "abcdnt", "611": "acdnqt", "630": "adfklmnprst", "647": "acdg",
                  "648": "a", "650": "ab", "651": "a", "654": "ab", "656": "a", "657": "a", "662": "abcdfgh"}
@@ -133,8 +139,8 @@ def subjects(view: MarcView) -> list[Subject]:
             if tag == "653":
                 headings = [(trim_punctuation(v),) for v in subfield_values(field, "a")]
             else:
-                main = " ".join(trimmed(subfield_values(field, _SUBJECT_MAIN[tag])))
-                parts = [trim_punctuation(main)] if main else []
+                main = _heading(subfield_values(field, _SUBJECT_MAIN[tag]))
+                parts = [main] if main else []
                 parts += [trim_punctuation(sf.value) for sf in field.subfields
                           if sf.code in _SUBDIVISIONS and trim_punctuation(sf.value)]
                 headings = [tuple(parts)] if parts else []
@@ -181,7 +187,8 @@ def issns(view: MarcView) -> list[str]:
 
 def oclc_numbers(view: MarcView) -> list[str]:
     """035 $a with an (OCoLC) or ocm/ocn/on prefix; an OCLC-prefixed 001 (with 003 OCoLC) too."""
-    found = [normalize_oclc(v) for f in view.fields("035") for v in subfield_values(f, "a") if is_oclc_prefixed(v)]
+    found = [normalize_oclc(v) for f in view.fields("035") for v in subfield_values(f, "a")
+             if is_oclc_prefixed(v)]
     control = view.control("001").strip()
     if is_oclc_prefixed(control) or (control.isdigit() and view.control("003").strip().upper() == "OCOLC"):
         found.append(normalize_oclc(control))
@@ -200,7 +207,8 @@ def other_ids(view: MarcView) -> list[str]:
     out: list[str] = []
     for field in view.fields("024"):
         ind1 = field.indicators[0] if field.indicators else " "
-        scheme = _024_SCHEMES.get(ind1) or (first(subfield_values(field, "2")).strip().lower() if ind1 == "7" else "")
+        source = first(subfield_values(field, "2")).strip().lower() if ind1 == "7" else ""
+        scheme = _024_SCHEMES.get(ind1) or source
         out += [f"{scheme or 'other'}:{v.split()[0]}" for v in subfield_values(field, "a") if v.split()]
     for field in view.fields("015"):
         out += [f"nbn:{v.split()[0]}" for v in subfield_values(field, "a") if v.split()]
@@ -270,7 +278,8 @@ def record_format(view: MarcView) -> str:
     return formats.classify(view.leader, f007s, view.control("008"), thesis=bool(view.fields("502")))
 
 
-_PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)", re.I)
+_PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)",
+                    re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|(?<![0-9])[0-9]+(?![0-9])")
 
 
@@ -290,22 +299,40 @@ def page_count(view: MarcView) -> int | None:
 
 def series(view: MarcView) -> list[str]:
     """490 $a (as transcribed) and 800/810/811/830 (controlled) series titles, without volume numbers."""
-    values = marc("490a")(view) + marc("830anp:800tnp:810tnp:811tnp")(view)
-    return unique(trimmed(v.rstrip(" ;") for v in values))
+    traced = marc("830anp:800tnp:810tnp:811tnp")(view)
+    transcribed = [" ".join(subfield_values(f, "a")) for f in view.fields("490")
+                   if not (traced and f.indicators and f.indicators[0] == "1")]  # 490 1_: traced in 8XX
+    values = trimmed(v.rstrip(" ;") for v in [*transcribed, *marc("440anp")(view), *traced] if v)
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        if sort_key(value) not in seen:
+            seen.add(sort_key(value))
+            out.append(value)
+    return out
 
 
 def volumes(view: MarcView) -> list[str]:
     """245 $n and 490 $v: what tells the parts of a multi-volume set apart."""
-    return unique(trimmed(marc("245n")(view) + [v for f in view.fields("490") for v in subfield_values(f, "v")]))
+    numbers = [v for f in view.fields("490", "440", "830") for v in subfield_values(f, "v")]
+    return unique(v.rstrip(".") for v in trimmed(marc("245n")(view) + numbers) if v.rstrip("."))
+
+
+_RELATED_LINK = re.compile(
+    r"table of contents|publisher description|contributor|biographical|sample|cover image")
 
 
 def links(view: MarcView) -> list[Link]:
-    """856 $u; resource=True when ind2 says the link is the item itself (0) or a version of it (1)."""
+    """856 $u; resource=True when ind2 says the link is the item itself (0) or a version of it (1) —
+    unless $3 says it is only a table of contents, publisher's description or the like."""
     out: list[Link] = []
     seen: set[str] = set()
     for field in view.fields("856"):
-        label = first(subfield_values(field, "y") or subfield_values(field, "3") or subfield_values(field, "z"))
-        resource = bool(field.indicators) and field.indicators[1] in "01" and field.indicators[1] != " "
+        label = first(subfield_values(field, "y") or subfield_values(field, "3")
+                      or subfield_values(field, "z"))
+        materials = " ".join(subfield_values(field, "3")).lower()
+        resource = (bool(field.indicators) and field.indicators[1] in "01" and field.indicators[1] != " "
+                    and not _RELATED_LINK.search(materials))
         for url in subfield_values(field, "u"):
             url = url.strip()
             if url and url not in seen:
@@ -314,7 +341,7 @@ def links(view: MarcView) -> list[Link]:
     return out
 
 
-_NOTE_SKIP = {"520", "506", "540", "583", "590", "591", "592", "593", "594", "595", "596", "597", "598", "599"}
+_NOTE_SKIP = {"520", "506", "540", "583", *(f"59{d}" for d in range(10))}
 
 
 def notes(view: MarcView) -> list[str]:
@@ -324,10 +351,15 @@ def notes(view: MarcView) -> list[str]:
         for field in view.by_tag[tag]:
             if field.control_field:
                 continue
-            text = " ".join(" ".join(sf.value for sf in field.subfields if sf.code not in "2568" and sf.value).split())
+            text = _text(field, "2568")
             if text:
                 out.append(text)
     return unique(out)
+
+
+def _text(field: pymarc.Field, skip: str) -> str:
+    """A field's subfield values joined, except control subfields ($6 linkage, $8 sequencing ...)."""
+    return " ".join(" ".join(sf.value for sf in field.subfields if sf.code not in skip and sf.value).split())
 
 
 def alternate_scripts(view: MarcView) -> list[AltScript]:
@@ -338,7 +370,7 @@ def alternate_scripts(view: MarcView) -> list[AltScript]:
         tag, _, rest = linkage.partition("-")
         occurrence, _, script = rest.partition("/")
         script = script.split("/", 1)[0]
-        text = " ".join(" ".join(sf.value for sf in field.subfields if sf.code not in "68" and sf.value).split())
+        text = _text(field, "68")
         if text:
             out.append(AltScript(tag=tag.strip()[:3], text=trim_punctuation(text),
                                  occurrence=occurrence.strip()[:2] or "00", script=script.strip()))
@@ -365,7 +397,7 @@ RULES = (
     to_field("languages", languages),
     to_field("format", record_format),
     to_field("edition", marc("250ab"), first, trim_punctuation),
-    to_field("extent", marc("300a"), first, trim_punctuation),
+    to_field("extent", marc("300af"), first, trim_punctuation),
     to_field("page_count", page_count),
     to_field("series", series),
     to_field("volumes", volumes),

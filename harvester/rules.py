@@ -106,8 +106,9 @@ def marc(spec: str, separator: str = " ", trim: bool = False) -> Extractor:
                 if field.control_field:
                     text = field.data or ""
                 else:
+                    codes = part.codes
                     values = [sf.value for sf in field.subfields
-                              if sf.value and (not part.codes or sf.code in part.codes) and sf.code not in "68"]
+                              if sf.value and (sf.code in codes if codes else sf.code not in "68")]
                     if trim:
                         values = [v for v in (trim_punctuation(v) for v in values) if v]
                     text = separator.join(values)

@@ -110,7 +110,8 @@ def test_mfhd_holdings_attach_to_their_bib_through_004(workdir: Path) -> None:
     harvest(workdir)
     settings = load_settings(workdir / "unioncat.toml")
     with RecordStore(settings.store_path) as store:
-        rows = store.query("SELECT id, parent_id FROM records WHERE kind = 'holdings' AND source_id = 'lib-b'")
+        rows = store.query(
+            "SELECT id, parent_id FROM records WHERE kind = 'holdings' AND source_id = 'lib-b'")
         assert len(rows) == 7
         parents = {row["parent_id"] for row in rows}
         assert all(store.get(p) is not None for p in parents)
@@ -138,11 +139,13 @@ def test_status_json_agrees_with_the_store(workdir: Path) -> None:
     settings = load_settings(workdir / "unioncat.toml")
     with RecordStore(settings.store_path) as store:
         for row in json.loads(result.output):
-            live = store.query("SELECT COUNT(*) FROM records WHERE source_id = ? AND deleted = 0 AND kind = 'bib'",
-                               (row["id"],))[0][0]
+            live = store.query(
+                "SELECT COUNT(*) FROM records WHERE source_id = ? AND deleted = 0 AND kind = 'bib'",
+                (row["id"],))[0][0]
             deleted = store.query("SELECT COUNT(*) FROM records WHERE source_id = ? AND deleted = 1",
                                   (row["id"],))[0][0]
-            quarantined = store.query("SELECT COUNT(*) FROM quarantine WHERE source_id = ?", (row["id"],))[0][0]
+            quarantined = store.query("SELECT COUNT(*) FROM quarantine WHERE source_id = ?",
+                                      (row["id"],))[0][0]
             assert (row["records"], row["deleted"], row["quarantined"]) == (live, deleted, quarantined)
             assert set(row) >= {"id", "records", "deleted", "quarantined", "last_run"}
 
@@ -155,7 +158,8 @@ def test_quarantine_and_show_commands_explain_what_happened(workdir: Path) -> No
     assert "bad_records.mrc" in out and "quarantined record(s) from lib-a" in out
     settings = load_settings(workdir / "unioncat.toml")
     with RecordStore(settings.store_path) as store:
-        record_id = store.query("SELECT id FROM records WHERE source_id = 'lib-b' AND kind = 'bib' LIMIT 1")[0][0]
+        record_id = store.query(
+            "SELECT id FROM records WHERE source_id = 'lib-b' AND kind = 'bib' LIMIT 1")[0][0]
     shown = runner.invoke(cli, [*config, "show", record_id])
     assert shown.exit_code == 0 and "=245" in shown.output and "Raw record" in shown.output
     missing = runner.invoke(cli, [*config, "show", "lib-b:nope"])
