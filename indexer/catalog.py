@@ -96,9 +96,15 @@ class Catalog:
         rows: list[dict[str, Any]] = []
         for source in self.settings.sources:
             row = status.pop(source.id, None) or {
-                "id": source.id, "name": source.name, "type": source.type,
+                "id": source.id,
+                "name": source.name,
+                "type": source.type,
                 "library": {"code": source.library.code, "name": source.library.name},
-                "records": 0, "holdings_records": 0, "deleted": 0, "quarantined": 0, "last_run": None,
+                "records": 0,
+                "holdings_records": 0,
+                "deleted": 0,
+                "quarantined": 0,
+                "last_run": None,
             }
             if source.type == "oai-pmh":
                 row["oai"] = _oai_status(self.store, source.id)

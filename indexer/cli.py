@@ -26,8 +26,9 @@ def _backend(app: AppContext) -> Any:
 
 
 @click.command()
-@click.option("--rebuild", is_flag=True,
-              help="Re-cluster everything and build a fresh index, swapped in atomically.")
+@click.option(
+    "--rebuild", is_flag=True, help="Re-cluster everything and build a fresh index, swapped in atomically."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @pass_app
 def index(app: AppContext, rebuild: bool, quiet: bool) -> None:
@@ -51,14 +52,26 @@ def index(app: AppContext, rebuild: bool, quiet: bool) -> None:
 @click.command()
 @click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable results (total, hits, facets).")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help=f"Narrow by a facet ({', '.join(FACET_FIELDS)}) or year=1990-2000; repeatable.")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help=f"Narrow by a facet ({', '.join(FACET_FIELDS)}) or year=1990-2000; repeatable.",
+)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=click.IntRange(1, None), default=1, show_default=True)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @pass_app
-def search(app: AppContext, query: tuple[str, ...], as_json: bool, filters: tuple[str, ...], limit: int,
-           page: int, sort: str) -> None:
+def search(
+    app: AppContext,
+    query: tuple[str, ...],
+    as_json: bool,
+    filters: tuple[str, ...],
+    limit: int,
+    page: int,
+    sort: str,
+) -> None:
     """Search the catalog, e.g. `unioncat search "moby dick" --filter format=Book`."""
     request = _request(" ".join(query), filters, limit, page, sort)
     backend = _backend(app)
@@ -87,10 +100,12 @@ def _request(text: str, filters: tuple[str, ...], limit: int, page: int, sort: s
         elif name in FACET_FIELDS:
             chosen[name] = (*chosen.get(name, ()), value)
         else:
-            raise click.BadParameter(f"unknown field {name!r}; use one of {', '.join(FACET_FIELDS)}, year",
-                                     param_hint="--filter")
-    return SearchRequest(text=text, filters=chosen, year_from=year_from, year_to=year_to, sort=sort,
-                         page=page, per_page=limit)
+            raise click.BadParameter(
+                f"unknown field {name!r}; use one of {', '.join(FACET_FIELDS)}, year", param_hint="--filter"
+            )
+    return SearchRequest(
+        text=text, filters=chosen, year_from=year_from, year_to=year_to, sort=sort, page=page, per_page=limit
+    )
 
 
 def _years(value: str) -> tuple[int | None, int | None]:
@@ -116,8 +131,10 @@ def _print_results(results: SearchResults) -> None:
         if authors:
             click.echo(f"      {authors}")
         libraries = hit["libraries"]
-        click.echo(f"      held by {len(libraries)} librar{'y' if len(libraries) == 1 else 'ies'}: "
-                   + ", ".join(libraries))
+        click.echo(
+            f"      held by {len(libraries)} librar{'y' if len(libraries) == 1 else 'ies'}: "
+            + ", ".join(libraries)
+        )
     for name, values in results.facets.items():
         if values:
             shown = ", ".join(f"{f.value} ({f.count})" for f in values[:8])
@@ -158,10 +175,21 @@ def holdings(app: AppContext, identifiers: tuple[str, ...], as_csv: bool) -> Non
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
-              help="jsonl: one {\"id\", \"members\"} object per line.")
-@click.option("--min-size", type=click.IntRange(1, None), default=1, show_default=True,
-              help="Only clusters with at least this many records.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl"]),
+    default="text",
+    show_default=True,
+    help='jsonl: one {"id", "members"} object per line.',
+)
+@click.option(
+    "--min-size",
+    type=click.IntRange(1, None),
+    default=1,
+    show_default=True,
+    help="Only clusters with at least this many records.",
+)
 @pass_app
 def clusters(app: AppContext, fmt: str, min_size: int) -> None:
     """Every cluster (clusters of one included) with its member records, as of the last `unioncat index`."""

@@ -335,8 +335,14 @@ class ClusterStore:
                 found[row[0]] = Record.from_dict(json.loads(row[1]))
         return found
 
-    def _write_keys(self, db: sqlite3.Connection, changed: dict[str, Record | None], matcher: Matcher,
-                    overrides: Overrides, fresh: bool = False) -> None:
+    def _write_keys(
+        self,
+        db: sqlite3.Connection,
+        changed: dict[str, Record | None],
+        matcher: Matcher,
+        overrides: Overrides,
+        fresh: bool = False,
+    ) -> None:
         """Replace the blocking keys and identifiers of changed records (none for deleted ones)."""
         ids = list(changed)
         if not fresh:
@@ -361,8 +367,12 @@ class ClusterStore:
         found = set(seeds)
         for chunk in _chunks(sorted(seeds)):
             marks = ",".join("?" * len(chunk))
-            keys = {r[0] for r in self.store.query(
-                f"SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({marks})", chunk)}
+            keys = {
+                r[0]
+                for r in self.store.query(
+                    f"SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({marks})", chunk
+                )
+            }
             for key in keys:
                 rows = self.store.query(
                     "SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, MAX_BLOCK)
@@ -374,12 +384,20 @@ class ClusterStore:
         clusters: set[str] = set()
         for chunk in _chunks(sorted(found)):
             marks = ",".join("?" * len(chunk))
-            clusters.update(r[0] for r in self.store.query(
-                f"SELECT DISTINCT cluster_id FROM cluster_members WHERE record_id IN ({marks})", chunk))
+            clusters.update(
+                r[0]
+                for r in self.store.query(
+                    f"SELECT DISTINCT cluster_id FROM cluster_members WHERE record_id IN ({marks})", chunk
+                )
+            )
         for chunk in _chunks(sorted(clusters)):
             marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.store.query(
-                f"SELECT record_id FROM cluster_members WHERE cluster_id IN ({marks})", chunk))
+            found.update(
+                r[0]
+                for r in self.store.query(
+                    f"SELECT record_id FROM cluster_members WHERE cluster_id IN ({marks})", chunk
+                )
+            )
         return found
 
     def _old_membership(self, record_ids: Iterable[str]) -> dict[str, str]:
@@ -392,8 +410,14 @@ class ClusterStore:
                 old[row[0]] = row[1]
         return old
 
-    def _apply(self, db: sqlite3.Connection, groups: list[list[str]], old_of: dict[str, str],
-               changed: set[str], full: bool) -> ClusterChanges:
+    def _apply(
+        self,
+        db: sqlite3.Connection,
+        groups: list[list[str]],
+        old_of: dict[str, str],
+        changed: set[str],
+        full: bool,
+    ) -> ClusterChanges:
         """Give groups their ids (stability rule), retire the rest with redirects, write and queue."""
         old_ids = set(old_of.values())
         born = self._born(old_ids)
@@ -438,9 +462,7 @@ class ClusterStore:
                 result.new += 1
             if old_members.get(cluster_id) != set(group) or changed.intersection(group):
                 queue.append((cluster_id, "index"))
-        db.executemany(
-            "INSERT INTO cluster_members VALUES (?, ?)", list(new_of.items())
-        )
+        db.executemany("INSERT INTO cluster_members VALUES (?, ?)", list(new_of.items()))
         if not full:
             db.executemany(
                 "INSERT INTO index_queue VALUES (?, ?) "
@@ -464,8 +486,9 @@ class ClusterStore:
         return self.exists(cluster_id)
 
 
-def assign_ids(groups: Sequence[Sequence[str]], old_of: dict[str, str], born: dict[str, int],
-               taken: object = None) -> list[str]:
+def assign_ids(
+    groups: Sequence[Sequence[str]], old_of: dict[str, str], born: dict[str, int], taken: object = None
+) -> list[str]:
     """Cluster ids for ``groups``: each keeps the old id giving it most members (ties: older cluster).
 
     Contests are settled greedily from the strongest claim, so an old id goes to the group that holds

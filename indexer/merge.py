@@ -172,12 +172,17 @@ def _holdings(ranked: Sequence[Record], mfhd: Mapping[str, Sequence[Holding]]) -
     for record in sorted(ranked, key=lambda r: r.id):
         attached = list(mfhd.get(record.id, ()))
         codes = {h.library_code for h in attached}
-        own = [h for h in record.holdings if not (h.source_tag == "" and h.library_code in codes)]
+        own = [h for h in record.holdings if not (_placeholder(h) and h.library_code in codes)]
         for holding in own + attached:
             holdings.append(holding)
         if own or attached:
             sources.append(record.id)
     return tuple(holdings), tuple(sources)
+
+
+def _placeholder(holding: Holding) -> bool:
+    """The "held, details unknown" holding the harvester gives a bib record without item fields."""
+    return not (holding.source_tag or holding.call_number or holding.location or holding.barcode)
 
 
 def _member(record: Record, libraries: Mapping[str, tuple[str, str]]) -> Member:

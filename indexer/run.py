@@ -21,7 +21,7 @@ from typing import Any
 from harvester.progress import Progress
 from harvester.settings import Settings
 from harvester.store import RecordStore
-from indexer.backends.base import SearchBackend
+from indexer.backends.base import BackendError, SearchBackend
 from indexer.clusters import ClusterChanges, ClusterStore
 from indexer.documents import build_document
 from indexer.matchers import matcher_for
@@ -63,7 +63,7 @@ def update_index(settings: Settings, store: RecordStore, backend: SearchBackend,
     clusters = ClusterStore(store)
     full = rebuild or clusters.needs_full(matcher)
     changes: ClusterChanges = clusters.recluster_all(matcher) if full else clusters.update(matcher)
-    full = full or changes.full or (backend.count() == 0 and clusters.count() > 0)
+    full = full or changes.full or (_index_lost(backend) and clusters.count() > 0)
     counter = _Counter()
     progress = Progress("index", enabled=show_progress, unit="clusters")
     try:
@@ -78,6 +78,14 @@ def update_index(settings: Settings, store: RecordStore, backend: SearchBackend,
     return IndexReport(full=full, matcher=matcher.name, records=changes.records, clusters=clusters.count(),
                        indexed=indexed, deleted=deleted, multi_library=counter.multi,
                        seconds=time.monotonic() - started)
+
+
+def _index_lost(backend: SearchBackend) -> bool:
+    """An empty or unreadable index (deleted folder, built by another version): rebuild it whole."""
+    try:
+        return backend.count() == 0
+    except BackendError:
+        return True
 
 
 def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBackend, counter: _Counter,

@@ -1,0 +1,77 @@
+"""The ILL holdings check: pasted identifiers in any form → items and every holding library, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from harvester.record import Holding
+from harvester.store import RecordStore
+from indexer.clusters import ClusterStore
+from indexer.holdings_check import answers_to_csv, check_holdings, parse_identifier_list
+from indexer.idmatch import IdentifierMatcher
+from tests.indexer.conftest import Catalogue, make_mfhd, make_record
+
+
+@pytest.fixture
+def held(store: RecordStore, catalogue: Catalogue) -> RecordStore:
+    catalogue.put(
+        make_record("lib-a:1", title="Moby Dick", year=1851, isbns=("9780306406157",),
+                    holdings=(Holding("LA", "Library A", location="Main", call_number="PS2384 .M6",
+                                      status="Available", copies=2, source_tag="949"),)),
+        make_record("lib-b:1", title="Moby Dick", isbns=("9780306406157",), oclc_numbers=("12345",),
+                    holdings=(Holding("LB", "Library B", location="Reference", call_number="=HYPERLINK()",
+                                      lendable=False, source_tag="852"),)),
+        make_record("lib-c:1", title="Serial", format="serial", issns=("0317-8471",), lccns=("n78890351",),
+                    holdings=(Holding("LC", "Library C"),)),  # the harvester's "no item fields" holding
+    )
+    catalogue.put(make_mfhd("lib-c:h1", "lib-c:1", [Holding("LC", "Library C", call_number="Per 1",
+                                                           summary="v.1-20 (1990-2010)", source_tag="MFHD")]))
+    ClusterStore(store).update(IdentifierMatcher())
+    return store
+
+
+def libraries(answer: object) -> list[tuple[str, str, bool]]:
+    return [(h.library_name, h.call_number, h.lendable) for item in answer.items for h in item.holdings]  # type: ignore[attr-defined]
+
+
+def test_isbn_10_and_13_in_any_hyphenation_find_the_item_with_every_library(held: RecordStore) -> None:
+    answers = check_holdings(held, ["0-306-40615-2", "978-0-306-40615-7", "ISBN 0306406152 (pbk.)"])
+    for answer in answers:
+        assert (answer.kind, answer.normalized, answer.error) == ("isbn", "9780306406157", "")
+        assert len(answer.items) == 1 and answer.items[0].title == "Moby Dick"
+        assert libraries(answer) == [("Library A", "PS2384 .M6", True), ("Library B", "=HYPERLINK()", False)]
+
+
+def test_oclc_prefixes_lccn_and_issn_forms(held: RecordStore) -> None:
+    oclc, bare, lccn, issn, issn_bare = check_holdings(
+        held, ["(OCoLC)ocm00012345", "ocn12345", "n 78-890351", "0317-8471", "03178471"])
+    assert (oclc.kind, oclc.normalized) == ("oclc", "12345") and len(oclc.items) == 1
+    assert bare.items == oclc.items
+    assert (lccn.kind, lccn.normalized) == ("lccn", "n78890351")
+    assert libraries(lccn) == [("Library C", "Per 1", True)]  # the MFHD holding, with its summary
+    assert lccn.items[0].holdings[0].summary == "v.1-20 (1990-2010)"
+    assert (issn.kind, issn.normalized) == ("issn", "0317-8471") and issn.items == lccn.items
+    assert (issn_bare.kind, issn_bare.normalized) == ("issn", "0317-8471")  # a bare number tried as ISSN too
+
+
+def test_unknown_and_unheld_identifiers_say_why(held: RecordStore) -> None:
+    junk, unheld = check_holdings(held, ["hello world", "978-0-19-852663-6"])
+    assert junk.items == () and "not an ISBN" in junk.error
+    assert unheld.kind == "isbn" and unheld.items == () and unheld.error == "not held by any library"
+
+
+def test_pasted_lists_split_on_lines_commas_semicolons_and_tabs() -> None:
+    text = "0-306-40615-2\r\n (OCoLC)12345 ;n 78-890351,\t0317-8471\n\n0-306-40615-2"
+    assert parse_identifier_list(text) == ["0-306-40615-2", "(OCoLC)12345", "n 78-890351", "0317-8471"]
+
+
+def test_csv_has_one_row_per_holding_and_neutralises_formulas(held: RecordStore) -> None:
+    text = answers_to_csv(check_holdings(held, ["0306406152", "hello"]))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["library"], r["lendable"]) for r in rows[:2]] == [("Library A", "yes"), ("Library B", "no")]
+    assert rows[0]["copies"] == "2" and rows[0]["location"] == "Main" and rows[0]["year"] == "1851"
+    assert rows[1]["call_number"] == "'=HYPERLINK()"
+    assert rows[2]["query"] == "hello" and rows[2]["library"] == "" and "not an ISBN" in rows[2]["error"]

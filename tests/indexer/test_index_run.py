@@ -1,0 +1,145 @@
+"""Index runs against the real embedded (tantivy) backend: full, incremental, deletes, rebuilds, recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harvester.settings import Settings
+from harvester.store import RecordStore
+from indexer.backends.base import SearchRequest
+from indexer.backends.embedded import EmbeddedBackend
+from indexer.clusters import ClusterStore, make_cluster_id
+from indexer.idmatch import IdentifierMatcher
+from indexer.run import update_index
+from tests.indexer.conftest import Catalogue, make_record
+
+ISBN = "9780306406157"
+MATCHER = IdentifierMatcher()
+
+
+@pytest.fixture
+def backend(settings: Settings) -> Iterator[EmbeddedBackend]:
+    opened = EmbeddedBackend(settings.index_dir)
+    yield opened
+    opened.close()
+
+
+def seed(catalogue: Catalogue) -> None:
+    catalogue.put(
+        make_record("lib-a:1", title="Moby Dick", isbns=(ISBN,), year=1851),
+        make_record("lib-b:1", title="Moby-Dick, or, The whale", isbns=(ISBN,), year=1851),
+        make_record("lib-c:1", title="Moby Dick", isbns=(ISBN,), year=1851),
+        make_record("lib-a:2", title="Walden", year=1854),
+        make_record("lib-b:2", title="Whale songs", year=1990, format="music-recording"),
+    )
+
+
+def run(settings: Settings, store: RecordStore, backend: EmbeddedBackend, **kwargs: object):  # type: ignore[no-untyped-def]
+    return update_index(settings, store, backend, matcher=MATCHER, show_progress=False, **kwargs)  # type: ignore[arg-type]
+
+
+def ids(backend: EmbeddedBackend, text: str = "") -> set[str]:
+    return {hit.id for hit in backend.search(SearchRequest(text=text, per_page=100)).hits}
+
+
+def test_first_run_indexes_one_document_per_cluster(settings: Settings, store: RecordStore,
+                                                     catalogue: Catalogue, backend: EmbeddedBackend) -> None:
+    seed(catalogue)
+    report = run(settings, store, backend)
+    assert report.full and report.records == 5 and report.clusters == 3
+    assert report.indexed == 3 and report.multi_library == 1 and backend.count() == 3
+    moby = make_cluster_id("lib-a:1")
+    doc = backend.get(moby)
+    assert doc is not None and doc["library_count"] == 3
+    assert doc["members"] == ["lib-a:1", "lib-b:1", "lib-c:1"]
+    results = backend.search(SearchRequest(text="moby"))
+    assert [hit.id for hit in results.hits] == [moby]
+    counts = {f.value: f.count for f in results.facets["library"]}
+    assert counts == {"Library A": 1, "Library B": 1, "Library C": 1}
+    assert "held by 2+ libraries" in report.summary()
+
+
+def test_incremental_run_reindexes_only_changed_clusters(
+    settings: Settings, store: RecordStore, catalogue: Catalogue, backend: EmbeddedBackend
+) -> None:
+    seed(catalogue)
+    run(settings, store, backend)
+    catalogue.put(make_record("lib-a:2", title="Walden, or, Life in the woods", year=1854))
+    report = run(settings, store, backend)
+    assert not report.full and report.records == 1 and report.indexed == 1 and report.deleted == 0
+    assert ids(backend, "woods") == {make_cluster_id("lib-a:2")}
+    assert backend.count() == 3
+    assert run(settings, store, backend).indexed == 0  # nothing changed: nothing sent
+
+
+def test_deletes_leave_clusters_and_the_index(settings: Settings, store: RecordStore, catalogue: Catalogue,
+                                              backend: EmbeddedBackend) -> None:
+    seed(catalogue)
+    run(settings, store, backend)
+    catalogue.delete("lib-b:1", "lib-b:2")
+    report = run(settings, store, backend)
+    assert report.deleted == 1 and backend.count() == 2
+    assert ids(backend, "whale songs") == set()
+    doc = backend.get(make_cluster_id("lib-a:1"))
+    assert doc is not None and doc["library"] == ["Library A", "Library C"]
+
+
+def test_rebuild_keeps_ids_and_overrides(settings: Settings, store: RecordStore, catalogue: Catalogue,
+                                         backend: EmbeddedBackend) -> None:
+    seed(catalogue)
+    run(settings, store, backend)
+    before = ids(backend)
+    ClusterStore(store).add_override("split", "lib-a:1", "lib-c:1")
+    ClusterStore(store).add_override("split", "lib-b:1", "lib-c:1")
+    report = run(settings, store, backend)
+    assert not report.full and backend.count() == 4
+    c_alone = ClusterStore(store).cluster_of("lib-c:1")
+    assert c_alone == make_cluster_id("lib-c:1")
+    report = run(settings, store, backend, rebuild=True)
+    assert report.full and backend.count() == 4
+    assert ids(backend) == before | {c_alone}
+    assert ClusterStore(store).cluster_of("lib-c:1") == c_alone
+
+
+def test_a_lost_index_is_rebuilt_whole(settings: Settings, store: RecordStore, catalogue: Catalogue,
+                                       backend: EmbeddedBackend) -> None:
+    seed(catalogue)
+    run(settings, store, backend)
+    fresh = EmbeddedBackend(settings.index_dir.parent / "elsewhere")
+    try:
+        report = run(settings, store, fresh)
+        assert report.full and fresh.count() == 3
+    finally:
+        fresh.close()
+
+
+class FailingCommit(EmbeddedBackend):
+    """The real backend whose next commit fails, as a full disk or a killed process would make it."""
+
+    fail = True
+
+    def commit(self) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        super().commit()
+
+
+def test_a_failed_run_is_redone_by_the_next(
+    settings: Settings, store: RecordStore, catalogue: Catalogue
+) -> None:
+    seed(catalogue)
+    backend = FailingCommit(settings.index_dir)
+    try:
+        run(settings, store, backend, rebuild=True)
+        catalogue.put(make_record("lib-a:2", title="Walden revisited", year=1854))
+        with pytest.raises(OSError):
+            run(settings, store, backend)
+        assert ClusterStore(store).index_queue()[0] == [make_cluster_id("lib-a:2")]
+        report = run(settings, store, backend)
+        assert report.indexed == 1 and ids(backend, "revisited") == {make_cluster_id("lib-a:2")}
+        assert ClusterStore(store).index_queue() == ([], [])
+    finally:
+        backend.close()
