@@ -43,14 +43,17 @@ FORMAT_FAMILIES = {
 """Formats in one family may be the same item in another carrier (print / e-book / microfilm of one
 edition); formats in different families never are."""
 
-YEAR_VETO = 10
-"""Years further apart than this veto a match (reprints of one edition stay within it)."""
+YEAR_VETO = 30
+"""Years further apart than this veto a match; closer gaps only lower the score (a reprint of one
+edition, or a record giving the original date where another gives the printing, is the same item)."""
 
 FEATURES = (
     "title_sim", "title_set", "title_exact", "author_match", "author_conflict", "author_missing",
-    "resp_sim", "year_equal", "year_near", "year_far", "pages_equal", "pages_close", "pages_far",
+    "resp_sim", "year_equal", "year_near", "year_far", "year_very_far",
+    "pages_equal", "pages_close", "pages_far",
     "edition_same", "edition_one_sided", "volume_same", "volume_one_sided", "series_sim",
-    "series_one_sided", "publisher_sim", "place_sim", "language_conflict", "format_variant",
+    "series_one_sided", "publisher_sim", "publisher_conflict", "edition_text_conflict", "place_sim",
+    "language_conflict", "format_variant",
     "id_shared", "id_conflict", "alt_title_sim",
 )  # fmt: skip
 
@@ -65,6 +68,7 @@ DESCRIPTIONS = {
     "year_equal": "same year",
     "year_near": "years 1-2 apart",
     "year_far": "years 3-10 apart",
+    "year_very_far": "years 11-30 apart",
     "pages_equal": "same page count",
     "pages_close": "page counts within 10%",
     "pages_far": "page counts differ by more than 10%",
@@ -75,6 +79,8 @@ DESCRIPTIONS = {
     "series_sim": "series similarity",
     "series_one_sided": "only one record names a series",
     "publisher_sim": "publisher similarity",
+    "publisher_conflict": "publishers have little in common",
+    "edition_text_conflict": "edition statements differ",
     "place_sim": "place of publication similarity",
     "language_conflict": "different languages",
     "format_variant": "same kind of material in another carrier",
@@ -161,7 +167,16 @@ def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> d
     f["resp_sim"] = _sim(a.responsibility, b.responsibility)
     if a.year is not None and b.year is not None:
         gap = abs(a.year - b.year)
-        f["year_equal" if gap == 0 else "year_near" if gap <= 2 else "year_far"] = 1.0
+        name = (
+            "year_equal"
+            if gap == 0
+            else "year_near"
+            if gap <= 2
+            else "year_far"
+            if gap <= 10
+            else "year_very_far"
+        )
+        f[name] = 1.0
     if a.pages and b.pages:
         gap = abs(a.pages - b.pages)
         rel = gap / max(a.pages, b.pages)
@@ -177,6 +192,10 @@ def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> d
     f["series_sim"] = _sim(a.series, b.series)
     f["series_one_sided"] = 1.0 if bool(a.series) != bool(b.series) else 0.0
     f["publisher_sim"] = _sim(a.publisher, b.publisher)
+    if f["publisher_sim"] and f["publisher_sim"] < 0.0:
+        f["publisher_conflict"] = 1.0
+    if a.edition_text and b.edition_text and fuzz.token_set_ratio(a.edition_text, b.edition_text) < 80:
+        f["edition_text_conflict"] = 1.0
     f["place_sim"] = _sim(a.place, b.place)
     f["language_conflict"] = 1.0 if a.language and b.language and a.language != b.language else 0.0
     f["format_variant"] = 1.0 if a.format != b.format else 0.0

@@ -87,8 +87,27 @@ def words(text: str) -> list[str]:
 
 
 def title_text(record: Record) -> str:
-    """Title proper plus part (245 $a $n $p) — the subtitle is too often abbreviated or missing."""
-    return f"{record.title} {record.part}".strip() if record.part else record.title
+    """Title proper plus part (245 $a $n $p) — the subtitle is too often abbreviated or missing.
+
+    Catalogers disagree on where the title proper ends ("Highways: acquiring land …" all in $a, or
+    split into $a and $b), so the title is cut at the first colon, semicolon, " / " or " = ".
+    """
+    title = title_proper(record.title)
+    return f"{title} {record.part}".strip() if record.part else title
+
+
+_TITLE_END = re.compile(r"\s*(?::|;|\s/\s|\s=\s)\s*")
+
+
+def title_proper(title: str) -> str:
+    """The text before a subtitle/statement separator, when something significant precedes it."""
+    head = _TITLE_END.split(title, maxsplit=1)[0]
+    return head if words(head) else title
+
+
+def full_title_text(record: Record) -> str:
+    """Title, subtitle and part as one string (for overlap measures and long-title keys)."""
+    return " ".join(t for t in (record.title, record.subtitle, record.part) if t)
 
 
 def short_title(record: Record, length: int = 4) -> str:
@@ -186,21 +205,34 @@ def fuzzy_keys(record: Record) -> list[str]:
     """Title/author keys for records without shared identifiers.
 
     Several overlapping keys because catalogers disagree in different places: one record carries the
-    subtitle in 245 $a, another spells the author's forename out, a third has a reprint year.
+    subtitle in 245 $a, another names a different first author, a third has a reprint year.
     """
     keys: list[str] = []
     title_words = words(title_text(record))
     if not title_words:
         return keys
+    full_words = words(full_title_text(record))
+    surnames = [s for a in record.authors[:3] if (s := name_surname(a.name, a.kind))]
     surname = author_surname(record)
     if surname:
         keys.append(f"ta:{''.join(title_words[:4])}|{surname}")
-        keys.append(f"tb:{''.join(title_words[:2])}|{surname}")
         keys.append(f"ts:{''.join(sorted(title_words[:6]))}|{surname}")
+    for name in dict.fromkeys(surnames):
+        keys.append(f"tb:{''.join(title_words[:2])}|{name}")
     if record.year is not None:
         keys.append(f"ty:{''.join(title_words[:3])}|{record.year}")
+        keys.append(f"tf:{''.join(full_words[:5])}|{record.year}")
         if surname and record.authors[0].kind == "person":
             keys.append(f"ay:{surname}|{record.year}")
+    if len(full_words) >= 5:
+        keys.append(f"tl:{''.join(full_words[:6])}")
+    if len(title_words) >= 2:
+        keys.append(f"tt:{''.join(title_words)}")  # the whole title: records with no author or year
+    initials = "".join(w[0] for w in full_words[:6])
+    if len(full_words) >= 4 and record.year is not None:
+        keys.append(f"ti:{initials}|{record.year}")  # survives a typo inside a word
+    if len(full_words) >= 3 and surname:
+        keys.append(f"tj:{initials}|{surname}")
     return keys
 
 
@@ -279,7 +311,7 @@ def profile(record: Record) -> Profile:
         id=record.id,
         source_id=record.source_id,
         title=" ".join(words(title_text(record))),
-        full_title=" ".join(words(f"{title_text(record)} {record.subtitle}")),
+        full_title=" ".join(words(full_title_text(record))),
         surnames=author_surnames(record),
         primary_surname=author_surname(record),
         responsibility=" ".join(words(record.responsibility)),
