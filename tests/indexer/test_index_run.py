@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from harvester.settings import Settings
+from harvester.run import harvest_sources
+from harvester.settings import Settings, load_settings
 from harvester.store import RecordStore
 from indexer.backends.base import SearchRequest
 from indexer.backends.embedded import EmbeddedBackend
+from indexer.catalog import Catalog
 from indexer.clusters import ClusterStore, make_cluster_id
 from indexer.idmatch import IdentifierMatcher
 from indexer.run import update_index
@@ -143,3 +146,63 @@ def test_a_failed_run_is_redone_by_the_next(
         assert ClusterStore(store).index_queue() == ([], [])
     finally:
         backend.close()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+    """The bundled demo consortium (config/unioncat.toml, samples/) harvested and indexed into a tmp dir."""
+    text = (REPO / "config" / "unioncat.toml").read_text(encoding="utf-8")
+    text = text.replace('"../samples/', f'"{REPO / "samples"}/')
+    text = text.replace('data_dir = "../var"', 'data_dir = "var"')
+    config = tmp_path_factory.mktemp("demo") / "unioncat.toml"
+    config.write_text(text, encoding="utf-8")
+    settings = load_settings(config)
+    catalog = Catalog.open(settings)
+    results = harvest_sources(settings, catalog.store, settings.sources, workers=1, show_progress=False)
+    assert all(r.status == "ok" for r in results), [r.error for r in results]
+    report = update_index(settings, catalog.store, catalog.backend, show_progress=False)
+    assert report.full and report.indexed == report.clusters == catalog.backend.count()
+    yield catalog
+    catalog.close()
+
+
+def test_demo_search_finds_items_of_several_libraries_some_held_by_two(demo: Catalog) -> None:
+    results = demo.search(SearchRequest(text="history", per_page=50))
+    libraries = {name for hit in results.hits for name in hit.doc["library"]}
+    assert results.total > 20 and len(libraries) >= 4
+    assert any(hit.doc["library_count"] >= 2 for hit in results.hits)
+    for hit in results.hits[:5]:  # the record page shows every holding library of the result
+        merged = demo.record(hit.id)
+        assert merged is not None and list(merged.libraries) == hit.doc["library"]
+        assert {m.record_id for m in merged.members} == set(hit.doc["members"])
+
+
+def test_demo_facet_counts_equal_the_matching_items(demo: Catalog) -> None:
+    results = demo.search(SearchRequest(text="history"))
+    for name in ("library", "format", "decade"):
+        for facet in results.facets[name][:6]:
+            narrowed = demo.search(SearchRequest(text="history", filters={name: (facet.value,)}))
+            assert narrowed.total == facet.count, (name, facet.value)
+    assert sum(f.count for f in results.facets["format"]) == results.total  # one format per item
+
+
+def test_catalog_facade(demo: Catalog) -> None:
+    cluster_id, members = next((c, m) for c, m in demo.clusters.iter_clusters() if len(m) >= 2)
+    assert demo.record(cluster_id) is not None and demo.record("cnope") is None
+    assert demo.redirect(cluster_id) is None
+    stored = demo.stored(members[0])
+    assert stored is not None and stored.id == members[0]
+    explanation = demo.explain(members[0], members[1])
+    assert explanation.same and explanation.reasons
+    with pytest.raises(KeyError):
+        demo.explain(members[0], "nowhere:1")
+    sources = demo.sources()
+    assert [s["id"] for s in sources] == [s.id for s in demo.settings.sources]
+    assert all(s["records"] > 0 for s in sources)
+    record = demo.stored("michigan:000004152")
+    assert record is not None and record.normalized.oclc_numbers
+    [answer] = demo.holdings_check([f"(OCoLC){record.normalized.oclc_numbers[0]}"])
+    assert answer.items and answer.items[0].holdings[0].library_name == "University of Michigan"
