@@ -1,4 +1,5 @@
-"""How index documents and query text become tantivy terms: analyzers, the embedded schema, documents.
+"""How index documents and queries become tantivy terms: analyzers, the embedded schema, documents and
+the translation of the `indexer.query` tree into tantivy queries (`QueryBuilder`).
 
 The same analyzer objects serve indexing (registered on the tantivy index under a name) and querying
 (`analyze_stemmed` / `analyze_folded` in Python), so a query word is always reduced exactly like the
@@ -20,9 +21,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import tantivy
+from tantivy import Occur, Query
 
 from harvester import identifiers
-from indexer.schema import FIELDS, FIELDS_BY_NAME, IndexField
+from indexer.backends.base import QueryError
+from indexer.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.schema import FIELDS, FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 STEMMED = "uc_stem"
 FOLDED = "uc_fold"
@@ -190,3 +194,153 @@ def from_tantivy(stored: Mapping[str, list[Any]]) -> dict[str, Any]:
 
 def field(name: str) -> IndexField:
     return FIELDS_BY_NAME[name]
+
+
+# ---------------------------------------------------------------- queries
+
+TIE_BREAKER = 0.3
+"""dis_max tie breaker: the best field decides, other matching fields add a little (like best_fields)."""
+IDENTIFIER_BOOST = 10.0
+FUZZY_WEIGHT = 0.5
+"""A typo-tolerant match scores half an exact one, so exact words still rank first in fuzzy mode."""
+
+
+def fuzzy_distance(word: str) -> int:
+    """Edits allowed for a word of this length: none for very short words, 1 up to 5 letters, else 2."""
+    if len(word) <= 2:
+        return 0
+    return 1 if len(word) <= 5 else 2
+
+
+class QueryBuilder:
+    """Translates the backend-neutral query tree into tantivy queries against one schema."""
+
+    def __init__(self, schema: tantivy.Schema, fuzzy: bool = False) -> None:
+        self.schema = schema
+        self.fuzzy = fuzzy
+
+    def build(self, node: object) -> Query | None:
+        """None means "no constraint" (a word that analyzes to nothing, an open year range)."""
+        if isinstance(node, Bool):
+            return self._bool(node)
+        if isinstance(node, Term):
+            return self._per_field(node.fields, lambda f: self._term(f, node.text))
+        if isinstance(node, Phrase):
+            return self._per_field(node.fields, lambda f: self._phrase(f, node.text))
+        if isinstance(node, Prefix):
+            return self._per_field(node.fields, lambda f: self._prefix(f, node.text))
+        if isinstance(node, IdentifierMatch):
+            values = [normalize_identifier(node.field, v) for v in node.values]
+            return Query.boost_query(Query.term_set_query(self.schema, node.field, values), IDENTIFIER_BOOST)
+        if isinstance(node, YearRange):
+            if node.low is None and node.high is None:
+                return None
+            return Query.range_query(self.schema, "year", tantivy.FieldType.Integer, node.low, node.high)
+        raise QueryError("this query could not be understood")
+
+    def _bool(self, node: Bool) -> Query | None:
+        clauses: list[tuple[Occur, Query]] = []
+        for occur, children in ((Occur.Must, node.must), (Occur.Should, node.should)):
+            for child in children:
+                query = self.build(child)
+                if query is not None:
+                    clauses.append((occur, query))
+        negatives = [q for q in (self.build(c) for c in node.must_not) if q is not None]
+        if not clauses and not negatives:
+            return None
+        if not clauses:
+            clauses.append((Occur.Must, Query.all_query()))
+        clauses.extend((Occur.MustNot, q) for q in negatives)
+        if len(clauses) == 1 and clauses[0][0] != Occur.MustNot:
+            return clauses[0][1]
+        return Query.boolean_query(clauses)
+
+    def _per_field(self, names: tuple[str, ...], make: Any) -> Query | None:
+        fields = [FIELDS_BY_NAME[n] for n in names] if names else list(TEXT_FIELDS)
+        queries = [q for q in (make(f) for f in fields) if q is not None]
+        if not queries:
+            return None
+        if len(queries) == 1:
+            return queries[0]
+        return Query.disjunction_max_query(queries, tie_breaker=TIE_BREAKER)
+
+    @staticmethod
+    def _target(field: IndexField) -> tuple[str, bool]:
+        """(tantivy field, stemmed?) that words typed against `field` are matched in; "" = none."""
+        if field.kind == "text":
+            return field.name, True
+        copy = exact_copy(field)
+        return (copy, False) if copy else ("", False)
+
+    def _tokens(self, text: str, stemmed: bool) -> list[str]:
+        return analyze_stemmed(text) if stemmed else analyze_folded(text)
+
+    def _term(self, field: IndexField, text: str) -> Query | None:
+        name, stemmed = self._target(field)
+        if not name:
+            return None
+        tokens = self._tokens(text, stemmed)
+        if not tokens:
+            return None
+        if len(tokens) > 1:
+            return self._boost(Query.phrase_query(self.schema, name, tokens), field.boost)
+        exact = self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
+        if not self.fuzzy:
+            return exact
+        fuzzy = self._fuzzy(field, text)
+        if fuzzy is None:
+            return exact
+        return Query.boolean_query([(Occur.Should, exact), (Occur.Should, fuzzy)])
+
+    def _fuzzy(self, field: IndexField, text: str) -> Query | None:
+        copy = exact_copy(field)
+        name = copy or field.name
+        tokens = analyze_folded(text) if copy else analyze_stemmed(text)
+        if len(tokens) != 1 or fuzzy_distance(tokens[0]) == 0:
+            return None
+        query = Query.fuzzy_term_query(self.schema, name, tokens[0], distance=fuzzy_distance(tokens[0]))
+        return self._boost(query, field.boost * FUZZY_WEIGHT)
+
+    def _phrase(self, field: IndexField, text: str) -> Query | None:
+        name, stemmed = self._target(field)
+        if not name:
+            return None
+        tokens = self._tokens(text, stemmed)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
+        return self._boost(Query.phrase_query(self.schema, name, tokens), field.boost)
+
+    def _prefix(self, field: IndexField, text: str) -> Query | None:
+        copy = exact_copy(field)
+        if copy is None and field.kind != "text":
+            return None
+        name = copy or field.name
+        tokens = analyze_folded(text)
+        if not tokens:
+            return None
+        if len(tokens) > 1:
+            query = Query.phrase_prefix_query(self.schema, name, tokens)
+        else:
+            query = Query.fuzzy_term_query(self.schema, name, tokens[0], distance=0, prefix=True)
+        return self._boost(query, field.boost)
+
+    @staticmethod
+    def _boost(query: Query, boost: float) -> Query:
+        return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def filter_query(schema: tantivy.Schema, name: str, values: tuple[str, ...]) -> Query:
+    field = FIELDS_BY_NAME.get(name)
+    if field is None or field.kind not in ("keyword", "identifier"):
+        raise QueryError(f"cannot filter on {name!r}")
+    return Query.term_set_query(schema, name, [str(v) for v in values])
+
+
+def has_fuzzable_term(node: object) -> bool:
+    if isinstance(node, Term):
+        return any(fuzzy_distance(t) > 0 for t in analyze_folded(node.text))
+    if isinstance(node, Bool):
+        return any(has_fuzzable_term(c) for c in node.must + node.should)
+    return False

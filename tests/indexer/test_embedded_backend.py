@@ -15,9 +15,10 @@ import pytest
 
 from harvester.settings import SearchSettings, Settings
 from indexer import analysis
+from indexer.analysis import fuzzy_distance
 from indexer.backends import open_backend
 from indexer.backends.base import BackendError, SearchBackend, SearchRequest
-from indexer.backends.embedded import CURRENT, SCHEMA_FILE, EmbeddedBackend, fuzzy_distance
+from indexer.backends.embedded import CURRENT, SCHEMA_FILE, EmbeddedBackend
 from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
 
 REPO = Path(__file__).resolve().parents[2]
