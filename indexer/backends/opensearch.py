@@ -164,7 +164,9 @@ class OpenSearchBackend:
     def get(self, doc_id: str) -> dict[str, Any] | None:
         with self._errors(f"get {doc_id}"):
             try:
-                found = self.client.get(index=self.alias, id=doc_id)
+                # realtime=False: read what searches see (the last refresh), not the transaction log, so
+                # an uncommitted change is invisible to `get` as in the embedded engine until `commit`.
+                found = self.client.get(index=self.alias, id=doc_id, realtime=False)
             except NotFoundError:
                 return None
         return stored_document(found["_source"]) if found.get("found", True) else None
@@ -186,6 +188,14 @@ class OpenSearchBackend:
             "index": ", ".join(indices),
             "documents": self.count() if indices else 0,
         }
+
+    def drop_index(self) -> None:
+        """Delete every index behind the alias (and so the alias): for test clusters and `--rebuild` from
+        scratch by hand. Not part of the `SearchBackend` protocol on purpose: nothing routine calls it."""
+        for index in self._alias_indices():
+            with self._errors(f"delete index {index}"):
+                self.client.indices.delete(index=index)
+        self._alias_ready = False
 
     def close(self) -> None:
         if self._owns_client:
@@ -271,7 +281,12 @@ def _reason(exc: TransportError) -> str:
     if isinstance(info, dict):
         error = info.get("error")
         if isinstance(error, dict):
-            return f"{error.get('type', '')}: {error.get('reason', '')}".strip(": ")
+            text = f"{error.get('type', '')}: {error.get('reason', '')}".strip(": ")
+            causes = error.get("root_cause") or [{}]
+            cause = causes[0] if isinstance(causes[0], dict) else {}
+            if cause.get("type") and cause.get("type") != error.get("type"):
+                text += f" ({cause['type']}: {cause.get('reason', '')})"
+            return text
         if error:
             return str(error)
     return str(exc.error)

@@ -69,8 +69,13 @@ class IndexingError(BackendError):
 def index_actions(docs: Iterable[dict[str, Any]], target: str) -> Iterator[dict[str, Any]]:
     """``index`` actions (add or replace by id) for `helpers.streaming_bulk`, sources as mapped."""
     for doc in docs:
-        source = prepare_document(doc)
-        yield {"_op_type": "index", "_index": target, "_id": str(source.get("id", "")), "_source": source}
+        doc_id = str(doc.get("id") or "")
+        try:
+            source = prepare_document(doc)
+        except (TypeError, ValueError) as exc:  # e.g. a year that is not a number: this document only
+            yield {"_op_type": "index", "_index": target, "_id": doc_id, "_invalid": str(exc)}
+            continue
+        yield {"_op_type": "index", "_index": target, "_id": doc_id, "_source": source}
 
 
 def delete_actions(doc_ids: Iterable[str], target: str) -> Iterator[dict[str, Any]]:
@@ -88,11 +93,8 @@ def write_actions(
     iterator = iter(actions)
     while batch := list(itertools.islice(iterator, options.batch_size)):
         sent += len(batch)
-        missing = [a for a in batch if not a["_id"]]
-        batch = [a for a in batch if a["_id"]]
-        errors.extend(
-            DocumentError("", a["_op_type"], 400, "missing_id", "document has no id") for a in missing
-        )
+        errors.extend(_invalid(a) for a in batch if not a["_id"] or "_invalid" in a)
+        batch = [a for a in batch if a["_id"] and "_invalid" not in a]
         try:
             errors.extend(_send_batch(client, batch, options))
         except TransportError as exc:
@@ -103,6 +105,13 @@ def write_actions(
     for error in errors:
         log.error("OpenSearch rejected %s", error)
     return sent, errors
+
+
+def _invalid(action: dict[str, Any]) -> DocumentError:
+    """A document refused before sending (no id, a field that does not fit the mapping)."""
+    if not action["_id"]:
+        return DocumentError("", action["_op_type"], 400, "missing_id", "document has no id")
+    return DocumentError(action["_id"], action["_op_type"], 400, "invalid_document", action["_invalid"])
 
 
 def _send_batch(client: Any, batch: list[dict[str, Any]], options: BulkOptions) -> list[DocumentError]:

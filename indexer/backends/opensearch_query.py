@@ -29,13 +29,27 @@ from typing import Any
 
 from indexer import analysis
 from indexer.backends.base import QueryError
-from indexer.backends.embedded import FUZZY_WEIGHT, IDENTIFIER_BOOST, TIE_BREAKER, fuzzy_distance
 from indexer.backends.opensearch_mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
 from indexer.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 Clause = dict[str, Any]
 MATCH_ALL: Clause = {"match_all": {}}
+
+# The embedded engine's scoring constants (`indexer.analysis` / `indexer.backends.embedded`); a unit
+# test checks they still agree.
+TIE_BREAKER = 0.3
+"""dis_max tie breaker: the best field decides, other matching fields add a little."""
+IDENTIFIER_BOOST = 10.0
+FUZZY_WEIGHT = 0.5
+"""A typo-tolerant match scores half an exact one, so exact words still rank first in fuzzy mode."""
+
+
+def fuzzy_distance(word: str) -> int:
+    """Edits allowed for a word of this length: none up to 2 letters, 1 up to 5, else 2."""
+    if len(word) <= 2:
+        return 0
+    return 1 if len(word) <= 5 else 2
 
 
 def translate(node: object, fuzzy: bool = False) -> Clause | None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.backends.base import MAX_PAGE, FacetCount, QueryError, SearchHit, SearchRequest, SearchResults
-from indexer.backends.embedded import MAX_PER_PAGE
 from indexer.backends.opensearch_mapping import stored_document
 from indexer.backends.opensearch_query import year_bounds
 from indexer.schema import FIELDS_BY_NAME, SORTS
 
 FILTERABLE_KINDS = ("keyword", "identifier")
+MAX_PER_PAGE = 100
+"""Largest page, as in the embedded engine."""
 TIE_BREAK: dict[str, Any] = {"id": {"order": "asc"}}
 """Equal scores (or equal years) are ordered by id, so paging never shows a record twice or skips one."""
 
