@@ -23,7 +23,7 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from harvester.record import Record
@@ -247,17 +247,17 @@ class ClusterStore:
         """First run, or the matcher changed since the clusters were made: re-cluster everything."""
         return self.store.get_state(MATCHER_STATE) != matcher.name or self.store.get_state(SEQ_STATE) is None
 
-    def update(self, matcher: Matcher) -> ClusterChanges:
+    def update(self, matcher: Matcher, on_progress: Callable[[int], None] | None = None) -> ClusterChanges:
         """Re-cluster what changed since the last pass (or everything, when `needs_full`)."""
         if self.needs_full(matcher):
-            return self.recluster_all(matcher)
+            return self.recluster_all(matcher, on_progress)
         since = int(self.store.get_state(SEQ_STATE) or 0)
         top = self.store.max_seq()
         changed_count = self.store.query(
             "SELECT COUNT(*) FROM records WHERE seq > ? AND seq <= ? AND kind = 'bib'", (since, top)
         )[0][0]
         if changed_count > max(200_000, self.count() // 2):
-            return self.recluster_all(matcher)  # a full pass is cheaper than a huge incremental one
+            return self.recluster_all(matcher, on_progress)  # cheaper than a huge incremental pass
         overrides = self.overrides()
         changed: dict[str, Record | None] = {}
         for stored in self.store.iter_records(since):
@@ -282,7 +282,9 @@ class ClusterStore:
             self._save_state(top, matcher)
         return result
 
-    def recluster_all(self, matcher: Matcher) -> ClusterChanges:
+    def recluster_all(
+        self, matcher: Matcher, on_progress: Callable[[int], None] | None = None
+    ) -> ClusterChanges:
         """Hand every live bib record to the matcher at once (first run, `index --rebuild`, new matcher)."""
         overrides = self.overrides()
         top = self.store.max_seq()
@@ -293,6 +295,8 @@ class ClusterStore:
             for batch in self._iter_live_batches():
                 self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
                 records.extend(batch)
+                if on_progress is not None:
+                    on_progress(len(batch))
             groups = matcher.cluster(records, overrides) if records else []
             count = len(records)
             del records
@@ -420,50 +424,43 @@ class ClusterStore:
     ) -> ClusterChanges:
         """Give groups their ids (stability rule), retire the rest with redirects, write and queue."""
         old_ids = set(old_of.values())
-        born = self._born(old_ids)
-        ids = assign_ids(groups, old_of, born, taken=self._taken)
+        if full:  # every existing cluster is among the old ones: no look-ups needed
+            born = {row[0]: row[1] for row in db.execute("SELECT id, n FROM clusters")}
+            ids = assign_ids(groups, old_of, born, taken=born.__contains__)
+        else:
+            born = self._born(old_ids)
+            ids = assign_ids(groups, old_of, born, taken=self.exists)
         old_members: dict[str, set[str]] = {}
         for record_id, cluster_id in old_of.items():
             old_members.setdefault(cluster_id, set()).add(record_id)
         result = ClusterChanges(full=full, groups=len(groups))
         now = time.time()
-        execute = db.execute
-        new_of: dict[str, str] = {}
-        for group, cluster_id in zip(groups, ids, strict=True):
-            for record_id in group:
-                new_of[record_id] = cluster_id
+        pairs = zip(groups, ids, strict=True)
+        new_of = {record_id: cluster_id for group, cluster_id in pairs for record_id in group}
         if full:
-            execute("DELETE FROM cluster_members")
+            db.execute("DELETE FROM cluster_members")
         else:
             for chunk in _chunks(sorted(set(old_of) | changed)):
                 marks = ",".join("?" * len(chunk))
-                execute(f"DELETE FROM cluster_members WHERE record_id IN ({marks})", chunk)
-        kept = set(ids)
-        retired = sorted(old_ids - kept)
-        for cluster_id in retired:
-            target = _redirect_target(old_members[cluster_id], new_of)
-            execute("DELETE FROM clusters WHERE id = ?", (cluster_id,))
-            if target:
-                execute(
-                    "INSERT OR REPLACE INTO cluster_redirects VALUES (?, ?, ?)", (cluster_id, target, now)
-                )
-                execute("UPDATE cluster_redirects SET new_id = ? WHERE new_id = ?", (target, cluster_id))
-            else:
-                execute("DELETE FROM cluster_redirects WHERE new_id = ?", (cluster_id,))
+                db.execute(f"DELETE FROM cluster_members WHERE record_id IN ({marks})", chunk)
+        retired = sorted(old_ids - set(ids))
+        self._retire(db, retired, old_members, new_of, now)
         queue: list[tuple[str, str]] = [(cluster_id, "delete") for cluster_id in retired]
         for group, cluster_id in zip(groups, ids, strict=True):
-            execute(
-                "INSERT INTO clusters (id, size, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                "size = excluded.size, updated_at = excluded.updated_at",
-                (cluster_id, len(group), now),
-            )
-            execute("DELETE FROM cluster_redirects WHERE old_id = ?", (cluster_id,))
             if cluster_id not in old_ids:
                 result.new += 1
             if old_members.get(cluster_id) != set(group) or changed.intersection(group):
                 queue.append((cluster_id, "index"))
+        db.executemany(
+            "INSERT INTO clusters (id, size, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "size = excluded.size, updated_at = excluded.updated_at",
+            [(cluster_id, len(group), now) for group, cluster_id in zip(groups, ids, strict=True)],
+        )
+        db.executemany("DELETE FROM cluster_redirects WHERE old_id = ?", [(i,) for i in ids])
         db.executemany("INSERT INTO cluster_members VALUES (?, ?)", list(new_of.items()))
-        if not full:
+        if full:
+            db.execute("DELETE FROM clusters WHERE id NOT IN (SELECT cluster_id FROM cluster_members)")
+        else:
             db.executemany(
                 "INSERT INTO index_queue VALUES (?, ?) "
                 "ON CONFLICT (cluster_id) DO UPDATE SET action = excluded.action",
@@ -474,6 +471,20 @@ class ClusterStore:
         result.queued = [c for c, action in queue if action == "index"]
         return result
 
+    @staticmethod
+    def _retire(db: sqlite3.Connection, retired: list[str], old_members: dict[str, set[str]],
+                new_of: dict[str, str], now: float) -> None:
+        """Drop retired ids; each redirects (and so do ids that pointed to it) where its records went."""
+        for cluster_id in retired:
+            target = _redirect_target(old_members[cluster_id], new_of)
+            db.execute("DELETE FROM clusters WHERE id = ?", (cluster_id,))
+            if target:
+                db.execute("INSERT OR REPLACE INTO cluster_redirects VALUES (?, ?, ?)",
+                           (cluster_id, target, now))
+                db.execute("UPDATE cluster_redirects SET new_id = ? WHERE new_id = ?", (target, cluster_id))
+            else:
+                db.execute("DELETE FROM cluster_redirects WHERE new_id = ?", (cluster_id,))
+
     def _born(self, cluster_ids: set[str]) -> dict[str, int]:
         born: dict[str, int] = {}
         for chunk in _chunks(sorted(cluster_ids)):
@@ -482,12 +493,12 @@ class ClusterStore:
             born.update((r[0], r[1]) for r in rows)
         return born
 
-    def _taken(self, cluster_id: str) -> bool:
-        return self.exists(cluster_id)
-
 
 def assign_ids(
-    groups: Sequence[Sequence[str]], old_of: dict[str, str], born: dict[str, int], taken: object = None
+    groups: Sequence[Sequence[str]],
+    old_of: dict[str, str],
+    born: dict[str, int],
+    taken: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """Cluster ids for ``groups``: each keeps the old id giving it most members (ties: older cluster).
 
@@ -512,7 +523,7 @@ def assign_ids(
             continue
         smallest, salt = min(group), 0
         candidate = make_cluster_id(smallest)
-        while candidate in used or candidate in old_ids or (callable(taken) and taken(candidate)):
+        while candidate in used or candidate in old_ids or (taken is not None and taken(candidate)):
             salt += 1
             candidate = make_cluster_id(smallest, salt)
         ids[index] = candidate

@@ -62,7 +62,14 @@ def update_index(settings: Settings, store: RecordStore, backend: SearchBackend,
     matcher = matcher or matcher_for(settings)
     clusters = ClusterStore(store)
     full = rebuild or clusters.needs_full(matcher)
-    changes: ClusterChanges = clusters.recluster_all(matcher) if full else clusters.update(matcher)
+    loading = Progress("cluster: reading records", enabled=show_progress)
+    try:
+        if full:
+            changes: ClusterChanges = clusters.recluster_all(matcher, loading.update)
+        else:
+            changes = clusters.update(matcher, loading.update)
+    finally:
+        loading.close()
     full = full or changes.full or (_index_lost(backend) and clusters.count() > 0)
     counter = _Counter()
     progress = Progress("index", enabled=show_progress, unit="clusters")
