@@ -33,7 +33,9 @@ def cli(ctx: click.Context, config: str | None) -> None:
       unioncat index            # cluster duplicates and update the search index
       unioncat serve            # the discovery interface on http://127.0.0.1:8000
     """
-    app = AppContext(config)
+    from indexer.status import search_status_lines
+
+    app = AppContext(config, status_footers=(search_status_lines,))
     ctx.obj = app
     ctx.call_on_close(app.close)
 

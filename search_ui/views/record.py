@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from harvester.raw_view import raw_as_text
 from harvester.record import Holding
+from indexer.matching import Explanation, Reason
 from search_ui.views.common import JSON, call, render
 
 if TYPE_CHECKING:
@@ -126,5 +127,12 @@ async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any
 
 
 async def _explanations(request: Request, merged: MergedRecord) -> list[Any]:
-    others = [m.record_id for m in merged.members if m.record_id != merged.base_id]
-    return [await call(request, "explain", merged.base_id, other) for other in others]
+    """The matcher's account of base vs each member (a member gone from the store says so)."""
+    explanations = []
+    for other in (m.record_id for m in merged.members if m.record_id != merged.base_id):
+        try:
+            explanations.append(await call(request, "explain", merged.base_id, other))
+        except KeyError as exc:
+            explanations.append(Explanation(merged.base_id, other, False, 0.0,
+                                            (Reason("missing", str(exc.args[0])),)))
+    return explanations

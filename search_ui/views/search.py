@@ -1,8 +1,8 @@
 """The home page and the results page (`/search`), with its JSON twin `/search.json`.
 
-Facets are multi-select: values of one field are OR-ed, so the counts shown for a field that has a
-value chosen come from the same search *without* that field's own filter (one extra, facet-only
-search per such field); otherwise choosing "Duke" would hide every other library from the list.
+Facets are multi-select: values of one field are OR-ed, and the backends count a field that has a
+value chosen *without* that field's own filter (see `SearchBackend.search`), so choosing "Duke" keeps
+every other library in the list as a checkbox to add.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def _results_context(request: Request, form: SearchForm, results: SearchRe
         "hits": [_hit(hit.id, hit.doc) for hit in results.hits],
         "first": (form.page - 1) * form.per_page + 1,
         "last": (form.page - 1) * form.per_page + len(results.hits),
-        "facets": await _facets(request, form, results),
+        "facets": _facets(form, results),
         "pages": _pages(form, last_page),
         "capped": form.asked_page > MAX_PAGE
         or (results.total > MAX_PAGE * form.per_page and form.page == MAX_PAGE),
@@ -108,21 +108,16 @@ def _hit(cluster_id: str, doc: dict[str, Any]) -> dict[str, Any]:
         "authors": display.get("authors") or doc.get("authors") or [],
         "year": display.get("year") or doc.get("year") or "",
         "format": display.get("format") or formats[0],
-        "edition": display.get("edition") or "",
-        "publisher": display.get("publisher") or "",
+        "details": [str(v) for v in (display.get("year") or doc.get("year"), display.get("edition"),
+                                      display.get("publisher")) if v],
         "libraries": libraries,
         "library_count": display.get("library_count") or doc.get("library_count") or len(libraries),
     }
 
 
-async def _facets(request: Request, form: SearchForm, results: SearchResults) -> list[dict[str, Any]]:
+def _facets(form: SearchForm, results: SearchResults) -> list[dict[str, Any]]:
+    """Each facet's values with counts and chosen state; chosen values always stay listed."""
     counts: dict[str, list[FacetCount]] = dict(results.facets)
-    for name in form.filters:
-        if name not in FACET_FIELDS:
-            continue
-        others = {k: v for k, v in form.filters.items() if k != name}
-        request_ = replace(form.to_request(facets=(name,)), filters=others, page=1, per_page=1)
-        counts[name] = (await call(request, "search", request_)).facets.get(name, counts.get(name, []))
     facets = []
     for name in FACET_FIELDS:
         chosen = form.filters.get(name, ())

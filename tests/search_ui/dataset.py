@@ -10,8 +10,9 @@ The cases, by record:
 - "Journal of testing" (ISSN 0317-8471) held by North and West, West's copy not lendable;
 - a hostile record from West whose title is ``<script>alert(1)</script>`` (and worse in every field);
 - 45 "history" books spread over the libraries, years, formats and languages, for paging and facets;
-- "Retired one"/"Retired two": two items that a re-harvest reveals to be one (shared OCLC number),
-  so one cluster id is retired and must redirect;
+- "Whales of the north" (North) and "Rivers of the south" (South): two items until a re-harvest
+  corrects South's record into a copy of North's (same OCLC number, title, author, year), so one
+  cluster id is retired and must redirect;
 - one quarantined input and a failed run at East, for the partners page.
 """
 
@@ -46,6 +47,13 @@ SURNAMES = (
     "Collins Dixon Emerson Fleming Gibson Harper Ingram Jordan Kendall Lambert Mercer Norris Osborne "
     "Prescott Ramsey Sterling Thornton"
 ).split()
+WHALES: dict[str, object] = {
+    "oclc_numbers": ("1234567",),
+    "year": 1999,
+    "format": "book",
+    "publisher": "Sea Press",
+    "authors": (Author("Smith, Jo", primary=True),),
+}
 FORMATS = ("book", "book", "e-book", "book", "serial")
 LANGUAGES = ("eng", "eng", "fre", "eng", "ger")
 
@@ -61,11 +69,18 @@ class Dataset:
     history_total: int
 
 
-def holding(source: str, location: str = "Main stacks", call_number: str = "", status: str = "Available",
-            lendable: bool = True, copies: int = 1) -> Holding:
+def holding(
+    source: str,
+    location: str = "Main stacks",
+    call_number: str = "",
+    status: str = "Available",
+    lendable: bool = True,
+    copies: int = 1,
+) -> Holding:
     code, name = LIBRARIES[source]
-    return Holding(code, name, location, call_number, status=status, copies=copies, lendable=lendable,
-                   source_tag="852")
+    return Holding(
+        code, name, location, call_number, status=status, copies=copies, lendable=lendable, source_tag="852"
+    )
 
 
 def make(source: str, local_id: str, title: str, **fields: object) -> Record:
@@ -103,38 +118,100 @@ def _field(tag: str, indicators: str, *pairs: str) -> pymarc.Field:
 
 
 def records() -> list[Record]:
-    moby = {"isbns": ("9780142437247",), "authors": (Author("Melville, Herman", primary=True),), "year": 1851,
-            "format": "book", "languages": ("eng",), "subjects": (Subject(("Whaling", "Fiction")),),
-            "publisher": "Penguin"}
+    moby = {
+        "isbns": ("9780142437247",),
+        "authors": (Author("Melville, Herman", primary=True),),
+        "year": 1851,
+        "format": "book",
+        "languages": ("eng",),
+        "subjects": (Subject(("Whaling", "Fiction")),),
+        "publisher": "Penguin",
+    }
     found = [
-        make("north", "m1", "Moby Dick", edition="Penguin classics ed.", **moby,
-             links=(Link("https://example.org/moby", "Full text"), Link("javascript:alert(2)", "bad link"))),
-        make("south", "m2", "Moby-Dick", **moby,
-             holdings=(holding("south", "Annex", "PS2384 .M6", status="Checked out", copies=2),)),
-        make("east", "m3", "Moby Dick, or, The whale", **moby,
-             holdings=(holding("east", "Reference", "813.3 MEL", lendable=False, status="Library use only"),),
-             ),
-        make("north", "j1", "Journal of testing", issns=("0317-8471",), format="serial", year=1990,
-             languages=("eng",), subjects=(Subject(("Testing",)),)),
-        make("west", "j2", "Journal of testing", issns=("0317-8471",), format="serial", year=1990,
-             languages=("eng",), holdings=(holding("west", "Periodicals", "J TEST", lendable=False),)),
-        make("west", "x1", XSS, subtitle="<img src=x onerror=alert(1)>", year=2001, format="book",
-             authors=(Author('Evil "><b>Hacker</b>', primary=True),), publisher="<i>Pub</i>",
-             subjects=(Subject(("<svg onload=alert(1)>",)),), edition="<u>2nd</u>",
-             isbns=("9780306406157",), notes=("<iframe src=//evil.example>",),
-             links=(Link("javascript:alert(3)", "<b>click</b>"),),
-             holdings=(holding("west", "<marquee>loc</marquee>", "<em>CALL</em>"),)),
-        make("north", "r1", "Retired one", oclc_numbers=("1234567",), year=1999, format="book"),
-        make("south", "r2", "Retired two", year=1999, format="book"),
+        make(
+            "north",
+            "m1",
+            "Moby Dick",
+            edition="Penguin classics ed.",
+            **moby,
+            links=(Link("https://example.org/moby", "Full text"), Link("javascript:alert(2)", "bad link")),
+        ),
+        make(
+            "south",
+            "m2",
+            "Moby-Dick",
+            **moby,
+            holdings=(holding("south", "Annex", "PS2384 .M6", status="Checked out", copies=2),),
+        ),
+        make(
+            "east",
+            "m3",
+            "Moby Dick, or, The whale",
+            **moby,
+            holdings=(holding("east", "Reference", "813.3 MEL", lendable=False, status="Library use only"),),
+        ),
+        make(
+            "north",
+            "j1",
+            "Journal of testing",
+            issns=("0317-8471",),
+            format="serial",
+            year=1990,
+            languages=("eng",),
+            subjects=(Subject(("Testing",)),),
+        ),
+        make(
+            "west",
+            "j2",
+            "Journal of testing",
+            issns=("0317-8471",),
+            format="serial",
+            year=1990,
+            languages=("eng",),
+            holdings=(holding("west", "Periodicals", "J TEST", lendable=False),),
+        ),
+        make(
+            "west",
+            "x1",
+            XSS,
+            subtitle="<img src=x onerror=alert(1)>",
+            year=2001,
+            format="book",
+            authors=(Author('Evil "><b>Hacker</b>', primary=True),),
+            publisher="<i>Pub</i>",
+            subjects=(Subject(("<svg onload=alert(1)>",)),),
+            edition="<u>2nd</u>",
+            isbns=("9780306406157",),
+            notes=("<iframe src=//evil.example>",),
+            links=(Link("javascript:alert(3)", "<b>click</b>"),),
+            holdings=(holding("west", "<marquee>loc</marquee>", "<em>CALL</em>"),),
+        ),
+        make("north", "r1", "Whales of the north", **WHALES),
+        make(
+            "south",
+            "r2",
+            "Rivers of the south",
+            year=1985,
+            format="book",
+            authors=(Author("Jones, Ann", primary=True),),
+        ),
     ]
     sources = list(LIBRARIES)
     for i, (topic, surname) in enumerate(zip(TOPICS, SURNAMES, strict=False)):
         source = sources[i % 4]
-        found.append(make(
-            source, f"h{i}", f"A history of {topic}", authors=(Author(f"{surname}, Pat", primary=True),),
-            year=1950 + i, format=FORMATS[i % 5], languages=(LANGUAGES[i % 5],),
-            subjects=(Subject(("History", topic.capitalize())),), publisher="Atlas Press",
-        ))
+        found.append(
+            make(
+                source,
+                f"h{i}",
+                f"A history of {topic}",
+                authors=(Author(f"{surname}, Pat", primary=True),),
+                year=1950 + i,
+                format=FORMATS[i % 5],
+                languages=(LANGUAGES[i % 5],),
+                subjects=(Subject(("History", topic.capitalize())),),
+                publisher="Atlas Press",
+            )
+        )
     return found
 
 
@@ -147,8 +224,16 @@ def write(store: RecordStore, batch: list[Record]) -> None:
         store.upsert_source(source, f"{name} catalog", "marc", code, name)
         run = store.start_run(source)
         incoming = [
-            IncomingRecord(r.id, r.source_id, r.local_id, marc_of(r), "iso2709", json.dumps(r.to_dict()),
-                           file=f"{source}.mrc", position=str(n))
+            IncomingRecord(
+                r.id,
+                r.source_id,
+                r.local_id,
+                marc_of(r),
+                "iso2709",
+                json.dumps(r.to_dict()),
+                file=f"{source}.mrc",
+                position=str(n),
+            )
             for n, r in enumerate(recs, start=1)
         ]
         counts, _ = store.write_batch(run, incoming)
@@ -195,12 +280,13 @@ def build(root: Path) -> Dataset:
         update_index(settings, store, backend, show_progress=False)
         clusters = ClusterStore(store)
         before = {rid: clusters.cluster_of(rid) for rid in ("north:r1", "south:r2")}
-        # A re-harvest of South: "Retired two" now carries the OCLC number of "Retired one".
-        again = make("south", "r2", "Retired two", oclc_numbers=("1234567",), year=1999, format="book")
+        # A re-harvest of South: its record r2 was corrected and now describes North's r1.
+        again = make("south", "r2", "Whales of the north", **WHALES)
         write(store, [again])
         _failed_run(store)
         update_index(settings, store, backend, show_progress=False)
         survivor = clusters.cluster_of("north:r1")
+        assert survivor and clusters.cluster_of("south:r2") == survivor, "the corrected record did not merge"
         retired = next(c for c in before.values() if c != survivor)
         return Dataset(
             settings=settings,

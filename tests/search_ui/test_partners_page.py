@@ -1,0 +1,45 @@
+"""Feed status for partners: counts per source, the last run with its error, the quarantine with reasons."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.search_ui.html import texts, tree
+
+
+def test_feed_status_per_source(client: TestClient) -> None:
+    doc = tree(client.get("/partners"))
+    rows = {
+        r[0].split(" (")[0]: r
+        for r in (texts(tr, "./th|./td") for tr in doc.xpath("//table[@class='partners']/tbody/tr"))
+    }
+    assert set(rows) == {
+        "North University catalog",
+        "South College catalog",
+        "East Public Library catalog",
+        "West Institute catalog",
+    }
+    north = rows["North University catalog"]
+    assert north[1:6] == ["North University", "15", "0", "0", "0"]
+    east = rows["East Public Library catalog"]
+    assert east[5] == "1"  # quarantined
+    assert east[6].startswith("failed") and "feed truncated at byte 4096" in east[6]
+    assert rows["South College catalog"][6].startswith("ok")
+
+
+def test_quarantine_list_with_reasons(client: TestClient) -> None:
+    doc = tree(client.get("/partners"))
+    link = doc.xpath("//a[@href='#quarantine-east']")[0]
+    assert link.text_content() == "1"
+    section = doc.get_element_by_id("quarantine-east")
+    rows = [texts(tr, "./td") for tr in section.xpath(".//tbody/tr")]
+    assert [r[:4] for r in rows] == [
+        ["east.mrc", "record 7", "", "leader length 99999 does not match <bad> data"]
+    ]
+
+
+def test_partners_json_twin(client: TestClient) -> None:
+    sources = {s["id"]: s for s in client.get("/partners.json").json()["sources"]}
+    assert sources["east"]["quarantine"][0]["reason"].startswith("leader length")
+    assert sources["east"]["last_run"]["status"] == "failed"
+    assert sources["north"]["records"] == 15 and sources["north"]["quarantine"] == []
