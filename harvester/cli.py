@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,15 +20,19 @@ from harvester.settings import ConfigError, Settings, load_settings
 from harvester.store import RecordStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+StatusFooter = Callable[[Settings], list[str]]
 
 
 class AppContext:
     """What every command needs: settings (loaded on first use) and the record store."""
 
-    def __init__(self, config: str | None) -> None:
+    def __init__(self, config: str | None, status_footers: tuple[StatusFooter, ...] = ()) -> None:
         self._config = config
         self._settings: Settings | None = None
         self._store: RecordStore | None = None
+        # Downstream packages (the search index) add lines to `unioncat status` through these,
+        # handed in by the root group, so this upstream package never imports them.
+        self.status_footers = status_footers
 
     @property
     def settings(self) -> Settings:
@@ -121,6 +124,9 @@ def status(app: AppContext, as_json: bool) -> None:
         )
         for line in row.get("details", []):
             click.echo(f"{'':<26}{line}")
+    for footer in app.status_footers:
+        for line in footer(app.settings):
+            click.echo(line)
 
 
 def _status_extras(app: AppContext) -> dict[str, dict[str, Any]]:
@@ -193,8 +199,6 @@ def show(app: AppContext, record_id: str, as_json: bool) -> None:
         click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
     click.echo("\nRaw record:")
     click.echo(raw_as_text(stored.raw, stored.raw_format))
-
-
 
 
 COMMANDS: list[click.Command] = [harvest, status, quarantine, show]
