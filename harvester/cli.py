@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import click
 
-from harvester.errors import HarvestError
 from harvester.settings import ConfigError, Settings, load_settings
 from harvester.store import RecordStore
 
@@ -75,7 +74,9 @@ def pass_app(func: F) -> F:
 @click.option("--workers", type=int, default=None, help="Parsing processes (default: one per core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @pass_app
-def harvest(app: AppContext, source_ids: tuple[str, ...], full: bool, workers: int | None, quiet: bool) -> None:
+def harvest(
+    app: AppContext, source_ids: tuple[str, ...], full: bool, workers: int | None, quiet: bool
+) -> None:
     """Harvest SOURCE_IDS (default: every configured source) into the record store.
 
     Every record read is stored, updated, left alone when unchanged, quarantined with its reason, or
@@ -90,7 +91,9 @@ def harvest(app: AppContext, source_ids: tuple[str, ...], full: bool, workers: i
         raise click.ClickException(str(exc.args[0])) from exc
     if not sources:
         raise click.ClickException(f"no sources configured in {settings.config_file}")
-    results = harvest_sources(settings, app.store(), sources, full=full, workers=workers, show_progress=not quiet)
+    results = harvest_sources(
+        settings, app.store(), sources, full=full, workers=workers, show_progress=not quiet
+    )
     failed = [r for r in results if r.status == "failed"]
     for result in results:
         click.echo(result.summary())
@@ -141,7 +144,8 @@ def _status_extras(app: AppContext) -> dict[str, dict[str, Any]]:
         except ImportError:  # pragma: no cover - OAI support not installed
             break
         info = oai_status(store, source.id)
-        extras[source.id] = {"oai": info, "details": [f"{k}: {v}" for k, v in info.items() if v not in (None, "", {})]}
+        details = [f"{k}: {v}" for k, v in info.items() if v not in (None, "", {})]
+        extras[source.id] = {"oai": info, "details": details}
     return extras
 
 
