@@ -47,6 +47,9 @@ from indexer.query import parse_query
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT = "60s"
+"""How long a rebuilt index may take to allocate its shards (yellow: every primary) before the swap."""
+SLOW_REQUEST_SECONDS = 120
+"""Client-side timeout for the refresh and health wait of a rebuild (the default 30 s is too short)."""
 
 
 def make_client(search: SearchSettings) -> OpenSearch:
@@ -121,8 +124,18 @@ class OpenSearchBackend:
             sent = self._write(index_actions(docs, new_index))
             with self._errors(f"prepare {new_index} for serving"):
                 self.client.indices.put_settings(index=new_index, body=serving_settings(settings.replicas))
-                self.client.indices.refresh(index=new_index)
-                self.client.cluster.health(index=new_index, wait_for_status="yellow", timeout=HEALTH_TIMEOUT)
+                self.client.indices.refresh(index=new_index, request_timeout=SLOW_REQUEST_SECONDS)
+                health = self.client.cluster.health(
+                    index=new_index,
+                    wait_for_status="yellow",
+                    timeout=HEALTH_TIMEOUT,
+                    request_timeout=SLOW_REQUEST_SECONDS,
+                )
+            if health.get("timed_out"):
+                raise BackendError(
+                    f"OpenSearch at {settings.url}: the rebuilt index {new_index} did not become ready "
+                    f"(status {health.get('status')!r} after {HEALTH_TIMEOUT}); the old index keeps serving"
+                )
             old_indices = self._alias_indices()
             actions: list[dict[str, Any]] = [{"add": {"index": new_index, "alias": self.alias}}]
             actions += [{"remove": {"index": old, "alias": self.alias}} for old in old_indices]

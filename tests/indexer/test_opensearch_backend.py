@@ -212,7 +212,7 @@ class FakeIndices:
             (members.add if kind == "add" else members.discard)(spec["index"])
         return {"acknowledged": True}
 
-    def refresh(self, index: str) -> dict[str, Any]:
+    def refresh(self, index: str, **params: Any) -> dict[str, Any]:
         self.c.record("indices.refresh", index=index)
         for name in self.c.resolve(index):
             self.c.visible[name] = dict(self.c.written[name])
@@ -238,6 +238,12 @@ class FakeOpenSearch:
         self.single_failures: dict[str, Exception] = {}  # doc id → error of a one-document request
         self.fail_alias_update: Exception | None = None
         self.fail_delete: Exception | None = None
+        self.health = {
+            "cluster_name": "unioncat",
+            "status": "green",
+            "timed_out": False,
+            "number_of_nodes": 1,
+        }
         self.transport = SimpleNamespace(serializer=JSONSerializer())
         self.indices = FakeIndices(self)
         self.cluster = SimpleNamespace(health=self._health)
@@ -264,14 +270,9 @@ class FakeOpenSearch:
             self.written[name], self.visible[name] = {}, {}  # OpenSearch auto-creates unknown indices
         return self.resolve(name)[0]
 
-    def _health(self, index: str, wait_for_status: str, timeout: str) -> dict[str, Any]:
+    def _health(self, index: str, wait_for_status: str, timeout: str, **params: Any) -> dict[str, Any]:
         self.record("cluster.health", index=index, wait_for_status=wait_for_status, timeout=timeout)
-        return {
-            "cluster_name": "opensearch-cluster",
-            "status": "green",
-            "timed_out": False,
-            "number_of_nodes": 1,
-        }
+        return dict(self.health)
 
     def bulk(self, body: str, **params: Any) -> dict[str, Any]:
         lines = [json.loads(line) for line in body.splitlines() if line.strip()]
@@ -990,6 +991,22 @@ def test_old_index_that_cannot_be_deleted_does_not_undo_the_swap(
     assert fake.aliases["unioncat"] == {NEW_INDEX} and "could not delete the old index" in caplog.text
 
 
+def test_rebuilt_index_that_never_becomes_ready_is_not_swapped_in(fake: FakeOpenSearch) -> None:
+    serving(fake, {"c-old": doc("c-old", "Old")})
+    fake.health = {
+        "cluster_name": "unioncat",
+        "status": "red",
+        "timed_out": True,
+        "number_of_nodes": 1,
+        "active_primary_shards": 0,
+        "unassigned_shards": 1,
+    }
+    with pytest.raises(BackendError, match=r"did not become ready \(status 'red' after 60s\)"):
+        make_backend(fake).rebuild(iter([doc("c1", "A")]))
+    assert "indices.update_aliases" not in fake.names()
+    assert fake.aliases["unioncat"] == {OLD_INDEX} and set(fake.written) == {OLD_INDEX}
+
+
 # ------------------------------------------------------------------ info, get, count, client
 
 
@@ -1087,3 +1104,34 @@ def test_docker_compose_file_parses() -> None:
     assert services["unioncat"]["depends_on"]["opensearch"]["condition"] == "service_healthy"
     assert services["unioncat"]["environment"]["UNIONCAT_CONFIG"] == "/app/config/unioncat.opensearch.toml"
     assert "8000:8000" in services["unioncat"]["ports"]
+
+
+# ------------------------------------------------------------------ agreement with the rest of unioncat
+
+
+def test_open_backend_builds_the_opensearch_backend_from_the_config(tmp_path: Path) -> None:
+    from harvester.settings import Settings
+    from indexer.backends import open_backend
+
+    search = SearchSettings(backend="opensearch", url="http://localhost:9200", index_prefix="consortium")
+    backend = open_backend(Settings(tmp_path / "unioncat.toml", tmp_path, (), search))
+    assert isinstance(backend, OpenSearchBackend) and backend.alias == "consortium"
+    backend.close()  # building the client does not connect: nothing to reach here
+
+
+def test_scoring_constants_agree_with_the_embedded_engine() -> None:
+    import indexer.analysis
+    import indexer.backends.embedded
+    from indexer.backends import opensearch_query, opensearch_search
+
+    def embedded(name: str) -> Any:
+        for module in (indexer.analysis, indexer.backends.embedded):
+            if hasattr(module, name):
+                return getattr(module, name)
+        pytest.fail(f"the embedded engine no longer defines {name}; update opensearch_query to match")
+
+    for name in ("TIE_BREAKER", "IDENTIFIER_BOOST", "FUZZY_WEIGHT"):
+        assert getattr(opensearch_query, name) == embedded(name), name
+    assert opensearch_search.MAX_PER_PAGE == embedded("MAX_PER_PAGE")
+    for word in ("ox", "moby", "whale", "melvile", "photografy"):
+        assert opensearch_query.fuzzy_distance(word) == embedded("fuzzy_distance")(word)
