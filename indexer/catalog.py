@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harvester.settings import Settings
-from harvester.store import RecordStore, StoredRecord
+from harvester.store import QuarantineEntry, RecordStore, StoredRecord
 from indexer.backends.base import SearchBackend, SearchRequest, SearchResults
 from indexer.clusters import ClusterStore
 from indexer.holdings_check import HoldingsAnswer, check_holdings
@@ -111,6 +111,10 @@ class Catalog:
             rows.append(row)
         rows.extend(status.values())  # harvested earlier, no longer configured
         return rows
+
+    def quarantined(self, source_id: str) -> list[QuarantineEntry]:
+        """What was rejected from a source, where and why (for the partners page)."""
+        return self.store.quarantined(source_id)
 
     def close(self) -> None:
         """Close the backend and store if this catalog opened them (`Catalog.open`)."""

@@ -59,6 +59,9 @@ UNIONS = ("isbns", "invalid_isbns", "issns", "oclc_numbers", "lccns", "other_ids
 """Plain string tuples unioned over all members, base first."""
 
 
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
 def completeness(record: Record) -> float:
     """How complete a record is; the highest-scoring member becomes the base of the merge."""
     score = sum(1.0 for name in ("title", "subtitle", "responsibility", "publisher", "place", "edition",
@@ -85,7 +88,7 @@ def merge_records(cluster_id: str, records: Sequence[Record],
     libraries = libraries or {}
     ranked = sorted(records, key=lambda r: (-completeness(r), r.id))
     base = ranked[0]
-    values: dict[str, Any] = {f.name: getattr(base, f.name) for f in fields(Record)}
+    values: dict[str, Any] = {name: getattr(base, name) for name in _RECORD_FIELDS}
     provenance: dict[str, tuple[str, ...]] = {}
     for name in ("title", "title_sort", "format", "leader", "alternate_scripts", "volumes"):
         if getattr(base, name):
