@@ -10,10 +10,14 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from harvester.record import Record
 from indexer.labels import format_label, language_name
 from indexer.merge import MergedRecord
 
 MAX_LINKS = 3
+TITLE_TAGS = frozenset({"245", "246", "240", "130", "242"})
+"""880 fields rendering these are searched with the title; other 880s with the notes (low boost), so a
+patron typing Hebrew, Cyrillic or CJK finds the record without the display changing."""
 MAX_SUMMARY = 600
 
 
@@ -26,12 +30,12 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
     return {
         "id": merged.id,
         "title": record.title,
-        "subtitle": record.subtitle,
+        "subtitle": " ".join([record.subtitle, *_alternate(record, TITLE_TAGS)]).strip(),
         "authors": _distinct(author.name for author in record.authors),
         "subjects": headings,
         "publisher": [record.publisher] if record.publisher else [],
         "series": list(record.series),
-        "notes": list(record.notes),
+        "notes": [*record.notes, *_alternate(record, None)],
         "isbn": list(record.isbns),
         "issn": list(record.issns),
         "oclc": list(record.oclc_numbers),
@@ -69,6 +73,13 @@ def sort_key(title: str) -> str:
     """Folded, lower-cased title for the title sort ("Éclair" sorts with "eclair")."""
     text = unicodedata.normalize("NFKD", title.casefold())
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:
+    """Alternate-script (880) texts: those rendering ``tags``, or with None every other one."""
+    if tags is None:
+        return _distinct(alt.text for alt in record.alternate_scripts if alt.tag not in TITLE_TAGS)
+    return _distinct(alt.text for alt in record.alternate_scripts if alt.tag in tags)
 
 
 def _distinct(values: Any) -> list[str]:

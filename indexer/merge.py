@@ -90,7 +90,7 @@ def merge_records(cluster_id: str, records: Sequence[Record],
     base = ranked[0]
     values: dict[str, Any] = {name: getattr(base, name) for name in _RECORD_FIELDS}
     provenance: dict[str, tuple[str, ...]] = {}
-    for name in ("title", "title_sort", "format", "leader", "alternate_scripts", "volumes"):
+    for name in ("title", "title_sort", "format", "leader", "volumes"):
         if getattr(base, name):
             provenance[name] = (base.id,)
     for name in SCALARS:
@@ -102,6 +102,9 @@ def merge_records(cluster_id: str, records: Sequence[Record],
         values[name], provenance[name] = _union(ranked, name, _fold)
     values["subjects"], provenance["subjects"] = _union(ranked, "subjects", lambda s: s.heading.casefold())
     values["links"], provenance["links"] = _union(ranked, "links", lambda link: link.url)
+    values["alternate_scripts"], provenance["alternate_scripts"] = _union(
+        ranked, "alternate_scripts", lambda alt: (alt.tag, alt.text)
+    )
     values["authors"], provenance["authors"] = _union(ranked, "authors", _author_key)
     values["holdings"], provenance["holdings"] = _holdings(ranked, mfhd)
     values.update(id=cluster_id, source_id="", local_id=cluster_id, kind="bib", parent_local_id="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harvester.record import Author, Holding, Link, Subject
+from harvester.record import AltScript, Author, Holding, Link, Subject
 from indexer.documents import build_document, sort_key
 from indexer.labels import format_label, language_name
 from indexer.merge import merge_records
@@ -67,3 +67,13 @@ def test_labels() -> None:
     assert format_label("e-book") == "E-book" and format_label("weird-thing") == "Weird thing"
     assert language_name("ger") == "German" and language_name("DEU") == "German"
     assert sort_key("  Łódź  Straße ") == "łodz strasse"
+
+
+def test_alternate_scripts_of_every_member_are_searchable_without_changing_the_display() -> None:
+    a = make_record("lib-a:1", title="Sefer ha-Zohar",
+                    alternate_scripts=(AltScript("245", "ספר הזהר"), AltScript("100", "שמעון בר יוחאי")))
+    b = make_record("lib-b:1", title="Sefer ha-Zohar", alternate_scripts=(AltScript("245", "Сефер Зоар"),))
+    doc = build_document(merge_records("c1", [a, b]))
+    assert doc["subtitle"] == "ספר הזהר Сефер Зоар"
+    assert doc["notes"] == ["שמעון בר יוחאי"]
+    assert doc["display"]["title"] == "Sefer ha-Zohar" and doc["title"] == "Sefer ha-Zohar"

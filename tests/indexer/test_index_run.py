@@ -202,6 +202,7 @@ def test_catalog_facade(demo: Catalog) -> None:
     sources = demo.sources()
     assert [s["id"] for s in sources] == [s.id for s in demo.settings.sources]
     assert all(s["records"] > 0 for s in sources)
+    assert any(entry.reason for entry in demo.quarantined("laurentian"))
     record = demo.stored("michigan:000004152")
     assert record is not None and record.normalized.oclc_numbers
     [answer] = demo.holdings_check([f"(OCoLC){record.normalized.oclc_numbers[0]}"])
