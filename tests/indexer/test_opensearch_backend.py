@@ -14,6 +14,7 @@ set and is skipped (with that reason) otherwise.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
+from opensearchpy.client.utils import GLOBAL_PARAMS
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from opensearchpy.helpers import actions as bulk_helpers
@@ -164,6 +166,21 @@ EMPTY = search_response([], 0)
 
 # ------------------------------------------------------------------ the one seam
 
+REAL_CLIENT = OpenSearch(hosts=["http://localhost:9200"])  # never connects: used to read its API
+
+
+def accepted_arguments(call: str) -> set[str]:
+    """The keyword arguments opensearch-py's real method accepts: its own plus its URL parameters
+    (listed in its ``@query_params`` decorator), so the fake refuses what the real client would."""
+    method: Any = REAL_CLIENT
+    for part in call.split("."):
+        method = getattr(method, part)
+    names = {name for name in inspect.signature(method).parameters if name not in ("params", "headers")}
+    for cell in method.__func__.__closure__ or ():
+        if isinstance(cell.cell_contents, tuple):
+            names |= set(cell.cell_contents)
+    return names | set(GLOBAL_PARAMS) | {"ignore", "request_timeout", "timeout", "opaque_id"}
+
 
 class FakeIndices:
     def __init__(self, cluster: FakeOpenSearch) -> None:
@@ -213,7 +230,7 @@ class FakeIndices:
         return {"acknowledged": True}
 
     def refresh(self, index: str, **params: Any) -> dict[str, Any]:
-        self.c.record("indices.refresh", index=index)
+        self.c.record("indices.refresh", index=index, **params)
         for name in self.c.resolve(index):
             self.c.visible[name] = dict(self.c.written[name])
         return {"_shards": {"total": 1, "successful": 1, "failed": 0}}
@@ -250,6 +267,8 @@ class FakeOpenSearch:
         self.closed = False
 
     def record(self, call: str, **kwargs: Any) -> None:
+        unknown = set(kwargs) - accepted_arguments(call)
+        assert not unknown, f"opensearch-py's {call}() does not accept {sorted(unknown)}"
         self.calls.append((call, kwargs))
 
     def names(self) -> list[str]:
@@ -271,7 +290,7 @@ class FakeOpenSearch:
         return self.resolve(name)[0]
 
     def _health(self, index: str, wait_for_status: str, timeout: str, **params: Any) -> dict[str, Any]:
-        self.record("cluster.health", index=index, wait_for_status=wait_for_status, timeout=timeout)
+        self.record("cluster.health", index=index, wait_for_status=wait_for_status, timeout=timeout, **params)
         return dict(self.health)
 
     def bulk(self, body: str, **params: Any) -> dict[str, Any]:
