@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import html
 import io
 import json
 import sys
@@ -77,9 +78,8 @@ def goldfinch_raw(data: Path = DATA) -> Iterable[dict]:
 
 def goldfinch_records(data: Path = DATA, source_id: str = "goldfinch") -> list[Record]:
     """Every distinct Goldfinch record through the real harvester normalization."""
-    from harvester.marc_rules import normalize_marc
-
     from harvester.files import parse_raw_record
+    from harvester.marc_rules import normalize_marc
 
     source = goldfinch_source(source_id)
     records: dict[str, Record] = {}
@@ -142,7 +142,9 @@ def dblp_acm_records(data: Path = DATA) -> tuple[list[Record], set[tuple[str, st
 
 
 def article_record(source: str, local_id: str, title: str, authors: str, venue: str, year: str) -> Record:
-    """A CSV row of a bibliographic-article benchmark as a normalized Record."""
+    """A CSV row of a bibliographic-article benchmark as a normalized Record (HTML entities decoded,
+    as a harvester decodes them: ACM.csv writes "&#199;etintemel")."""
+    title, authors, venue = html.unescape(title), html.unescape(authors), html.unescape(venue)
     names = [n.strip() for n in authors.split(",") if n.strip()]
     return Record(
         id=f"{source}:{local_id}",

@@ -143,11 +143,29 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
                 True,
             )
         )
+    if _disagree_everywhere(a, b):
+        found.append(Reason("imprint-veto", "authors, publishers and page counts all differ", -10.0, True))
     if a.year is not None and b.year is not None and abs(a.year - b.year) > YEAR_VETO:
         found.append(
             Reason("year-veto", f"years {a.year} and {b.year} more than {YEAR_VETO} apart", -10.0, True)
         )
     return found
+
+
+def _disagree_everywhere(a: Profile, b: Profile) -> bool:
+    """Same title, but no author in common, unrelated publishers and page counts >10% apart: two
+    different books that happen to share a title (every such tuning pair in Goldfinch is a non-match)."""
+    if not (a.surnames and b.surnames and a.publisher and b.publisher and a.pages and b.pages):
+        return False
+    if abs(a.pages - b.pages) / max(a.pages, b.pages) <= 0.1:
+        return False
+    if a.surnames & b.surnames or _fuzzy_common(a.surnames, b.surnames):
+        return False
+    return fuzz.token_set_ratio(a.publisher, b.publisher) < 50
+
+
+def _fuzzy_common(x: frozenset[str], y: frozenset[str]) -> set[str]:
+    return {s for s in x for t in y if len(s) > 3 and fuzz.ratio(s, t) >= 85}
 
 
 def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> dict[str, float]:
@@ -157,9 +175,7 @@ def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> d
     f["title_set"] = _sim(a.full_title, b.full_title)
     f["title_exact"] = 1.0 if a.title and a.title == b.title else 0.0
     if a.surnames and b.surnames:
-        common = a.surnames & b.surnames or {
-            x for x in a.surnames for y in b.surnames if len(x) > 3 and fuzz.ratio(x, y) >= 85
-        }
+        common = a.surnames & b.surnames or _fuzzy_common(a.surnames, b.surnames)
         f["author_match"] = 1.0 if common else 0.0
         f["author_conflict"] = 0.0 if common else 1.0
     elif a.surnames or b.surnames:

@@ -53,7 +53,7 @@ _SPECIAL = str.maketrans(
         "’": "",
     }
 )
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD = re.compile(r"[\W_]+")  # letters of every script survive (Cyrillic, CJK…)
 
 STOPWORDS = frozenset(
     """a an the and or of in on at to for by with from into as is are be

@@ -1,0 +1,93 @@
+"""Clustering: every record in one group, the chaining guard, one record per source, overrides, big blocks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from harvester.record import Author, Record
+from indexer.clustering import BLOCK_CAP, WINDOW, candidate_pairs
+from indexer.dedup import DedupMatcher
+from indexer.matching import Overrides
+
+MATCHER = DedupMatcher()
+
+
+def book(record_id: str, **changes: object) -> Record:
+    source, _, local = record_id.partition(":")
+    base = Record(
+        id=record_id, source_id=source, local_id=local, title="A history of the county of Lancaster",
+        authors=(Author("Baines, Edward, 1774-1848", primary=True),), publisher="Fisher, Son & Co.",
+        place="London", year=1836, format="book", page_count=650, languages=("eng",),
+    )  # fmt: skip
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def groups_of(
+    records: list[Record], matcher: DedupMatcher = MATCHER, **overrides: object
+) -> set[frozenset[str]]:
+    return {frozenset(g) for g in matcher.cluster(records, Overrides(**overrides))}  # type: ignore[arg-type]
+
+
+def test_every_record_lands_in_exactly_one_group() -> None:
+    records = [book("a:1"), book("b:1"), book("c:1", title="Walden", authors=()), book("a:1")]
+    groups = MATCHER.cluster(records)
+    ids = [rid for g in groups for rid in g]
+    assert sorted(ids) == ["a:1", "b:1", "c:1"]
+    assert groups_of(records) == {frozenset({"a:1", "b:1"}), frozenset({"c:1"})}
+
+
+def test_duplicates_from_three_libraries_form_one_cluster() -> None:
+    records = [
+        book("a:1"),
+        book("b:1", title="A HISTORY OF THE COUNTY OF LANCASTER.", page_count=None),
+        book("c:1", authors=(Author("Baines, E.", primary=True),), publisher="Fisher"),
+    ]
+    assert groups_of(records) == {frozenset({"a:1", "b:1", "c:1"})}
+
+
+def test_a_brief_record_does_not_chain_two_volumes_together() -> None:
+    v1 = book("a:1", part="v. 1", volumes=("v. 1",))
+    v2 = book("b:1", part="v. 2", volumes=("v. 2",))
+    brief = book("c:1", page_count=None)  # no volume: close to both
+    groups = groups_of([v1, v2, brief])
+    assert frozenset({"a:1", "b:1", "c:1"}) not in groups
+    assert not any({"a:1", "b:1"} <= g for g in groups)
+    assert len(groups) == 2  # the brief record joined exactly one volume
+
+
+def test_one_record_per_source_unless_the_source_holds_duplicates() -> None:
+    twins = [book("a:1"), book("a:2")]
+    assert groups_of(twins) == {frozenset({"a:1"}), frozenset({"a:2"})}
+    assert groups_of(twins, DedupMatcher(within_source=frozenset({"a"}))) == {frozenset({"a:1", "a:2"})}
+    # and a cluster never takes a second record of a source through a third record
+    assert not any({"a:1", "a:2"} <= g for g in groups_of([*twins, book("b:1")]))
+
+
+def test_force_merge_and_force_split_beat_the_rules() -> None:
+    same = [book("a:1"), book("b:1")]
+    split = frozenset({frozenset({"a:1", "b:1"})})
+    assert groups_of(same, split=split) == {frozenset({"a:1"}), frozenset({"b:1"})}
+    different = [book("a:1"), book("b:1", title="Walden", authors=(), year=1854)]
+    merge = frozenset({frozenset({"a:1", "b:1"})})
+    assert groups_of(different, merge=merge) == {frozenset({"a:1", "b:1"})}
+    # a force-split pair stays apart even when both match a third record
+    trio = [book("a:1"), book("b:1"), book("c:1")]
+    assert not any({"a:1", "b:1"} <= g for g in groups_of(trio, split=split))
+
+
+def test_a_blocked_identifier_neither_blocks_nor_decides() -> None:
+    isbn = "9780306406157"
+    a = book("a:1", title="Annual report", authors=(), isbns=(isbn,), year=1990, page_count=40)
+    b = book("b:1", title="Annual report", authors=(), isbns=(isbn,), year=1991, page_count=44)
+    plain = groups_of([a, b])
+    blocked = groups_of([a, b], blocked_identifiers=frozenset({f"isbn:{isbn}"}))
+    assert plain == {frozenset({"a:1", "b:1"})}
+    assert blocked == {frozenset({"a:1"}), frozenset({"b:1"})}
+
+
+def test_huge_blocks_are_compared_by_sorted_neighbourhood_not_all_pairs() -> None:
+    n = BLOCK_CAP * 3
+    records = [book(f"s{i}:1", title=f"Report number {i:04d}", authors=(), year=None) for i in range(n)]
+    pairs = candidate_pairs(records)
+    assert len(pairs) <= n * WINDOW * 3  # a few keys, each linear in the block size
+    assert len(pairs) < n * (n - 1) // 2 // 10
