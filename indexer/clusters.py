@@ -272,46 +272,54 @@ class ClusterStore:
             changed.setdefault(record_id, None)
         with self.store.transaction() as db:
             self._write_keys(db, changed, matcher, overrides)
-            candidates = self._gather(set(changed))
-            records = self._load_live(sorted(candidates))
-            groups = matcher.cluster(list(records.values()), overrides) if records else []
+        candidates = self._gather(set(changed))
+        records = self._load_live(sorted(candidates))
+        # the matcher runs outside any write transaction, so harvests are not held up meanwhile
+        groups = matcher.cluster(list(records.values()), overrides) if records else []
+        with self.store.transaction() as db:
             old_of = self._old_membership(candidates)
             result = self._apply(db, groups, old_of, set(changed), full=False)
             result.records = len(records)
-            db.execute("DELETE FROM cluster_pending")
-            self._save_state(top, matcher)
+            self._finish(db, top, matcher, pending)
         return result
 
     def recluster_all(
         self, matcher: Matcher, on_progress: Callable[[int], None] | None = None
     ) -> ClusterChanges:
-        """Hand every live bib record to the matcher at once (first run, `index --rebuild`, new matcher)."""
+        """Hand every live bib record to the matcher at once (first run, `index --rebuild`, new matcher).
+
+        Keys and identifiers are replaced in one transaction (readers see the old ones until it
+        commits), the matcher runs outside any transaction, and the result is written in a second one.
+        """
         overrides = self.overrides()
         top = self.store.max_seq()
+        pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]
+        records: list[Record] = []
         with self.store.transaction() as db:
             db.execute("DELETE FROM cluster_keys")
             db.execute("DELETE FROM record_identifiers")
-            records: list[Record] = []
             for batch in self._iter_live_batches():
                 self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
                 records.extend(batch)
                 if on_progress is not None:
                     on_progress(len(batch))
-            groups = matcher.cluster(records, overrides) if records else []
-            count = len(records)
-            del records
+        groups = matcher.cluster(records, overrides) if records else []
+        count = len(records)
+        del records
+        with self.store.transaction() as db:
             rows = db.execute("SELECT record_id, cluster_id FROM cluster_members")
             old_of = {row[0]: row[1] for row in rows}
             result = self._apply(db, groups, old_of, set(), full=True)
             result.records = count
-            db.execute("DELETE FROM cluster_pending")
             db.execute("DELETE FROM index_queue")
-            self._save_state(top, matcher)
+            self._finish(db, top, matcher, pending)
         return result
 
     # --- clustering internals --------------------------------------------------------------------
 
-    def _save_state(self, top: int, matcher: Matcher) -> None:
+    def _finish(self, db: sqlite3.Connection, top: int, matcher: Matcher, pending: list[str]) -> None:
+        """Record how far clustering got; pending records marked meanwhile stay pending."""
+        db.executemany("DELETE FROM cluster_pending WHERE record_id = ?", [(r,) for r in pending])
         self.store.set_state(SEQ_STATE, top)
         self.store.set_state(MATCHER_STATE, matcher.name)
 
