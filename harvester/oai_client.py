@@ -76,15 +76,11 @@ class Politeness:
 
     @classmethod
     def from_source(cls, source: SourceConfig) -> Politeness:
+        defaults = cls()
         options = source.options
-        return cls(
-            rate_limit=float(source.rate_limit),
-            max_retries=int(options.get("max_retries", cls.max_retries)),
-            backoff_base=float(options.get("backoff_base", cls.backoff_base)),
-            backoff_cap=float(options.get("backoff_cap", cls.backoff_cap)),
-            max_wait=float(options.get("max_wait", cls.max_wait)),
-            malformed_retries=int(options.get("malformed_retries", cls.malformed_retries)),
-        )
+        values = {name: type(getattr(defaults, name))(options.get(name, getattr(defaults, name)))
+                  for name in ("max_retries", "backoff_base", "backoff_cap", "max_wait", "malformed_retries")}
+        return cls(rate_limit=float(source.rate_limit), **values)
 
 
 @dataclass(slots=True)

@@ -166,7 +166,7 @@ class PageIterator(BaseOAIIterator):  # type: ignore[misc]
 def page_records(xml: Any, namespace: str) -> Iterator[OAIRecord]:
     """The records of a ListRecords/GetRecord/ListIdentifiers response, one per ``<header>``."""
     for header in xml.iter(f"{namespace}header"):
-        identifier = (header.findtext(f"{namespace}identifier") or "").strip()
+        identifier = _first_text(header, f"{namespace}identifier")
         deleted = header.get("status") == "deleted"
         metadata = None
         parent = header.getparent()
@@ -176,8 +176,17 @@ def page_records(xml: Any, namespace: str) -> Iterator[OAIRecord]:
                 metadata = next((child for child in container if isinstance(child.tag, str)), None)
         yield OAIRecord(
             identifier=identifier,
-            datestamp=(header.findtext(f"{namespace}datestamp") or "").strip(),
+            datestamp=_first_text(header, f"{namespace}datestamp"),
             deleted=deleted,
             sets=tuple((s.text or "").strip() for s in header.findall(f"{namespace}setSpec")),
             metadata=metadata,
         )
+
+
+def _first_text(element: Any, path: str) -> str:
+    """The first non-empty text of ``path`` (some servers emit an empty element before the real one)."""
+    for child in element.findall(path):
+        text = (child.text or "").strip()
+        if text:
+            return text
+    return ""

@@ -150,6 +150,7 @@ class LocalServer:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body in one segment: no Nagle / delayed-ACK stalls
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 query = parse_qs(urlparse(self.path).query, keep_blank_values=True)
@@ -182,7 +183,7 @@ class LocalServer:
                 return None
 
         self._server = _Server(("127.0.0.1", 0), RequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
