@@ -121,16 +121,16 @@ def _facets(form: SearchForm, results: SearchResults) -> list[dict[str, Any]]:
     facets = []
     for name in FACET_FIELDS:
         chosen = form.filters.get(name, ())
-        values = [
+        values: list[dict[str, Any]] = [
             {"value": f.value, "count": f.count, "selected": f.value in chosen} for f in counts.get(name, [])
         ]
         if name == "decade":
-            values.sort(key=lambda v: v["value"], reverse=True)
+            values.sort(key=lambda v: str(v["value"]), reverse=True)  # newest decade first
         listed = {v["value"] for v in values}
         values += [{"value": v, "count": None, "selected": True} for v in chosen if v not in listed]
         if not values:
             continue
-        shown = [v for v in values[:FACETS_SHOWN]] + [v for v in values[FACETS_SHOWN:] if v["selected"]]
+        shown = values[:FACETS_SHOWN] + [v for v in values[FACETS_SHOWN:] if v["selected"]]
         more = [v for v in values[FACETS_SHOWN:] if not v["selected"]]
         facets.append({"name": name, "label": FIELDS_BY_NAME[name].label, "shown": shown, "more": more})
     return facets

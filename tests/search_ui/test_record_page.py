@@ -115,5 +115,9 @@ def test_staff_explanation_of_the_merge(client: TestClient, dataset: Dataset, ca
     shown = texts(explained, f"//div[@class='explanation'][h3/code[2]='{other}']//li")
     assert [s.split(":", 1)[0] for s in shown] == [r.rule for r in expected.reasons]
     assert all(r.detail in s for r, s in zip(expected.reasons, shown, strict=True))
+    why = explained.get_element_by_id("why")
+    provenance = dict(zip(texts(why, ".//dl/dt"), texts(why, ".//dl/dd"), strict=True))
+    assert provenance == {name: ", ".join(ids) for name, ids in merged.provenance.items()}
+    assert set(provenance["holdings"].split(", ")) == {"north:m1", "south:m2", "east:m3"}
     single = tree(client.get(f"/record/{dataset.xss}"))
     assert "nothing was merged" in single.xpath("//section[@id='why']")[0].text_content()

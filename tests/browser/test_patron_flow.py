@@ -1,0 +1,136 @@
+"""A patron and an ILL librarian in real chromium, with axe-core checking each page they see.
+
+Flow: home → search → tick a library facet → remove its chip → next page → open a record → holdings
+check. axe-core (through axe-playwright-python) runs on the home/search page, the results, a record and
+the holdings check; any serious or critical violation fails the test with axe's own report.
+Set UNIONCAT_SCREENSHOTS=/some/dir to keep full-page screenshots of the results and record pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = ("serious", "critical")
+DUKE_ISBN = "978-3-290-17212-1"  # samples/duke: "Wo rührt das hin?"
+UNC_ISBN = "9783791355436"  # samples/unc: "Paul Klee"
+
+
+def check_accessibility(page: Any, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, f"axe on the {name} page:\n" + results.generate_report()
+
+
+def screenshot(page: Any, name: str) -> None:
+    folder = os.environ.get("UNIONCAT_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def result_total(page: Any) -> int:
+    heading = page.locator("h1#results-heading").inner_text()
+    match = re.match(r"([\d,]+) results?", heading)
+    assert match, heading
+    return int(match.group(1).replace(",", ""))
+
+
+def test_search_facet_chip_paging_and_record(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    check_accessibility(page, "home")
+    page.get_by_label("Search for").fill("history")
+    page.get_by_label("Search for").press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q=history"))
+    total = result_total(page)
+    assert total > 20
+    check_accessibility(page, "results")
+    screenshot(page, "results")
+
+    # apply a facet: tick Duke University, submit that facet's fieldset
+    facet = page.locator("fieldset#facet-library")
+    duke = facet.get_by_label(re.compile(r"^Duke University \(\d+\)$"))
+    expected = int(
+        re.search(r"\((\d+)\)", facet.locator("label", has_text="Duke University").inner_text()).group(1)
+    )
+    duke.check()
+    facet.get_by_role("button", name=re.compile("Apply")).click()
+    page.wait_for_url(re.compile(r"library=Duke\+University"))
+    assert result_total(page) == expected  # the facet count is the number of matching items
+    chip = page.get_by_role("link", name=re.compile(r"Remove filter Library: Duke University"))
+    assert chip.is_visible()
+    assert page.locator("fieldset#facet-library").get_by_label(re.compile("^Duke University")).is_checked()
+
+    # remove it again through its chip
+    chip.click()
+    page.wait_for_url(lambda url: "library=" not in url)
+    assert result_total(page) == total
+
+    # next page
+    page.get_by_role("navigation", name="Result pages").get_by_role("link", name=re.compile("Next")).click()
+    page.wait_for_url(re.compile(r"page=2"))
+    assert page.locator("#list-heading").inner_text().startswith("Showing 21–40 of")
+    assert page.locator("ol.hits").get_attribute("start") == "21"
+
+    # open a record held by two libraries
+    page.goto(
+        server + "/search?q=history&library=HathiTrust+member+library+A&library=HathiTrust+member+library+B"
+    )
+    first = page.locator("li.hit").filter(has_text="Held by 2 libraries").first.locator("h3 a")
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url(re.compile(r"/record/c[0-9a-f]+$"))
+    assert page.locator("h1").inner_text() == title
+    libraries = page.locator("table.holdings tbody th").all_inner_texts()
+    assert {"HathiTrust member library A", "HathiTrust member library B"} <= set(libraries)
+    page.locator("ul.members details summary").first.click()
+    assert "=245  " in page.locator("ul.members details pre").first.inner_text()
+    check_accessibility(page, "record")
+    screenshot(page, "record")
+
+
+def test_holdings_check(page: Any, server: str) -> None:
+    page.goto(server + "/holdings")
+    page.get_by_label("Identifiers").fill(f"{DUKE_ISBN}\n{UNC_ISBN}\nnot-a-number")
+    page.get_by_role("button", name="Check holdings").click()
+    page.wait_for_selector("#answers-heading")
+    assert page.locator("#answers-heading").inner_text() == "2 of 3 identifiers found"
+    answers = page.locator("section.answer")
+    assert answers.nth(0).locator("tbody th").all_inner_texts() == ["Duke University"]
+    assert answers.nth(1).locator("tbody th").all_inner_texts() == ["UNC Chapel Hill"]
+    assert "not an ISBN" in answers.nth(2).inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download these results as CSV").click()
+    assert download.value.suggested_filename == "holdings.csv"
+    check_accessibility(page, "holdings check")
+    screenshot(page, "holdings")
+
+
+def test_skip_link_and_keyboard_focus_are_visible(page: Any, server: str) -> None:
+    page.goto(server + "/search?q=war")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    assert skip.evaluate("el => el === document.activeElement")
+    assert skip.evaluate("el => el.getBoundingClientRect().top >= 0")  # moved on screen when focused
+    outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_narrow_screen_has_no_horizontal_scroll(page: Any, server: str) -> None:
+    page.set_viewport_size({"width": 360, "height": 800})
+    for path in ("/", "/search?q=history", "/holdings?ids=9783290172121", "/partners"):
+        page.goto(server + path)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
