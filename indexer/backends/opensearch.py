@@ -280,12 +280,11 @@ class _Translate:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, OSConnectionError):
             raise BackendError(f"{self.what} failed: cannot connect ({exc.error})") from exc
         if isinstance(exc, TransportError):
             raise BackendError(f"{self.what} failed: {exc.status_code} {_reason(exc)}") from exc
-        return False
 
 
 def _reason(exc: TransportError) -> str:

@@ -41,10 +41,11 @@ MAX_TOKEN_CHARS = 40
 
 ANALYSIS: dict[str, Any] = {
     "tokenizer": {
-        # Split on anything that is not a letter or a digit, like the embedded engine's tokenizer
-        # (tantivy's SimpleTokenizer): "O'Brien" → o, brien; "Moby-Dick" → moby, dick. The standard
-        # tokenizer would keep "o'brien" whole and the two engines would disagree.
-        "unioncat_words": {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"},
+        # Split on anything that is not alphabetic or numeric, exactly like the embedded engine's
+        # tokenizer (tantivy's SimpleTokenizer splits on !char::is_alphanumeric, i.e. the Unicode
+        # Alphabetic property and the N* categories): "O'Brien" → o, brien; "Moby-Dick" → moby, dick.
+        # The standard tokenizer would keep "o'brien" whole and the two engines would disagree.
+        "unioncat_words": {"type": "pattern", "pattern": "[^\\p{IsAlphabetic}\\p{N}]+"},
     },
     "filter": {
         "unioncat_short": {"type": "length", "max": MAX_TOKEN_CHARS - 1},

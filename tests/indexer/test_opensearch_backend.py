@@ -435,7 +435,9 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
         "settings": {
             "index": {"number_of_shards": 3, "number_of_replicas": 1},
             "analysis": {
-                "tokenizer": {"unioncat_words": {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}},
+                "tokenizer": {
+                    "unioncat_words": {"type": "pattern", "pattern": "[^\\p{IsAlphabetic}\\p{N}]+"},
+                },
                 "filter": {
                     "unioncat_short": {"type": "length", "max": 39},
                     "unioncat_stemmer": {"type": "stemmer", "language": "porter2"},
