@@ -352,6 +352,7 @@ def main(argv: list[str] | None = None) -> None:
     gen = Generator()
     try:
         backend = EmbeddedBackend(index_dir)
+        backend.cache_facets = False  # measure counting, not the browse-page cache
         if args.rebuild or temp or not (index_dir / "CURRENT").exists() or backend.count() == 0:
             print(f"building {args.docs:,} synthetic documents into {index_dir} …", flush=True)
             generating = [0.0]

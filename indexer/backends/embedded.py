@@ -25,6 +25,8 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,8 @@ CURRENT = "CURRENT"
 SCHEMA_FILE = "SCHEMA"
 MAX_PER_PAGE = 100
 WRITER_HEAP = 128_000_000
+FACET_THREADS = 3
+FACET_CACHE_SIZE = 64
 
 
 class EmbeddedBackend:
@@ -64,6 +68,10 @@ class EmbeddedBackend:
         self._version = ""
         self._current_stamp: tuple[int, int] | None = None
         self._meta_stamp: tuple[int, int] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._facet_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.cache_facets = True
+        """Cache whole-index facet counts per index generation (the benchmark turns this off)."""
 
     # ------------------------------------------------------------ versions
 
@@ -230,19 +238,26 @@ class EmbeddedBackend:
         parsed = parse_query(request.text)
         filters = self._filters(request)
         searcher = index.searcher()
-        base: Query | None = None
         result: tantivy.SearchResult | None = None
+        pending: list[_FacetTask] = []
         relaxed = fuzzy = False
-        for tree, fuzzy_try, relaxed_try in _attempts(parsed):
+        for attempt, (tree, fuzzy_try, relaxed_try) in enumerate(_attempts(parsed)):
             base = analysis.QueryBuilder(self.schema, fuzzy=fuzzy_try).build(tree.root)
+            if attempt == 0:  # most searches match at once: count facets while the page is found
+                pending = self._start_facets(searcher, base, request, filters)
             result = self._page(searcher, self._combine(base, filters), request)
             if result.count:
                 relaxed, fuzzy = relaxed_try, fuzzy_try
+                if attempt > 0:
+                    pending = self._start_facets(searcher, base, request, filters)
                 break
+            _discard(pending)
+            pending = []
         assert result is not None
         total = int(result.count or 0)
         hits = self._hits(searcher, result, request)
-        facets = self._facets(searcher, base, request, filters) if total else _empty_facets(request)
+        counted = self._collect_facets(pending) if total else {}
+        facets = {name: counted.get(name, []) for name in _wanted_facets(request)}
         return SearchResults(
             total=total,
             hits=hits,
@@ -291,27 +306,54 @@ class EmbeddedBackend:
             hits.append(SearchHit(id=doc["id"], score=relevance, doc=doc))
         return hits
 
-    def _facets(
+    def _start_facets(
         self,
         searcher: tantivy.Searcher,
         base: Query | None,
         request: SearchRequest,
         filters: dict[str, Query],
-    ) -> dict[str, list[FacetCount]]:
-        """Counts over ALL matches; a filtered facet is counted without its own filter (multi-select)."""
-        wanted = _wanted_facets(request)
+    ) -> list[_FacetTask]:
+        """Start counting facets over ALL matches, in worker threads (tantivy releases the GIL).
+
+        A facet field that is itself filtered is counted without its own filter (multi-select).
+        Multi-valued fields are the slow ones, so each gets its own thread. Counts over the whole index
+        (no query, no other filter: the browse page) are cached per index generation.
+        """
         size = max(1, min(request.facet_size, 1000))
-        out: dict[str, list[FacetCount]] = {}
-        shared = [f for f in wanted if f not in filters]
-        groups = [("", shared)] if shared else []
-        groups += [(f, [f]) for f in wanted if f in filters]
-        for skip, names in groups:
+        tasks: list[_FacetTask] = []
+        for skip, names in _facet_groups(_wanted_facets(request), filters):
+            whole_index = base is None and all(n == skip for n in filters)
+            key = (self._version, self._meta_stamp, tuple(names), size) if whole_index else None
+            cached = self._facet_cache.get(key) if key and self.cache_facets else None
+            if cached is not None:
+                tasks.append(_FacetTask(names, None, key, cached))
+                continue
             aggs = {n: {"terms": {"field": n, "size": size}} for n in names}
-            result = searcher.aggregate(self._combine(base, filters, skip=skip), aggs)
-            for n in names:
-                buckets = result.get(n, {}).get("buckets", [])
-                out[n] = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets]
-        return {n: out[n] for n in wanted}
+            query = self._combine(base, filters, skip=skip)
+            tasks.append(_FacetTask(names, self._executor().submit(searcher.aggregate, query, aggs), key))
+        return tasks
+
+    def _collect_facets(self, tasks: list[_FacetTask]) -> dict[str, list[FacetCount]]:
+        out: dict[str, list[FacetCount]] = {}
+        for task in tasks:
+            try:
+                result = task.result if task.future is None else task.future.result()
+            except ValueError as exc:
+                raise BackendError(f"facet counting failed: {exc}") from exc
+            if task.key is not None and self.cache_facets:
+                if len(self._facet_cache) > FACET_CACHE_SIZE:
+                    self._facet_cache.clear()
+                self._facet_cache[task.key] = result
+            for name in task.names:
+                buckets = result.get(name, {}).get("buckets", [])
+                out[name] = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets]
+        return out
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="unioncat-facets")
+            return self._pool
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         searcher = self._open().searcher()
@@ -336,6 +378,9 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 writer.commit()
@@ -365,12 +410,31 @@ def _attempts(parsed: ParsedQuery) -> Iterator[tuple[ParsedQuery, bool, bool]]:
             yield parsed.relaxed(), True, True
 
 
+@dataclass(slots=True)
+class _FacetTask:
+    names: list[str]
+    future: Future[dict[str, Any]] | None
+    key: tuple[Any, ...] | None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def _facet_groups(wanted: list[str], filters: dict[str, Query]) -> list[tuple[str, list[str]]]:
+    """(filter to leave out, fields) per aggregation call: single-valued unfiltered fields share one."""
+    single = [n for n in wanted if n not in filters and not FIELDS_BY_NAME[n].multi]
+    groups = [("", single)] if single else []
+    groups += [("", [n]) for n in wanted if n not in filters and FIELDS_BY_NAME[n].multi]
+    groups += [(n, [n]) for n in wanted if n in filters]
+    return groups
+
+
+def _discard(tasks: list[_FacetTask]) -> None:
+    for task in tasks:
+        if task.future is not None:
+            task.future.cancel()
+
+
 def _wanted_facets(request: SearchRequest) -> list[str]:
     return [f for f in request.facets if f in FIELDS_BY_NAME and FIELDS_BY_NAME[f].facet]
-
-
-def _empty_facets(request: SearchRequest) -> dict[str, list[FacetCount]]:
-    return {f: [] for f in _wanted_facets(request)}
 
 
 def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:

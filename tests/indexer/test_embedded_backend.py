@@ -210,3 +210,17 @@ def test_open_backend_follows_the_settings(tmp_path: Path) -> None:
     assert open_backend(custom).index_dir == tmp_path / "elsewhere"  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="unknown search backend"):
         open_backend(Settings(tmp_path / "x.toml", tmp_path, (), SearchSettings(backend="solr")))
+
+
+def test_whole_index_facet_counts_are_cached_until_the_index_changes(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS))
+    before = {f.value for f in backend.search(SearchRequest()).facets["library"]}
+    assert backend.search(SearchRequest()).facets["library"]  # second call served from the cache
+    backend.index([make_doc("c-new", "New library", library=["Elon University"])])
+    backend.commit()
+    after = {f.value for f in backend.search(SearchRequest()).facets["library"]}
+    assert after == before | {"Elon University"}
+    filtered = backend.search(SearchRequest(filters={"library": ("Elon University",)}))
+    assert {f.value for f in filtered.facets["library"]} == after  # own filter left out: whole index
+    assert filtered.total == 1
