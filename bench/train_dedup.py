@@ -48,6 +48,18 @@ gets this hand-set weight — a shared standard number is strong evidence, a dif
 translation, a different carrier is a mild negative. Stated here so the model file stays explainable."""
 
 
+SIGNS = {
+    "title_sim": 1, "title_set": 1, "title_exact": 1, "author_match": 1, "resp_sim": 1, "year_equal": 1,
+    "pages_equal": 1, "edition_same": 1, "volume_same": 1, "series_sim": 1, "publisher_sim": 1,
+    "place_sim": 1, "id_shared": 1, "alt_title_sim": 1,
+    "author_conflict": -1, "author_missing": -1, "edition_text_conflict": -1, "year_far": -1, "year_very_far": -1, "pages_far": -1, "publisher_conflict": -1,
+    "language_conflict": -1, "id_conflict": -1,
+}  # fmt: skip
+"""Expected sign of a weight. Correlated features can pull a weight the "wrong" way (publisher
+similarity negative because publisher conflict carries the evidence); an explanation that says "same
+publisher: -0.4" is useless to staff, so such a feature is pinned to 0 and the rest refitted."""
+
+
 def fit(
     rows: list[tuple[dict[str, float], int]],
     names: tuple[str, ...] = FEATURES,
@@ -148,7 +160,15 @@ def main(argv: list[str] | None = None) -> None:
     offset_rows = rows
     if priors:
         offset_rows = [({**f, "_prior": sum(priors[k] * f.get(k, 0.0) for k in priors)}, y) for f, y in rows]
-    weights, bias = fit(offset_rows, fitted + (("_prior",) if priors else ()))
+    while True:
+        names = fitted + (("_prior",) if priors else ())
+        weights, bias = fit(offset_rows, names)
+        wrong = [n for n in fitted if SIGNS.get(n, 0) * weights[n] < 0]
+        if not wrong:
+            break
+        fitted = tuple(n for n in fitted if n not in wrong)
+        for name in wrong:
+            priors[name] = 0.0
     weights.pop("_prior", None)
     weights = {name: weights.get(name, priors.get(name, 0.0)) for name in FEATURES}
     scored = []
