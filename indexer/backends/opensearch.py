@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
@@ -64,6 +65,14 @@ def make_client(search: SearchSettings) -> OpenSearch:
         if search.ca_certs:
             options["ca_certs"] = search.ca_certs
     return OpenSearch(hosts=[search.url], **options)
+
+
+def public_url(url: str) -> str:
+    """The cluster URL without any ``user:password@`` in it, for messages and `unioncat status`."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _timestamp() -> datetime:
@@ -133,8 +142,9 @@ class OpenSearchBackend:
                 )
             if health.get("timed_out"):
                 raise BackendError(
-                    f"OpenSearch at {settings.url}: the rebuilt index {new_index} did not become ready "
-                    f"(status {health.get('status')!r} after {HEALTH_TIMEOUT}); the old index keeps serving"
+                    f"OpenSearch at {public_url(settings.url)}: the rebuilt index {new_index} did not "
+                    f"become ready (status {health.get('status')!r} after {HEALTH_TIMEOUT}); "
+                    "the old index keeps serving"
                 )
             old_indices = self._alias_indices()
             actions: list[dict[str, Any]] = [{"add": {"index": new_index, "alias": self.alias}}]
@@ -196,7 +206,7 @@ class OpenSearchBackend:
         indices = self._alias_indices()
         return {
             "backend": self.name,
-            "url": self.search_settings.url,
+            "url": public_url(self.search_settings.url),
             "alias": self.alias,
             "index": ", ".join(indices),
             "documents": self.count() if indices else 0,
@@ -235,7 +245,8 @@ class OpenSearchBackend:
         try:
             sent, errors = write_actions(self.client, actions, self.bulk)
         except TransportError as exc:
-            raise BackendError(f"OpenSearch at {self.search_settings.url}: bulk write failed: {exc}") from exc
+            where = public_url(self.search_settings.url)
+            raise BackendError(f"OpenSearch at {where}: bulk write failed: {exc}") from exc
         if errors:
             raise IndexingError(errors, sent)
         return sent
@@ -268,7 +279,7 @@ class OpenSearchBackend:
             log.error("rebuild failed and the half-built index %s could not be deleted: %s", index, exc)
 
     def _errors(self, action: str) -> _Translate:
-        return _Translate(f"OpenSearch at {self.search_settings.url}: {action}")
+        return _Translate(f"OpenSearch at {public_url(self.search_settings.url)}: {action}")
 
 
 class _Translate:

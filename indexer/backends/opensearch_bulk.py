@@ -39,6 +39,8 @@ class BulkOptions:
     max_retries: int = 5
     initial_backoff: float = 1.0
     max_backoff: float = 60.0
+    request_timeout: float = 120.0
+    """Seconds one ``_bulk`` request may take (the client's 30 s default is short for 10 MB when busy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ def _send_batch(client: Any, batch: list[dict[str, Any]], options: BulkOptions) 
         initial_backoff=options.initial_backoff,  # type: ignore[arg-type]
         max_backoff=options.max_backoff,  # type: ignore[arg-type]
         yield_ok=False,
+        request_timeout=options.request_timeout,
     ):
         if ok:
             continue

@@ -299,7 +299,7 @@ class FakeOpenSearch:
         while lines:
             ((op, meta),) = lines.pop(0).items()
             ops.append((op, meta, None if op == "delete" else lines.pop(0)))
-        self.record("bulk", body=[(op, meta["_index"], meta["_id"]) for op, meta, _ in ops])
+        self.record("bulk", body=[(op, meta["_index"], meta["_id"]) for op, meta, _ in ops], **params)
         if self.bulk_failures:
             raise self.bulk_failures.pop(0)
         items = [self._bulk_item(op, meta, source, seq) for seq, (op, meta, source) in enumerate(ops)]
@@ -1057,6 +1057,10 @@ def test_info_names_backend_alias_index_and_count(fake: FakeOpenSearch) -> None:
         "documents": 2,
     }
     assert "s3cret" not in json.dumps(backend.info())
+    in_url = OpenSearchBackend(
+        SearchSettings(backend="opensearch", url="https://bot:s3cret@os.example.org:9200"), client=fake
+    )
+    assert in_url.info()["url"] == "https://os.example.org:9200"
 
 
 def test_get_count_and_drop_index(fake: FakeOpenSearch) -> None:
