@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harvester.record import Author, Holding, Link, Record, Subject
+from harvester.run import harvest_sources
+from harvester.settings import load_settings
 from harvester.store import RecordStore
 from indexer.clusters import ClusterStore
 from indexer.idmatch import IdentifierMatcher
@@ -97,3 +101,25 @@ def test_deleted_members_and_mfhd_are_left_out(store: RecordStore, catalogue: Ca
     assert [m.record_id for m in merged.members] == ["lib-a:1"]
     assert "GONE" not in {h.call_number for h in merged.record.holdings}
     assert load_merged(store, [("c2", ["lib-b:1"])]) == []
+
+
+def test_real_mfhd_holdings_replace_the_bibs_placeholder(tmp_path: Path) -> None:
+    """FOLIO's mfhd.marc (bibs interleaved with MFHD records), harvested for real: 852s reach the item."""
+    fixture = Path(__file__).resolve().parents[1] / "data" / "harvest" / "lib-b" / "mfhd.marc"
+    config = tmp_path / "unioncat.toml"
+    config.write_text(f'data_dir = "var"\n[[sources]]\nid = "lib-b"\npath = "{fixture}"\n'
+                      'library = { code = "LIBB", name = "Library B" }\n')
+    settings = load_settings(config)
+    with RecordStore(settings.store_path) as store:
+        [result] = harvest_sources(settings, store, settings.sources, workers=1, show_progress=False)
+        assert result.status == "ok"
+        clusters = ClusterStore(store)
+        clusters.update(IdentifierMatcher())
+        bib = "lib-b:ocm22544415"
+        assert [r.id for r in store.holdings_records(bib)] == ["lib-b:203780362"]
+        cluster_id = clusters.cluster_of(bib)
+        assert cluster_id is not None
+        [merged] = load_merged(store, [(cluster_id, clusters.members(cluster_id))])
+        holdings = [(h.call_number, h.source_tag) for h in merged.record.holdings]
+        assert holdings == [("DS181 .P3813 1989", "852")]
+        assert merged.record.holdings[0].location == "LFM — LFMM General Collection"
