@@ -36,6 +36,9 @@ MAX_TOKEN_CHARS = 40
 """Longer "words" are URLs or garbage: dropping them keeps the term dictionary small."""
 
 UNSTEMMED_COPIES = ("title", "subtitle", "authors")
+FUZZY_FIELDS = ("title", "subtitle", "authors", "subjects", "library", "format", "language")
+"""Where typos are forgiven: what patrons type from memory. Expanding a typo over notes and publishers
+costs a lot at 1M records and mostly finds noise."""
 """Text fields that also get an unstemmed folded copy (for prefix and typo-tolerant matching)."""
 
 
@@ -293,6 +296,8 @@ class QueryBuilder:
         return Query.boolean_query([(Occur.Should, exact), (Occur.Should, fuzzy)])
 
     def _fuzzy(self, field: IndexField, text: str) -> Query | None:
+        if field.name not in FUZZY_FIELDS:
+            return None
         copy = exact_copy(field)
         name = copy or field.name
         tokens = analyze_folded(text) if copy else analyze_stemmed(text)

