@@ -150,8 +150,8 @@ def holdings(app: AppContext, identifiers: tuple[str, ...], as_csv: bool) -> Non
     from indexer.holdings_check import answers_to_csv, check_holdings, parse_identifier_list
 
     wanted: list[str] = []
-    for item in identifiers:
-        wanted.extend(parse_identifier_list(sys.stdin.read() if item == "-" else item))
+    for given in identifiers:
+        wanted.extend(parse_identifier_list(sys.stdin.read() if given == "-" else given))
     answers = check_holdings(app.store(), wanted)
     if as_csv:
         click.echo(answers_to_csv(answers), nl=False)

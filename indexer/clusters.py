@@ -172,7 +172,9 @@ class ClusterStore:
     # --- overrides -------------------------------------------------------------------------------
 
     def overrides(self) -> Overrides:
-        merge, split, block = set(), set(), set()
+        merge: set[frozenset[str]] = set()
+        split: set[frozenset[str]] = set()
+        block: set[str] = set()
         for kind, a, b in self.store.query("SELECT kind, a, b FROM cluster_overrides"):
             if kind == "block":
                 block.add(a)
