@@ -97,18 +97,22 @@ def mappings() -> dict[str, Any]:
 def index_body(shards: int = 1, replicas: int = 0, building: bool = False) -> dict[str, Any]:
     """The body of ``PUT /<index>``.
 
-    ``building=True`` is for a rebuild's fresh index: no replicas and no periodic refresh while it is
-    filled (nobody searches it yet), restored by `serving_settings` just before the alias swap.
+    ``refresh_interval: -1``: no periodic refresh. Changes become visible when unioncat commits (a
+    refresh), exactly as in the embedded engine, and a bulk load is not interrupted by refreshes nobody
+    asked for. ``building=True`` is for a rebuild's fresh index: no replicas while it is filled (nobody
+    searches it yet); `serving_settings` adds them just before the alias swap.
     """
-    index: dict[str, Any] = {"number_of_shards": shards, "number_of_replicas": 0 if building else replicas}
-    if building:
-        index["refresh_interval"] = "-1"
+    index: dict[str, Any] = {
+        "number_of_shards": shards,
+        "number_of_replicas": 0 if building else replicas,
+        "refresh_interval": "-1",
+    }
     return {"settings": {"index": index, "analysis": ANALYSIS}, "mappings": mappings()}
 
 
 def serving_settings(replicas: int) -> dict[str, Any]:
-    """Settings restored on a rebuilt index before it takes the alias (``null`` = the cluster default)."""
-    return {"index": {"number_of_replicas": replicas, "refresh_interval": None}}
+    """Settings given to a rebuilt index before it takes the alias: its replicas."""
+    return {"index": {"number_of_replicas": replicas}}
 
 
 def _values(value: Any) -> list[Any]:

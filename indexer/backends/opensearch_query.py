@@ -172,7 +172,12 @@ def _term(field: IndexField, text: str, fuzzy: bool) -> Clause | None:
     tokens = _tokens(text, stemmed=copy is None)
     if len(tokens) != 1 or fuzzy_distance(tokens[0]) == 0:
         return exact
-    options = {"value": tokens[0], "fuzziness": fuzzy_distance(tokens[0]), "transpositions": True}
+    options = {
+        "value": tokens[0],
+        "fuzziness": fuzzy_distance(tokens[0]),
+        "transpositions": True,
+        "rewrite": "constant_score",  # every near word scores the same, as tantivy's fuzzy query does
+    }
     typo = {"fuzzy": {name: _boosted(options, field.boost * FUZZY_WEIGHT)}}
     return {"bool": {"should": [exact, typo]}}
 

@@ -433,7 +433,7 @@ KEYWORD = {"type": "keyword"}
 def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
     assert index_body(shards=3, replicas=1) == {
         "settings": {
-            "index": {"number_of_shards": 3, "number_of_replicas": 1},
+            "index": {"number_of_shards": 3, "number_of_replicas": 1, "refresh_interval": "-1"},
             "analysis": {
                 "tokenizer": {
                     "unioncat_words": {"type": "pattern", "pattern": "[^\\p{IsAlphabetic}\\p{N}]+"},
@@ -487,7 +487,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
     }
 
 
-def test_a_rebuild_index_starts_without_replicas_or_refresh() -> None:
+def test_a_rebuild_index_starts_without_replicas() -> None:
     assert index_body(shards=2, replicas=2, building=True)["settings"]["index"] == {
         "number_of_shards": 2,
         "number_of_replicas": 0,
@@ -617,6 +617,7 @@ def test_fuzzy_mode_adds_typo_tolerance_at_half_boost_on_unstemmed_copies() -> N
                                         "value": "melvile",
                                         "fuzziness": 2,
                                         "transpositions": True,
+                                        "rewrite": "constant_score",
                                         "boost": 1.5,
                                     }
                                 }
@@ -634,6 +635,7 @@ def test_fuzzy_mode_adds_typo_tolerance_at_half_boost_on_unstemmed_copies() -> N
                                         "value": "melvil",
                                         "fuzziness": 2,
                                         "transpositions": True,
+                                        "rewrite": "constant_score",
                                     }
                                 }
                             },
@@ -939,9 +941,7 @@ def test_rebuild_fills_a_new_index_then_swaps_the_alias_atomically(fake: FakeOpe
     assert backend.rebuild(iter([doc("c1", "A"), doc("c2", "B")])) == 2
     assert fake.calls[0] == ("indices.create", {"index": NEW_INDEX, "body": index_body(2, 1, building=True)})
     assert fake.bodies("bulk") == [[("index", NEW_INDEX, "c1"), ("index", NEW_INDEX, "c2")]]
-    assert fake.bodies("indices.put_settings") == [
-        {"index": {"number_of_replicas": 1, "refresh_interval": None}}
-    ]
+    assert fake.bodies("indices.put_settings") == [{"index": {"number_of_replicas": 1}}]
     assert fake.bodies("indices.update_aliases") == [
         {
             "actions": [
