@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from indexer.backends.base import MAX_PAGE, SearchRequest
+from indexer.labels import language_name
 from indexer.schema import FACET_FIELDS, FIELDS_BY_NAME, SORTS
 
 FIELD_CHOICES: tuple[tuple[str, str], ...] = (
@@ -72,7 +73,7 @@ class SearchForm:
         advanced = {name: _text(params.get(name)) for name, _ in ADVANCED_FIELDS}
         filters: dict[str, tuple[str, ...]] = {}
         for name in FACET_FIELDS:
-            values = _unique(_text(v) for v in params.getlist(name))
+            values = _unique(_facet_value(name, _text(v)) for v in params.getlist(name))
             if values:
                 filters[name] = values[:MAX_VALUES]
         field_name = params.get("field") or "all"
@@ -219,6 +220,17 @@ def identifier_query(text: str) -> str:
         found = recognise_identifier(token)
         clauses.append(f"{found[0]}:{found[1]}" if found else token)
     return " OR ".join(clauses)
+
+
+def _facet_value(name: str, value: str) -> str:
+    """Facet values are exact display strings; a language typed in the advanced form is made one.
+
+    "fre" → "French" and "english" → "English"; values picked from facet checkboxes pass unchanged.
+    """
+    if name != "language" or not value.islower():
+        return value
+    named = language_name(value) if len(value) == 3 else value
+    return named[:1].upper() + named[1:]
 
 
 def _text(value: str | None) -> str:

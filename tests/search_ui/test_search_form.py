@@ -57,3 +57,9 @@ def test_empty_values_and_repeats_are_ignored() -> None:
     f = form("q=+&library=&library=A&library=A&format=")
     assert f.filters == {"library": ("A",)} and f.q == ""
     assert form("").is_empty and not form("library=A").is_empty
+
+
+def test_a_typed_language_becomes_the_facet_value() -> None:
+    assert form("language=english").filters == {"language": ("English",)}
+    assert form("language=fre").filters == {"language": ("French",)}
+    assert form("language=French%2C+Old").filters == {"language": ("French, Old",)}

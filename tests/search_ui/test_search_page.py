@@ -76,6 +76,8 @@ def test_advanced_form_combines_fields_years_and_format(client: TestClient) -> N
     assert "Remove filter Subject: history×" in chips and "Remove filter Year: 1960–1969×" in chips
     assert "Remove filter Format: Book×" in chips
     assert doc.xpath("//details[@class='advanced' and @open]")  # the form stays open to adjust
+    german = client.get("/search.json", params={"q": "history", "language": "german"}).json()
+    assert german["total"] == 9 and german["filters"] == {"language": ["German"]}
 
 
 def test_facets_count_every_match_and_multi_select_ors_within_a_field(client: TestClient) -> None:
