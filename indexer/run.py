@@ -28,6 +28,7 @@ from indexer.matchers import matcher_for
 from indexer.matching import Matcher
 from indexer.merge import load_merged, source_libraries
 
+REBUILD_STATE = "index.rebuild_pending"
 BATCH = 500
 """Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
 
@@ -70,13 +71,16 @@ def update_index(settings: Settings, store: RecordStore, backend: SearchBackend,
             changes = clusters.update(matcher, loading.update)
     finally:
         loading.close()
-    full = full or changes.full or (_index_lost(backend) and clusters.count() > 0)
+    full = full or changes.full or bool(store.get_state(REBUILD_STATE))
+    full = full or (_index_lost(backend) and clusters.count() > 0)
     counter = _Counter()
     progress = Progress("index", enabled=show_progress, unit="clusters")
     try:
         if full:
+            store.set_state(REBUILD_STATE, True)  # a failed rebuild is redone by the next run
             indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress)))
             clusters.clear_index_queue()
+            store.delete_state(REBUILD_STATE)
             deleted = changes.retired
         else:
             indexed, deleted = _incremental(store, clusters, backend, counter, progress)

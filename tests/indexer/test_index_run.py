@@ -207,3 +207,36 @@ def test_catalog_facade(demo: Catalog) -> None:
     assert record is not None and record.normalized.oclc_numbers
     [answer] = demo.holdings_check([f"(OCoLC){record.normalized.oclc_numbers[0]}"])
     assert answer.items and answer.items[0].holdings[0].library_name == "University of Michigan"
+
+
+class FailingRebuild(EmbeddedBackend):
+    """The real backend whose next rebuild fails half-way through the documents."""
+
+    fail = False
+
+    def rebuild(self, docs):  # type: ignore[no-untyped-def]
+        if self.fail:
+            self.fail = False
+            next(iter(docs))
+            raise OSError("disk full")
+        return super().rebuild(docs)
+
+
+def test_a_failed_rebuild_is_redone_by_the_next_run(
+    settings: Settings, store: RecordStore, catalogue: Catalogue
+) -> None:
+    seed(catalogue)
+    backend = FailingRebuild(settings.index_dir)
+    try:
+        run(settings, store, backend)
+        catalogue.put(make_record("lib-a:2", title="Walden revisited", year=1854))
+        backend.fail = True
+        with pytest.raises(OSError):
+            run(settings, store, backend, rebuild=True)
+        assert backend.count() == 3 and ids(backend, "revisited") == set()  # the old index still serves
+        report = run(settings, store, backend)  # clusters are up to date, yet the index is rebuilt
+        assert report.full and report.records == 0
+        assert ids(backend, "revisited") == {make_cluster_id("lib-a:2")}
+        assert not run(settings, store, backend).full
+    finally:
+        backend.close()
