@@ -77,10 +77,13 @@ def search(
     backend = _backend(app)
     try:
         results = backend.search(request)
+        empty = results.total == 0 and backend.count() == 0
     except BackendError as exc:  # QueryError included: its message is meant for the user
         raise click.ClickException(str(exc)) from exc
     finally:
         backend.close()
+    if empty:
+        click.echo("The search index is empty: run `unioncat harvest` and `unioncat index` first.", err=True)
     if as_json:
         click.echo(json.dumps(results.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -98,3 +98,9 @@ def test_clusters_lists_every_cluster_including_singletons(config: Path) -> None
     assert all(set(c) == {"id", "members"} and c["id"].startswith("c") for c in lines)
     text = invoke(config, "clusters", "--min-size", "2")
     assert text.count("\n") == 1 and "lib-a:1 lib-b:1" in text
+
+
+def test_search_before_any_index_says_what_to_do(config: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config), "search", "--json", "moby"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["total"] == 0
+    assert "run `unioncat harvest` and `unioncat index` first" in result.stderr
