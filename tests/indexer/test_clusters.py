@@ -175,6 +175,9 @@ def test_overrides_apply_incrementally_and_survive_full_reclustering(
         frozenset({"lib-b:2", "lib-c:1"}),
     }
     assert groups_of(clusters) == expected
+    catalogue.put(make_record("lib-b:1", title="Re-harvested", isbns=(ISBN_X,)))  # a changed record
+    clusters.update(MATCHER)
+    assert groups_of(clusters) == expected
     clusters.recluster_all(MATCHER)
     assert groups_of(ClusterStore(store)) == expected  # a fresh ClusterStore reads them from the store
     assert clusters.remove_override("split", "lib-a:1", "lib-b:1")
