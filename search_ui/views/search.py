@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from indexer.backends.base import MAX_PAGE, FacetCount, QueryError, SearchResults
+from indexer.backends.base import MAX_PAGE, FacetCount, QueryError, SearchRequest, SearchResults
 from indexer.labels import FORMAT_LABELS
 from indexer.schema import FACET_FIELDS, FIELDS_BY_NAME
 from search_ui.views.common import JSON, call, json_error, render
@@ -31,14 +31,18 @@ MAX_JSON_PER_PAGE = 100
 
 
 async def home(request: Request) -> Response:
-    return render(request, "search.html", _form_context(SearchForm(), home=True))
+    """The search box, with how many items the catalog holds (or how to fill an empty one)."""
+    everything = SearchRequest(facets=(), per_page=1)
+    context = _form_context(SearchForm(), home=True)
+    context["catalog_size"] = (await call(request, "search", everything)).total
+    return render(request, "search.html", context)
 
 
 async def search(request: Request) -> Response:
     as_json = request.url.path.endswith(".json")
     form = SearchForm.from_params(request.query_params, MAX_JSON_PER_PAGE if as_json else PER_PAGE)
     if form.is_empty and not as_json:  # /search with nothing asked: the home page
-        return render(request, "search.html", _form_context(form, home=True))
+        return await home(request)
     try:
         results: SearchResults = await call(request, "search", form.to_request())
     except QueryError as exc:

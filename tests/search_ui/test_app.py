@@ -101,3 +101,14 @@ def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 20.0) -
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not answer {url}")
             time.sleep(0.1)
+
+
+def test_an_empty_catalog_says_how_to_fill_it(tmp_path: Path) -> None:
+    from harvester.settings import load_settings
+
+    (tmp_path / "unioncat.toml").write_text('data_dir = "var"\n', encoding="utf-8")
+    with TestClient(create_app(load_settings(tmp_path / "unioncat.toml"))) as client:
+        notice = tree(client.get("/")).xpath("//p[@role='status']")[0].text_content()
+        assert "unioncat harvest" in notice and "unioncat index" in notice
+        assert client.get("/search.json", params={"q": "anything"}).json()["total"] == 0
+        assert tree(client.get("/partners")).xpath("//p[@class='notice']")

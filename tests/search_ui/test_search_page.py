@@ -27,6 +27,8 @@ def test_home_page_offers_a_labelled_search_box(client: TestClient) -> None:
     assert doc.xpath("//form[@role='search' and @action='/search' and @method='get']")
     assert doc.xpath("//a[@class='skip-link' and @href='#main']") and doc.xpath("//main[@id='main']")
     assert client.get("/search").text == client.get("/").text  # nothing asked: the home page
+    # 45 histories + Moby Dick + the journal + the hostile record + the whales (one after the merge)
+    assert "49 items, each listed once" in doc.xpath("//p[@class='lede']")[0].text_content()
 
 
 def test_results_show_title_link_authors_year_format_edition_and_libraries(
