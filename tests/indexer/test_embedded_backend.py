@@ -224,3 +224,29 @@ def test_whole_index_facet_counts_are_cached_until_the_index_changes(tmp_path: P
     filtered = backend.search(SearchRequest(filters={"library": ("Elon University",)}))
     assert {f.value for f in filtered.facets["library"]} == after  # own filter left out: whole index
     assert filtered.total == 1
+
+
+def test_concurrent_searches_from_many_threads_agree(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS + FILLERS))
+    expected = backend.search(SearchRequest(text="ferns", per_page=5)).to_json()
+    answers: list[dict] = []
+
+    def worker() -> None:
+        for _ in range(20):
+            answers.append(backend.search(SearchRequest(text="ferns", per_page=5)).to_json())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 80 and all(answer == expected for answer in answers)
+
+
+def test_close_then_search_reopens(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS))
+    backend.close()
+    assert total(backend, "moby") == 2
+    backend.close()
