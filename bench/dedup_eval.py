@@ -228,6 +228,38 @@ def eval_dblp_acm(data: Path, matcher: DedupMatcher | None = None) -> tuple[floa
     return result
 
 
+def magellan_pairs(
+    data: Path, split: str = "train", flavour: str = "structured"
+) -> list[tuple[Record, Record, int]]:
+    """dblp-acm-magellan labelled pairs ("COL title VAL … COL year VAL …" left, right, label)."""
+    pairs = []
+    path = data / "dblp-acm-magellan" / flavour / f"{split}.txt"
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        left, right, label = line.split("\t")
+        records = []
+        for side, text in (("dblp", left), ("acm", right)):
+            values = {}
+            for part in text.split("COL ")[1:]:
+                name, _, value = (part + " ").partition(" VAL ")
+                values[name.strip()] = value.strip()
+            records.append(article_record(side, f"{split}{n}", values.get("title", ""),
+                                          values.get("authors", ""), values.get("venue", ""),
+                                          values.get("year", "")))  # fmt: skip
+        pairs.append((records[0], records[1], int(label)))
+    return pairs
+
+
+def eval_magellan(data: Path, split: str) -> tuple[float, float, float, int]:
+    """Pairwise decisions on a dblp-acm-magellan split (a development check; the train split only was
+    looked at while building the matcher)."""
+    matcher = DedupMatcher()
+    pairs = magellan_pairs(data, split)
+    same = {(a.id, b.id): matcher.explain(a, b).same for a, b, _ in pairs}
+    result = prf([(a.id, b.id, y) for a, b, y in pairs], lambda x, y: same[(x, y)])
+    print(line(f"magellan {split}", result))
+    return result
+
+
 def eval_synthetic(n: int) -> None:
     from dedup_data import synthetic_records  # bench/dedup_data.py
 
@@ -254,9 +286,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--synthetic", type=int, default=0, help="cluster N synthetic records instead")
     parser.add_argument("--only", choices=("goldfinch", "dblp-acm"), default=None)
+    parser.add_argument("--magellan", choices=("train", "valid", "test"), default=None,
+                        help="pairwise check on a dblp-acm-magellan split instead")  # fmt: skip
     args = parser.parse_args(argv)
     if args.synthetic:
         eval_synthetic(args.synthetic)
+        return
+    if args.magellan:
+        eval_magellan(args.data, args.magellan)
         return
     if args.only in (None, "goldfinch"):
         eval_goldfinch(args.data)

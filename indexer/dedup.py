@@ -43,6 +43,9 @@ FORMAT_FAMILIES = {
 """Formats in one family may be the same item in another carrier (print / e-book / microfilm of one
 edition); formats in different families never are."""
 
+ARTICLE_TITLE_MIN = 70
+"""Article titles less similar than this (rapidfuzz ratio on folded text) are different articles."""
+
 YEAR_VETO = 30
 """Years further apart than this veto a match; closer gaps only lower the score (a reprint of one
 edition, or a record giving the original date where another gives the printing, is the same item)."""
@@ -131,9 +134,12 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
         found.append(Reason("format-veto", f"formats differ: {a.format} vs {b.format}", -10.0, True))
     if a.edition and b.edition and a.edition != b.edition:
         found.append(Reason("edition-veto", f"edition {a.edition} vs edition {b.edition}", -10.0, True))
-    if a.volumes and b.volumes and not (a.volumes & b.volumes):
-        va, vb = ",".join(sorted(a.volumes)), ",".join(sorted(b.volumes))
-        found.append(Reason("volume-veto", f"volume/part {va} vs {vb}", -10.0, True))
+    if a.part_numbers and b.part_numbers and not a.part_numbers & b.part_numbers:
+        found.append(Reason("volume-veto", f"volume/part {_nums(a.part_numbers)} vs {_nums(b.part_numbers)}",
+                            -10.0, True))  # fmt: skip
+    elif _series_numbers_differ(a, b):
+        numbers = f"{_nums(a.series_numbers)} vs {_nums(b.series_numbers)}"
+        found.append(Reason("volume-veto", f"numbers {numbers} in one series ({a.series})", -10.0, True))
     if a.issns and b.issns and not (a.issns & b.issns):
         found.append(
             Reason(
@@ -145,11 +151,34 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
         )
     if _disagree_everywhere(a, b):
         found.append(Reason("imprint-veto", "authors, publishers and page counts all differ", -10.0, True))
-    if a.year is not None and b.year is not None and abs(a.year - b.year) > YEAR_VETO:
+    if a.format == b.format == "article" and a.year and b.year and a.year != b.year:
+        # an article is printed once: recurring column titles ("Editorial") differ only by issue/year
+        found.append(Reason("year-veto", f"articles from different years ({a.year} / {b.year})", -10.0, True))
+    elif a.year is not None and b.year is not None and abs(a.year - b.year) > YEAR_VETO:
         found.append(
             Reason("year-veto", f"years {a.year} and {b.year} more than {YEAR_VETO} apart", -10.0, True)
         )
+    if a.format == b.format == "article" and fuzz.ratio(a.full_title, b.full_title) < ARTICLE_TITLE_MIN:
+        # no subtitle games in article titles: "Multi-dimensional substring selectivity estimation" is
+        # not "Multi-dimensional selectivity estimation using compressed histogram information"
+        found.append(Reason("title-veto", "article titles differ", -10.0, True))
     return found
+
+
+def _nums(numbers: frozenset[str]) -> str:
+    return ",".join(sorted(numbers, key=lambda n: (len(n), n)))
+
+
+def _series_numbers_differ(a: Profile, b: Profile) -> bool:
+    """Different numbers in the same series (490 $v): two issues of a monograph series. Numbers in two
+    different series (a reissue in another publisher's library) say nothing."""
+    if a.part_numbers or b.part_numbers:
+        return False  # the part numbers decided (or one side has none: no evidence)
+    if not (a.series_numbers and b.series_numbers) or a.series_numbers & b.series_numbers:
+        return False
+    if not (a.series and b.series):
+        return bool(a.volumes and b.volumes and not a.volumes & b.volumes)
+    return fuzz.token_sort_ratio(a.series, b.series) >= 85
 
 
 def _disagree_everywhere(a: Profile, b: Profile) -> bool:

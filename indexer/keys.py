@@ -251,7 +251,7 @@ _ORDINALS = {
     "segunda": "2", "tercera": "3", "seconda": "2", "terza": "3",
 }  # fmt: skip
 _REPRINT_WORDS = re.compile(r"\b(impression|printing|thousand|tirage|druck|reprint|issue)\b")
-_ORDINAL_DIGITS = re.compile(r"\b(\d+)\s*(?:st|nd|rd|th|d|e|er|re|eme|a|o)?\b")
+_ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th|d|e|er|re|eme|a|o)?")
 
 
 def edition_number(text: str) -> str:
@@ -262,13 +262,13 @@ def edition_number(text: str) -> str:
     folded = fold(text)
     if _REPRINT_WORDS.search(folded):
         return ""
-    for word in folded.split():
-        if word in _ORDINALS:
-            number = _ORDINALS[word]
-            return "" if number == "1" else number
-    match = _ORDINAL_DIGITS.search(folded)
-    if match and len(match.group(1)) <= 3:
-        number = str(int(match.group(1)))
+    for word in folded.split():  # the first number wins: "2d English ed. from the third German ed."
+        number = _ORDINALS.get(word)
+        if number is None:
+            match = _ORDINAL_DIGITS.fullmatch(word)
+            if not match or len(match.group(1)) > 3:
+                continue
+            number = str(int(match.group(1)))
         return "" if number in ("0", "1") else number
     return ""
 
@@ -289,9 +289,10 @@ class Profile:
     pages: int | None
     edition: str  # edition number, "" when none / first
     edition_text: str
-    volumes: frozenset[str]
+    volumes: frozenset[str]  # every number of 245 $n$p and 490 $v
+    part_numbers: frozenset[str]  # 245 $n$p only: which volume of a set
     series: str
-    series_numbers: frozenset[str]
+    series_numbers: frozenset[str]  # 490 $v only: the number in a series
     publisher: str
     place: str
     language: str
@@ -321,10 +322,9 @@ def profile(record: Record) -> Profile:
         edition=edition_number(record.edition),
         edition_text=fold(record.edition),
         volumes=volume_numbers(record),
+        part_numbers=frozenset(numbers_in(record.part)),
         series=" ".join(words(" ".join(record.series))),
-        series_numbers=frozenset(
-            n for s in record.series for n in numbers_in(s.split(";", 1)[1] if ";" in s else "")
-        ),
+        series_numbers=frozenset(n for v in record.volumes if v not in record.part for n in numbers_in(v)),
         publisher=" ".join(w for w in words(record.publisher) if w not in _PUBLISHER_NOISE),
         place=fold(record.place),
         language=language,
