@@ -26,17 +26,19 @@ import codecs
 import glob
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import pymarc
+from lxml import etree
 from pymarc import Field, Indicators, Leader, Subfield
 from pymarc.marc8 import marc8_to_unicode
 
 from harvester.errors import BadFeed, RecordRejected
-from harvester.xml import XMLSyntaxError, iter_elements, local_name, parse_bytes
+from harvester.xml import XMLSyntaxError, iter_elements, local_name, parse_bytes, safe_parser
 
 FORMATS = ("iso2709", "marcxml", "marcjson")
 RECORD_TERMINATOR = 0x1D
@@ -45,6 +47,7 @@ SUBFIELD_DELIMITER = "\x1f"
 _BLOCK = 1 << 20
 _SEPARATORS = b" \t\r\n\x00\x1a"
 _MAX_JSON_ELEMENT = 64 << 20
+_C1_CONTROLS = re.compile("[\u0080-\u009f]")  # MARC's non-sort markers (0x98/0x9C) and stray C1 bytes
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -150,8 +153,6 @@ def iter_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
 
 def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChunk]:
     """Stream ``<record>`` elements (any namespace or none); a break in well-formedness is fatal."""
-    from lxml import etree
-
     number = 0
     try:
         for element in iter_elements(handle, ("record",)):
@@ -353,6 +354,8 @@ def _iso_field(tag: str, data: bytes, codec: str, errors: str) -> Field:
                      for part in parts[1:] if part]
     else:
         text = data.decode(codec, errors)
+        if not text.isascii():
+            text = _clean(text)
         if tag < "010" and tag.isdigit():
             return _control(tag, text)
         pieces = text.split(SUBFIELD_DELIMITER)
@@ -361,8 +364,14 @@ def _iso_field(tag: str, data: bytes, codec: str, errors: str) -> Field:
     return _data(tag, indicators[:1] or " ", indicators[1:2] or " ", subfields)
 
 
+def _clean(text: str) -> str:
+    """Composed Unicode (MARC 21 UTF-8 records are often decomposed: "e" + U+0301), C1 controls removed."""
+    text = _C1_CONTROLS.sub("", text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def _marc8_text(data: bytes) -> str:
-    return data.decode("ascii") if data.isascii() else marc8(data)
+    return data.decode("ascii") if data.isascii() else _C1_CONTROLS.sub("", marc8(data))
 
 
 def _choose_encoding(body: bytes, claimed: str, override: str | None) -> str:
@@ -396,7 +405,13 @@ def parse_marcxml(raw: bytes) -> pymarc.Record:
     try:
         root = parse_bytes(raw)
     except XMLSyntaxError as exc:
-        raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+        if "Entity '" not in str(exc):
+            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+        # an entity reference whose declaration (in the file's DOCTYPE) was never resolved, on
+        # purpose: read the record without it rather than lose the record
+        root = etree.fromstring(raw, parser=safe_parser(recover=True))
+        if root is None:
+            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
     if local_name(root) != "record":
         inner = next((el for el in root.iter() if local_name(el) == "record"), None)
         if inner is None:

@@ -62,7 +62,7 @@ def holding_from_field(field: Field, profile: HoldingsProfile, library: Library)
     status = _joined(field, profile.status)
     copies_text = _joined(field, profile.copies)
     copies = int(copies_text) if copies_text.isdigit() and int(copies_text) > 0 else 1
-    lendable = is_lendable(profile, status, location, _joined(field, profile.not_lendable_subfield))
+    lendable = is_lendable(profile, (status, shelf, branch), _joined(field, profile.not_lendable_subfield))
     return Holding(
         library_code=library.code,
         library_name=library.name,
@@ -77,14 +77,15 @@ def holding_from_field(field: Field, profile: HoldingsProfile, library: Library)
     )
 
 
-def is_lendable(profile: HoldingsProfile, status: str, location: str, flag: str = "") -> bool:
-    """False when the status/location texts match a not-lendable pattern or the flag subfield is set."""
+def is_lendable(profile: HoldingsProfile, texts: Sequence[str], flag: str = "") -> bool:
+    """False when a status or location text (each checked on its own, so "^reference" matches a shelf
+    called "Reference" under any branch) matches a not-lendable pattern, or the flag subfield is set."""
     if flag.strip() and flag.strip() not in ("0", "0.0"):
         return False
     pattern = _not_lendable(tuple(profile.not_lendable))
     if pattern is None:
         return True
-    return not any(pattern.search(text) for text in (status, location) if text)
+    return not any(pattern.search(text) for text in texts if text)
 
 
 def profile_fields(view: MarcView, tag_spec: str) -> list[Field]:

@@ -53,11 +53,14 @@ _LATEST_YEAR = date.today().year + 5
 
 def title(view: MarcView) -> str:
     """245 $a; when a record has no 245 (it happens), a uniform or varying title stands in."""
-    for spec in ("245a", "245k", "130a", "240a", "246a"):
-        found = marc(spec)(view)
+    for extract in _TITLE_FALLBACKS:
+        found = extract(view)
         if found:
             return trim_punctuation(found[0])
     return ""
+
+
+_TITLE_FALLBACKS = tuple(marc(spec) for spec in ("245a", "245k", "130a", "240a", "246a"))
 
 
 def title_sort(view: MarcView) -> str:
@@ -75,8 +78,14 @@ def title_sort(view: MarcView) -> str:
 _SORT_DROP = {"Mn", "Mc", "Me", "Lm", "Cf"}  # combining marks, modifier letters (ʻ), format chars (RTL marks)
 
 
+_ASCII_PUNCT = re.compile(r"[^a-z0-9\s\-/:;,.]+")
+_ASCII_SPACE = re.compile(r"[\s\-/:;,.]+")
+
+
 def sort_key(text: str) -> str:
     """Lower case, accents and punctuation removed, spaces collapsed: "L'Été !" → "lete"."""
+    if text.isascii():
+        return _ASCII_SPACE.sub(" ", _ASCII_PUNCT.sub("", text.lower())).strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(c if c.isalnum() else (" " if c.isspace() or c in "-/:;,." else "")
                    for c in decomposed if unicodedata.category(c) not in _SORT_DROP)
@@ -100,13 +109,25 @@ def authors(view: MarcView) -> list[Author]:
                 continue
             seen.add(name.casefold())
             dates = trim_punctuation(" ".join(subfield_values(field, "d"))) if kind == "person" else ""
-            roles = [trim_punctuation(r) for r in subfield_values(field, _ROLE_CODES[kind])]
+            roles = [_role(term) for term in subfield_values(field, _ROLE_CODES[kind])]
             roles += [RELATORS.get(code.strip().lower().rstrip("."), code.strip())
                       for code in subfield_values(field, "4") if not code.startswith("http")]
             out.append(Author(name=name, kind=kind, roles=tuple(unique(r for r in roles if r)), dates=dates,
                               primary=primary))
     return out
 
+
+def _role(term: str) -> str:
+    """A relator term as a plain word: "ed." → "editor", "Translator," → "translator"."""
+    word = term.strip().rstrip(" ,;:.").lower()
+    return RELATOR_ABBREVIATIONS.get(word, word)
+
+
+RELATOR_ABBREVIATIONS = {
+    "ed": "editor", "eds": "editor", "edt": "editor", "tr": "translator", "trans": "translator",
+    "comp": "compiler", "ill": "illustrator", "illus": "illustrator", "arr": "arranger", "joint author":
+    "author", "joint ed": "editor", "auth": "author", "cond": "conductor", "perf": "performer",
+}
 
 RELATORS = {
     "aut": "author", "edt": "editor", "trl": "translator", "ill": "illustrator", "cmp": "composer",
@@ -257,25 +278,29 @@ def year(view: MarcView) -> int | None:
 
 
 _LANGUAGE = re.compile(r"^[a-z]{3}$")
+_NO_LANGUAGE = ("zxx", "und", "mul", "   ", "|||")  # no linguistic content, undetermined, multiple
 
 
 def languages(view: MarcView) -> list[str]:
     """008/35-37, then 041 $a/$d (old records run several codes together: "engfre")."""
     out: list[str] = []
-    code = view.control("008")[35:38].lower()
-    if _LANGUAGE.match(code) and code not in ("zxx", "und", "mul"):
+    f008 = view.control("008")
+    code = f008[35:38].lower() if len(f008) == 40 else ""  # a short 008 has lost positions: untrustworthy
+    if _LANGUAGE.match(code) and code not in _NO_LANGUAGE:
         out.append(code)
     for field in view.fields("041"):
         for value in subfield_values(field, "ad"):
             value = value.strip().lower()
             out += [value[i:i + 3] for i in range(0, len(value) - len(value) % 3, 3)
-                    if _LANGUAGE.match(value[i:i + 3])]
+                    if _LANGUAGE.match(value[i:i + 3]) and value[i:i + 3] not in _NO_LANGUAGE]
     return unique(out)
 
 
 def record_format(view: MarcView) -> str:
     f007s = [f.data or "" for f in view.fields("007")]
-    return formats.classify(view.leader, f007s, view.control("008"), thesis=bool(view.fields("502")))
+    f008 = view.control("008")
+    trusted = f008 if len(f008) == 40 else ""
+    return formats.classify(view.leader, f007s, trusted, thesis=bool(view.fields("502")))
 
 
 _PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)",
@@ -297,12 +322,17 @@ def page_count(view: MarcView) -> int | None:
     return None
 
 
+_SERIES_440 = marc("440anp")
+_SERIES_8XX = marc("830anp:800tnp:810tnp:811tnp")
+_TITLE_NUMBER = marc("245n")
+
+
 def series(view: MarcView) -> list[str]:
     """490 $a (as transcribed) and 800/810/811/830 (controlled) series titles, without volume numbers."""
-    traced = marc("830anp:800tnp:810tnp:811tnp")(view)
+    traced = _SERIES_8XX(view)
     transcribed = [" ".join(subfield_values(f, "a")) for f in view.fields("490")
                    if not (traced and f.indicators and f.indicators[0] == "1")]  # 490 1_: traced in 8XX
-    values = trimmed(v.rstrip(" ;") for v in [*transcribed, *marc("440anp")(view), *traced] if v)
+    values = trimmed(v.rstrip(" ;") for v in [*transcribed, *_SERIES_440(view), *traced] if v)
     seen: set[str] = set()
     out = []
     for value in values:
@@ -315,7 +345,7 @@ def series(view: MarcView) -> list[str]:
 def volumes(view: MarcView) -> list[str]:
     """245 $n and 490 $v: what tells the parts of a multi-volume set apart."""
     numbers = [v for f in view.fields("490", "440", "830") for v in subfield_values(f, "v")]
-    return unique(v.rstrip(".") for v in trimmed(marc("245n")(view) + numbers) if v.rstrip("."))
+    return unique(v.rstrip(".") for v in trimmed(_TITLE_NUMBER(view) + numbers) if v.rstrip("."))
 
 
 _RELATED_LINK = re.compile(
