@@ -17,7 +17,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harvester.identifiers import normalize_issn, normalize_lccn, recognise_identifier
+from harvester.identifiers import (
+    normalize_isbn,
+    normalize_issn,
+    normalize_lccn,
+    normalize_oclc,
+    recognise_identifier,
+)
 from harvester.record import Holding
 from harvester.store import RecordStore
 from indexer.clusters import ClusterStore
@@ -98,18 +104,20 @@ def _answer(store: RecordStore, clusters: ClusterStore, libraries: dict[str, tup
 
 
 def _alternatives(query: str, kind: str) -> list[tuple[str, str]]:
-    """A bare number read as an OCLC number may be an unhyphenated ISSN or an LCCN: try those too."""
+    """Other readings of a bare number: 8 digits may be an ISSN or LCCN, 10 an ISBN, OCLC number or LCCN.
+
+    `recognise_identifier` has to pick one; when that one finds nothing, the others are tried.
+    """
     compact = query.strip().replace(" ", "")
-    if kind != "oclc" or not compact.isdigit():
+    if not compact.isdigit():
         return []
-    found: list[tuple[str, str]] = []
-    issn = normalize_issn(compact) if len(compact) == 8 else None
-    if issn:
-        found.append(("issn", issn))
-    lccn = normalize_lccn(compact) if len(compact) in (8, 10) else None
-    if lccn:
-        found.append(("lccn", lccn))
-    return found
+    readings = (
+        ("isbn", normalize_isbn(compact) if len(compact) in (10, 13) else None),
+        ("issn", normalize_issn(compact) if len(compact) == 8 else None),
+        ("oclc", normalize_oclc(compact)),
+        ("lccn", normalize_lccn(compact) if len(compact) in (8, 10) else None),
+    )
+    return [(name, value) for name, value in readings if value and name != kind]
 
 
 def _holding_order(holding: Holding) -> tuple[str, str, str]:

@@ -75,3 +75,17 @@ def test_csv_has_one_row_per_holding_and_neutralises_formulas(held: RecordStore)
     assert rows[0]["copies"] == "2" and rows[0]["location"] == "Main" and rows[0]["year"] == "1851"
     assert rows[1]["call_number"] == "'=HYPERLINK()"
     assert rows[2]["query"] == "hello" and rows[2]["library"] == "" and "not an ISBN" in rows[2]["error"]
+
+
+def test_a_bare_number_is_tried_as_every_identifier_it_could_be(
+    store: RecordStore, catalogue: Catalogue
+) -> None:
+    catalogue.put(
+        make_record("lib-a:7", title="OCLC number that looks like an ISBN-10", oclc_numbers=("198526636",)),
+        make_record("lib-b:7", title="Ten-digit LCCN", lccns=("2001012345",)),
+    )
+    ClusterStore(store).update(IdentifierMatcher())
+    as_oclc, as_lccn = check_holdings(store, ["0198526636", "2001012345"])
+    assert (as_oclc.kind, as_oclc.normalized) == ("oclc", "198526636")
+    assert [i.title for i in as_oclc.items] == ["OCLC number that looks like an ISBN-10"]
+    assert (as_lccn.kind, as_lccn.normalized) == ("lccn", "2001012345") and len(as_lccn.items) == 1
