@@ -190,7 +190,20 @@ class _Parser:
             return negate, _year_range_brackets(tok.text)
         if tok.kind == "phrase":
             return negate, self.phrase(tok.text, use_field, negate)
+        label = self.identifier_label(tok)
+        if label:
+            value = self.tokens[self.pos]
+            self.pos += 1
+            return negate, _fielded_identifier(label, value.text)
         return negate, self.word(tok.text, use_field, negate)
+
+    def identifier_label(self, tok: _Tok) -> str:
+        """ "ISBN 0-306-40615-2" as pasted from a citation: the label names the identifier that follows."""
+        label = tok.text.lower().rstrip(":")
+        nxt = self.peek()
+        if tok.field or label not in _ID_KINDS or nxt is None or nxt.kind != "word" or nxt.field or nxt.sign:
+            return ""
+        return label if any(c.isdigit() for c in nxt.text) else ""
 
     def phrase(self, text: str, field: str, negate: bool) -> object | None:
         text = " ".join(text.split())

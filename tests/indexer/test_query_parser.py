@@ -201,3 +201,9 @@ def test_very_long_input_is_bounded() -> None:
 
 def test_excluded_group_words_are_not_query_words() -> None:
     assert parse("moby -(whale ahab)").words == ("moby",)
+
+
+def test_identifier_label_before_a_number_is_a_field() -> None:
+    assert parse("ISBN 0-306-40615-2").root.must == (IdentifierMatch("isbn", ("9780306406157",)),)
+    assert parse("oclc 12345 moby").root.must == (IdentifierMatch("oclc", ("12345",)), Term("moby"))
+    assert parse("isbn history").root.must == (Term("isbn"), Term("history"))  # no number: plain words
