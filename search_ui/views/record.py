@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 INLINE_RAW_MEMBERS = 12
 """Members whose raw record is shown inline (in a disclosure); bigger clusters link to each instead."""
+MAX_EXPLAINED = 50
+"""Member pairs explained on one page (``unioncat explain A B`` answers for any other pair)."""
 
 
 async def record(request: Request) -> Response:
@@ -48,6 +50,7 @@ async def record(request: Request) -> Response:
         "members": await _members(request, merged),
         "explain": explain,
         "explanations": await _explanations(request, merged) if explain else [],
+        "max_explained": MAX_EXPLAINED,
     }
     return render(request, "record.html", context)
 
@@ -129,7 +132,8 @@ async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any
 async def _explanations(request: Request, merged: MergedRecord) -> list[Any]:
     """The matcher's account of base vs each member (a member gone from the store says so)."""
     explanations = []
-    for other in (m.record_id for m in merged.members if m.record_id != merged.base_id):
+    others = [m.record_id for m in merged.members if m.record_id != merged.base_id]
+    for other in others[:MAX_EXPLAINED]:
         try:
             explanations.append(await call(request, "explain", merged.base_id, other))
         except KeyError as exc:
