@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from harvester.store import RecordStore
 from indexer.clusters import ClusterStore, assign_ids, make_cluster_id
 from indexer.idmatch import IdentifierMatcher
@@ -212,3 +214,29 @@ def test_a_new_matcher_reclusters_everything(store: RecordStore, catalogue: Cata
     changes = clusters.update(Singletons())
     assert changes.full and len(groups_of(clusters)) == 5
     assert clusters.cluster_of("lib-a:1") == make_cluster_id("lib-a:1")  # kept by the bigger share
+
+
+def test_incremental_clustering_always_equals_clustering_from_scratch(
+    store: RecordStore, catalogue: Catalogue
+) -> None:
+    """Random re-harvests (new, changed, deleted records) never leave the clusters stale or wrong."""
+    rng = random.Random(7)
+    isbns = [f"97803064061{n:02d}" for n in range(12)]  # normalized-looking keys; only equality matters
+    clusters = ClusterStore(store)
+    live: set[str] = set()
+    for round_ in range(8):
+        batch = []
+        for _ in range(12):
+            record_id = f"lib-{rng.choice('abc')}:{rng.randrange(40)}"
+            ids = tuple(rng.sample(isbns, rng.choice((0, 1, 1, 2))))
+            batch.append(make_record(record_id, title=f"round {round_}", isbns=ids))
+        catalogue.put(*{r.id: r for r in batch}.values())
+        live.update(r.id for r in batch)
+        gone = set(rng.sample(sorted(live), 3))
+        catalogue.delete(*gone)
+        live -= gone
+        clusters.update(MATCHER)
+        records = [s.normalized for s in store.get_many(sorted(live))]
+        expected = {frozenset(group) for group in MATCHER.cluster(records)}
+        assert groups_of(clusters) == expected, round_
+        assert sum(len(members) for _, members in clusters.iter_clusters()) == len(live)
