@@ -42,7 +42,11 @@ def test_record_page_shows_merged_metadata(client: TestClient, dataset: Dataset)
     assert meta["Edition"] == "Penguin classics ed." and meta["Published"] == "Penguin, 1851"
     assert meta["Subjects"] == "Whaling -- Fiction"
     author = doc.xpath("//dl[@class='meta']//a[text()='Melville, Herman']")[0]
-    assert client.get(author.get("href").replace("/search", "/search.json")).json()["total"] == 1
+    search = client.get(author.get("href").replace("/search", "/search.json")).json()
+    assert search["query"] == 'author:"Melville, Herman"' and search["total"] == 1
+    subject = doc.xpath("//dl[@class='meta']//a[text()='Whaling -- Fiction']")[0]
+    search = client.get(subject.get("href").replace("/search", "/search.json")).json()
+    assert search["query"] == 'subject:"Whaling -- Fiction"' and search["total"] == 1
 
 
 def test_only_web_links_become_links(client: TestClient, dataset: Dataset) -> None:
