@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,3 +241,26 @@ def test_a_failed_rebuild_is_redone_by_the_next_run(
         assert not run(settings, store, backend).full
     finally:
         backend.close()
+
+
+def test_after_every_incremental_run_the_index_mirrors_the_clusters(
+    settings: Settings, store: RecordStore, catalogue: Catalogue, backend: EmbeddedBackend
+) -> None:
+    rng = random.Random(11)
+    isbns = [f"97803064061{n:02d}" for n in range(8)]
+    live: set[str] = set()
+    for round_ in range(6):
+        batch = {}
+        for _ in range(10):
+            record_id = f"lib-{rng.choice('abc')}:{rng.randrange(30)}"
+            ids_ = tuple(rng.sample(isbns, rng.choice((0, 1, 2))))
+            batch[record_id] = make_record(record_id, title=f"round {round_}", isbns=ids_)
+        catalogue.put(*batch.values())
+        live.update(batch)
+        gone = set(rng.sample(sorted(live), 2))
+        catalogue.delete(*gone)
+        live -= gone
+        run(settings, store, backend)
+        clusters = dict(ClusterStore(store).iter_clusters())
+        hits = backend.search(SearchRequest(per_page=100)).hits
+        assert {hit.id: sorted(hit.doc["members"]) for hit in hits} == clusters, round_
