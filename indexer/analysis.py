@@ -209,10 +209,13 @@ FUZZY_WEIGHT = 0.5
 
 
 def fuzzy_distance(word: str) -> int:
-    """Edits allowed for a word of this length: none for very short words, 1 up to 5 letters, else 2."""
+    """Edits allowed for a word of this length: none up to 2 letters, 1 up to 7, else 2.
+
+    Two edits on a 6-letter word already turn "muller" into "murder"; a transposition counts as one.
+    """
     if len(word) <= 2:
         return 0
-    return 1 if len(word) <= 5 else 2
+    return 1 if len(word) <= 7 else 2
 
 
 class QueryBuilder:

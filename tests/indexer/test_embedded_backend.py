@@ -38,7 +38,7 @@ def test_analyzers_fold_and_stem() -> None:
 
 
 def test_fuzzy_distance_grows_with_word_length() -> None:
-    assert [fuzzy_distance(w) for w in ("ab", "abc", "abcde", "abcdef")] == [0, 1, 1, 2]
+    assert [fuzzy_distance(w) for w in ("ab", "abc", "muller", "abcdefg", "abcdefgh")] == [0, 1, 1, 1, 2]
 
 
 def test_a_new_folder_is_an_empty_searchable_index(tmp_path: Path) -> None:
