@@ -244,14 +244,23 @@ def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> d
     f["place_sim"] = _sim(a.place, b.place)
     f["language_conflict"] = 1.0 if a.language and b.language and a.language != b.language else 0.0
     f["format_variant"] = 1.0 if a.format != b.format else 0.0
-    ids_a = _ids(a, blocked)
-    ids_b = _ids(b, blocked)
-    if ids_a & ids_b:
+    shared = _ids(a, blocked) & _ids(b, blocked)
+    if shared and (not all(k.startswith("isbn:") for k in shared) or _isbn_trusted(a, b)):
         f["id_shared"] = 1.0
     elif (a.oclc and b.oclc and not a.oclc & b.oclc) or (a.isbns and b.isbns and not a.isbns & b.isbns):
         f["id_conflict"] = 1.0
     f["alt_title_sim"] = _sim(a.alt_title, b.alt_title)
     return {k: v for k, v in f.items() if v}
+
+
+def _isbn_trusted(a: Profile, b: Profile) -> bool:
+    """A shared ISBN is evidence only when the composite key agrees: same year (±1 for a late
+    printing), same kind of material and the same volume numbers (`indexer.keys.composite_keys`)."""
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
+        return False
+    if FORMAT_FAMILIES.get(a.format, a.format) != FORMAT_FAMILIES.get(b.format, b.format):
+        return False
+    return a.volumes == b.volumes
 
 
 def _ids(p: Profile, blocked: frozenset[str]) -> set[str]:
@@ -302,6 +311,11 @@ class DedupMatcher:
             if name in feats:
                 contribution = self.model.weights.get(name, 0.0) * feats[name]
                 reasons.append(Reason(name, _detail(name, feats[name], pa, pb), round(contribution, 3)))
+        shared_isbns = sorted(k for k in _ids(pa, overrides.blocked_identifiers) & _ids(pb, frozenset())
+                              if k.startswith("isbn:"))  # fmt: skip
+        if shared_isbns and not _isbn_trusted(pa, pb):
+            reasons.append(Reason("isbn-not-trusted", f"share {', '.join(shared_isbns)}, but year, format or "
+                                  "volume differ (ISBN + year + format + volume key)"))  # fmt: skip
         shared_blocked = _ids(pa, frozenset()) & _ids(pb, frozenset()) & overrides.blocked_identifiers
         for key in sorted(shared_blocked):
             reasons.append(Reason("blocked-identifier", f"share {key}, but staff marked it not unique"))

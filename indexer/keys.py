@@ -6,11 +6,15 @@ one key with it. Keys come in three kinds:
 - **identifier keys** (``isbn:``, ``issn:``, ``oclc:``, ``lccn:``, and the ``scheme:value`` standard
   numbers of 024/015/016 in `Record.other_ids`): exact, cheap, but sometimes misused (a publisher
   reusing one ISBN for every volume of a set, a serial ISSN printed on a monograph in the series);
-- **composite keys** (``isbnyf:ISBN|year|format|volume``): an identifier only counts as strong evidence
-  when year, format and volume agree too, so a multi-volume set sharing an ISBN does not collapse;
-- **fuzzy keys** (``ta:`` folded short title + first author surname, ``ty:`` title + year,
-  ``ts:`` sorted significant title tokens + surname): catch the records with no identifiers at all —
-  most of the older catalog (the Goldfinch pairs carry none).
+- **composite keys** (``isbnyf:ISBN|year|format|volume``): the decision only trusts a shared ISBN
+  when these agree too (`indexer.dedup`), so a multi-volume set sharing an ISBN does not collapse;
+- **fuzzy keys** for the records with no identifiers at all — most of the older catalog (the
+  Goldfinch pairs carry none): ``tb:`` first two title words + the surname of each of the first three
+  authors, ``ty:`` three title words + year, ``tf:`` five words of title and subtitle + year,
+  ``ay:`` author surname + year, ``tl:`` six words of a long title, ``tt:`` the whole title,
+  ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives).
+  Each was kept because dropping it loses duplicates on the tuning half of the Goldfinch pairs;
+  blocks that grow too big are compared by sorted neighbourhood (`indexer.clustering`).
 
 Everything is folded the same way (`fold`): Unicode NFKD with diacritics removed, a few letters that do
 not decompose mapped by hand (ß, æ, ø, ł, þ …), lower case, punctuation to spaces; titles also lose
@@ -214,9 +218,6 @@ def fuzzy_keys(record: Record) -> list[str]:
     full_words = words(full_title_text(record))
     surnames = [s for a in record.authors[:3] if (s := name_surname(a.name, a.kind))]
     surname = author_surname(record)
-    if surname:
-        keys.append(f"ta:{''.join(title_words[:4])}|{surname}")
-        keys.append(f"ts:{''.join(sorted(title_words[:6]))}|{surname}")
     for name in dict.fromkeys(surnames):
         keys.append(f"tb:{''.join(title_words[:2])}|{name}")
     if record.year is not None:

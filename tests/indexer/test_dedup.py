@@ -161,3 +161,12 @@ def test_real_dblp_acm_rows_cluster_into_the_gold_pairs() -> None:
     assert len(found - gold) <= 1
     # the conference and journal versions of the Aurora paper are different items
     assert ("dblp:conf/sigmod/AbadiCCCCEGHMRSSTXYZ03", "acm:950485") not in found
+
+
+def test_a_shared_isbn_counts_only_when_year_format_and_volume_agree() -> None:
+    a = replace(BASE, isbns=("9780306406157",), year=1990)
+    trusted = MATCHER.explain(a, other(isbns=("9780306406157",), year=1990))
+    assert any(r.rule == "id_shared" for r in trusted.reasons)
+    reused = MATCHER.explain(a, other(isbns=("9780306406157",), year=1996))
+    rules = {r.rule for r in reused.reasons}
+    assert "isbn-not-trusted" in rules and "id_shared" not in rules
