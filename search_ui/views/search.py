@@ -7,9 +7,11 @@ every other library in the list as a checkbox to add.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -84,9 +86,10 @@ def _form_context(form: SearchForm, home: bool = False, query_error: str = "") -
 
 async def _results_context(request: Request, form: SearchForm, results: SearchResults) -> dict[str, Any]:
     last_page = min(MAX_PAGE, max(1, -(-results.total // form.per_page)))
+    hits = [_hit(hit.id, hit.doc) for hit in results.hits]
     return {
         "results": results,
-        "hits": [_hit(hit.id, hit.doc) for hit in results.hits],
+        "hits": hits,
         "first": (form.page - 1) * form.per_page + 1,
         "last": (form.page - 1) * form.per_page + len(results.hits),
         "facets": _facets(form, results),
@@ -97,6 +100,7 @@ async def _results_context(request: Request, form: SearchForm, results: SearchRe
         "beyond": form.page > last_page and results.total > 0,
         "last_page_url": form.with_page(last_page).url(),
         "suggestions": await _suggestions(request, form) if results.total == 0 else [],
+        "did_you_mean": _did_you_mean(form, hits) if results.fuzzy else None,
     }
 
 
@@ -156,6 +160,34 @@ def _pages(form: SearchForm, last_page: int) -> dict[str, Any]:
         "next": form.with_page(form.page + 1).url() if form.page < last_page else "",
         "numbers": numbers if last_page > 1 else [],
     }
+
+
+def _did_you_mean(form: SearchForm, hits: list[dict[str, Any]]) -> dict[str, str] | None:
+    """After a typo-tolerant search, the typed words respelled as the found titles and authors spell them.
+
+    Only for plain words (no fields, quotes or operators): each word the results do not contain is
+    replaced by the closest word of the shown titles and authors, if one is close enough.
+    """
+    if not form.q or re.search(r'[:"()*]', form.q):
+        return None
+    vocabulary = {
+        word for hit in hits for text in (hit["title"], *hit["authors"])
+        for word in re.findall(r"\w+", text.casefold()) if len(word) > 2
+    }
+    words = form.q.split()
+    respelled = [_closest(word, vocabulary) for word in words]
+    if respelled == words:
+        return None
+    text = " ".join(respelled)
+    return {"text": text, "url": replace(form, q=text, page=1, asked_page=1).url()}
+
+
+def _closest(word: str, vocabulary: set[str]) -> str:
+    folded = word.casefold()
+    if len(folded) < 3 or not folded.isalpha() or folded in vocabulary or not vocabulary:
+        return word
+    found = process.extractOne(folded, vocabulary, scorer=fuzz.ratio, score_cutoff=70)
+    return str(found[0]) if found else word
 
 
 async def _suggestions(request: Request, form: SearchForm) -> list[dict[str, str]]:

@@ -208,6 +208,10 @@ def test_relaxed_and_fuzzy_results_say_so(client: TestClient) -> None:
     assert "match some of them" in " ".join(texts(relaxed, "//p[@role='status']"))
     fuzzy = tree(client.get("/search", params={"q": "histroy rivres"}))
     assert "similar spellings" in " ".join(texts(fuzzy, "//p[@role='status']"))
+    did_you_mean = fuzzy.xpath("//p[@role='status']/a")[0]
+    assert did_you_mean.text_content() == "history rivers"
+    respelled = client.get(did_you_mean.get("href").replace("/search", "/search.json")).json()
+    assert not respelled["fuzzy"] and respelled["hits"][0]["title"] == "A history of rivers"
     exact = tree(client.get("/search", params={"q": "history rivers"}))
     assert not exact.xpath("//p[@role='status']")
 
