@@ -77,7 +77,7 @@ def check_holdings(store: RecordStore, identifiers: Sequence[str],
 
 def _answer(store: RecordStore, clusters: ClusterStore, libraries: dict[str, tuple[str, str]],
             query: str) -> HoldingsAnswer:
-    recognised = recognise_identifier(query)
+    recognised = recognise_identifier(query) or _qualified(query)
     if recognised is None:
         return HoldingsAnswer(query, "", "", (), error="not an ISBN, ISSN, OCLC number or LCCN")
     kind, normalized = recognised
@@ -101,6 +101,15 @@ def _answer(store: RecordStore, clusters: ClusterStore, libraries: dict[str, tup
         for merged in load_merged(store, batch, libraries)
     )
     return HoldingsAnswer(query, kind, normalized, items, error="" if items else "not held by any library")
+
+
+def _qualified(query: str) -> tuple[str, str] | None:
+    """An ISBN or ISSN followed by a qualifier, as catalogs print them: "0-19-852663-6 (pbk.)"."""
+    isbn = normalize_isbn(query)
+    if isbn:
+        return ("isbn", isbn)
+    issn = normalize_issn(query)
+    return ("issn", issn) if issn else None
 
 
 def _alternatives(query: str, kind: str) -> list[tuple[str, str]]:

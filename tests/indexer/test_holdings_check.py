@@ -38,7 +38,8 @@ def libraries(answer: object) -> list[tuple[str, str, bool]]:
 
 
 def test_isbn_10_and_13_in_any_hyphenation_find_the_item_with_every_library(held: RecordStore) -> None:
-    answers = check_holdings(held, ["0-306-40615-2", "978-0-306-40615-7", "ISBN 0306406152 (pbk.)"])
+    answers = check_holdings(held, ["0-306-40615-2", "978-0-306-40615-7", "ISBN 0306406152 (pbk.)",
+                                    "0-306-40615-2 (pbk. : alk. paper)"])
     for answer in answers:
         assert (answer.kind, answer.normalized, answer.error) == ("isbn", "9780306406157", "")
         assert len(answer.items) == 1 and answer.items[0].title == "Moby Dick"
@@ -47,7 +48,7 @@ def test_isbn_10_and_13_in_any_hyphenation_find_the_item_with_every_library(held
 
 def test_oclc_prefixes_lccn_and_issn_forms(held: RecordStore) -> None:
     oclc, bare, lccn, issn, issn_bare = check_holdings(
-        held, ["(OCoLC)ocm00012345", "ocn12345", "n 78-890351", "0317-8471", "03178471"])
+        held, ["(OCoLC)ocm00012345", "ocn12345", "n 78-890351", "0317-8471 (print)", "03178471"])
     assert (oclc.kind, oclc.normalized) == ("oclc", "12345") and len(oclc.items) == 1
     assert bare.items == oclc.items
     assert (lccn.kind, lccn.normalized) == ("lccn", "n78890351")
