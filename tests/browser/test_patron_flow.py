@@ -132,3 +132,34 @@ def test_narrow_screen_has_no_horizontal_scroll(page: Any, server: str) -> None:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
+
+
+def test_everything_works_without_javascript(browser: Any, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(server + "/")
+        page.get_by_label("Search for").fill("war")
+        page.get_by_role("button", name="Search", exact=True).first.click()
+        page.wait_for_url(re.compile(r"q=war"))
+        page.locator("fieldset#facet-format").get_by_label(re.compile(r"^Book \(")).check()
+        page.locator("fieldset#facet-format").get_by_role("button").click()
+        page.wait_for_url(re.compile(r"format=Book"))
+        page.get_by_label("Sort by").select_option("oldest")
+        page.get_by_role("button", name="Sort").click()
+        page.wait_for_url(re.compile(r"sort=oldest"))
+        years = [
+            int(y)
+            for y in re.findall(
+                r"\b(1\d{3}|20\d\d)\b", " ".join(page.locator("p.hit-meta").all_inner_texts())
+            )
+        ]
+        assert years == sorted(years)
+        page.locator("details.advanced summary").click()
+        page.get_by_label("Year from").fill("1900")
+        page.get_by_label("Year to").fill("1950")
+        page.locator("form.advanced-form").get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"year_from=1900"))
+        assert page.get_by_role("link", name=re.compile("Remove filter Year: 1900–1950")).is_visible()
+    finally:
+        context.close()
