@@ -60,6 +60,7 @@ from harvester.oai_commit import (
 )
 from harvester.oai_pages import Page, PageIterator, page_records
 from harvester.oai_payload import PREFERRED_PREFIXES
+from harvester.oai_workers import PageMapper
 from harvester.settings import SourceConfig
 from harvester.store import RecordStore
 
@@ -96,6 +97,9 @@ class OAIHarvest:
         self.min_window = float(options.get("min_window_seconds", 1))
         self.max_empty = int(options.get("max_empty_pages", 10))
         self.prefix = ""
+        self.earliest = "1900-01-01"
+        self.mapper = PageMapper(source, "", workers=options.get("workers"),
+                                 threshold=int(options.get("parallel_threshold", 100)))
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -106,6 +110,7 @@ class OAIHarvest:
         try:
             identify = self._identify()
             self.prefix = self.source.metadata_prefix or self._discover_prefix()
+            self.mapper.prefix = self.prefix
             checkpoint = self._start(identify)
             while checkpoint.set_index < max(1, len(checkpoint.sets)):
                 if not checkpoint.windows:
@@ -119,6 +124,7 @@ class OAIHarvest:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            self.mapper.close()
             self._save_stats(started, status, error, checkpoint)
         return self.counts
 
@@ -192,8 +198,7 @@ class OAIHarvest:
             self.warnings.append(f"saved resumption token expired ({cp.token_expires}); window restarted")
             cp.restart_window()
         try:
-            for page in PageIterator(self.client, params, token=cp.token, max_empty_pages=self.max_empty):
-                self._commit(cp, page, prepare_page(self.source, page.records, self.prefix))
+            self._walk(cp, PageIterator(self.client, params, token=cp.token, max_empty_pages=self.max_empty))
         except oaiexceptions.BadResumptionToken as exc:
             self._restart(cp, f"badResumptionToken ({exc})")
         except ServerFailure as exc:
@@ -205,6 +210,24 @@ class OAIHarvest:
                 quarantine_page(self.store, self.source.id, self.run_id, exc.url, str(exc), exc.raw)
             self.counts["quarantined_pages"] += 1
             raise
+
+    def _walk(self, cp: Checkpoint, pages: PageIterator) -> None:
+        """Commit page after page; a page is mapped (in workers) while the next one is fetched, and
+        always committed before an error about a later page propagates."""
+        pending: tuple[Page, Callable[[], PreparedPage]] | None = None
+        while True:
+            try:
+                page = next(pages, None)
+            finally:
+                if pending is not None:
+                    self._commit(cp, pending[0], pending[1]())
+                    pending = None
+            if page is None:
+                return
+            pending = (page, self.mapper.submit(page.records))
+            if not self.mapper.parallel(page.records):  # nothing to overlap: commit before fetching on
+                self._commit(cp, page, pending[1]())
+                pending = None
 
     def _commit(self, cp: Checkpoint, page: Page, prepared: PreparedPage) -> None:
         """Store a page and move the checkpoint past it, in one transaction."""

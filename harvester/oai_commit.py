@@ -44,29 +44,58 @@ class PreparedPage:
         return len(self.incoming) + len(self.rejected) + self.skipped
 
 
+Item = tuple[str, bool, "bytes | None"]
+"""A record as it travels to a worker process: identifier, deleted?, payload bytes (None: no payload)."""
+
+
+def items_of(records: Iterable[OAIRecord]) -> list[Item]:
+    return [(r.identifier, r.deleted, r.raw() if r.metadata is not None else None) for r in records]
+
+
 def prepare_page(source: SourceConfig, records: Iterable[OAIRecord], prefix: str) -> PreparedPage:
-    """Map every record of a page; failures become quarantine entries with their evidence."""
+    """Map every record of a page in this process (payload elements already parsed)."""
+    listed = list(records)
+    return prepare_items(source, items_of(listed), prefix, [r.metadata for r in listed])
+
+
+def prepare_items(source: SourceConfig, items: Sequence[Item], prefix: str,
+                  elements: Sequence[object] | None = None) -> PreparedPage:
+    """Map records; failures become quarantine entries with their evidence (runs in workers too)."""
     prepared = PreparedPage()
-    for record in records:
-        if not record.identifier:
+    for index, (identifier, deleted, raw) in enumerate(items):
+        if not identifier:
             prepared.rejected.append(("(no identifier)", "OAI header without an identifier", None))
-            continue
-        if record.deleted:
-            prepared.deleted.append(make_record_id(source.id, record.identifier))
-            continue
-        if record.metadata is None:
-            prepared.rejected.append((record.identifier, "OAI record without a metadata payload", None))
-            continue
-        raw = record.raw()
-        try:
-            prepared.incoming.append(to_incoming(source, record.identifier, record.metadata, raw, prefix))
-        except RecordSkipped:
-            prepared.skipped += 1
-        except RecordRejected as exc:
-            prepared.rejected.append((record.identifier, exc.reason, raw))
-        except Exception as exc:  # noqa: BLE001 - one record's surprise must not stop the page; kept with evidence
-            prepared.rejected.append((record.identifier, f"mapping failed: {type(exc).__name__}: {exc}", raw))
+        elif deleted:
+            prepared.deleted.append(make_record_id(source.id, identifier))
+        elif raw is None:
+            prepared.rejected.append((identifier, "OAI record without a metadata payload", None))
+        else:
+            element = elements[index] if elements is not None else None
+            _prepare_one(prepared, source, identifier, raw, prefix, element)
     return prepared
+
+
+def _prepare_one(prepared: PreparedPage, source: SourceConfig, identifier: str, raw: bytes, prefix: str,
+                 element: object | None) -> None:
+    try:
+        prepared.incoming.append(to_incoming(source, identifier, raw, prefix, element))
+    except RecordSkipped:
+        prepared.skipped += 1
+    except RecordRejected as exc:
+        prepared.rejected.append((identifier, exc.reason, raw))
+    except Exception as exc:  # noqa: BLE001 - one record's surprise must not stop the page; kept with evidence
+        prepared.rejected.append((identifier, f"mapping failed: {type(exc).__name__}: {exc}", raw))
+
+
+def merge_pages(parts: Iterable[PreparedPage]) -> PreparedPage:
+    """Join the prepared chunks of one page, in order."""
+    merged = PreparedPage()
+    for part in parts:
+        merged.incoming += part.incoming
+        merged.rejected += part.rejected
+        merged.skipped += part.skipped
+        merged.deleted += part.deleted
+    return merged
 
 
 def apply_page(

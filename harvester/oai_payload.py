@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
 
 from harvester.errors import RecordRejected
 from harvester.record import Holding, Link, Record
 from harvester.settings import SourceConfig
 from harvester.store import IncomingRecord
 from harvester.types import make_record_id
+from harvester.xml import XMLSyntaxError, parse_bytes
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -180,11 +182,20 @@ def payload_kind(prefix: str, namespace: str) -> str:
 
 
 def to_incoming(
-    source: SourceConfig, identifier: str, payload: object, raw: bytes, prefix: str
+    source: SourceConfig, identifier: str, raw: bytes, prefix: str, payload: object | None = None
 ) -> IncomingRecord:
-    """Map one OAI payload element to an `IncomingRecord` (id ``source:<OAI identifier>``)."""
+    """Map one OAI payload (its bytes, and its element when at hand) to an `IncomingRecord`.
+
+    The record id is ``source:<OAI identifier>``. Without ``payload`` the bytes are parsed here (in a
+    worker process the element cannot travel; MARC payloads are parsed from bytes by the MARC reader).
+    """
     from lxml import etree
 
+    if payload is None and prefix.lower() not in MARC_PREFIXES:
+        try:
+            payload = parse_bytes(raw)
+        except XMLSyntaxError as exc:
+            raise RecordRejected(f"payload is not well-formed XML: {exc}", raw, identifier) from exc
     tag = payload.tag if isinstance(payload, etree._Element) else ""  # type: ignore[attr-defined]
     namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
     kind = payload_kind(prefix, namespace)
@@ -196,7 +207,7 @@ def to_incoming(
         local_id=record.local_id,
         raw=raw,
         raw_format=kind,
-        normalized_json=json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        normalized_json=record_json(record),
         kind=record.kind,
         parent_id=parent,
         file="oai",
@@ -218,3 +229,23 @@ def _map(source: SourceConfig, identifier: str, payload: object, raw: bytes, kin
     from harvester.dc import dc_to_record
 
     return dc_to_record(payload, source, identifier)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
+        return {name: _plain(getattr(value, name)) for name in names}
+    return value
+
+
+def record_json(record: Record) -> str:
+    """``json.dumps(record.to_dict())`` without `dataclasses.asdict`'s deep copies (a third of the
+    per-record cost of an OAI harvest); the output is identical."""
+    return json.dumps(_plain(record), ensure_ascii=False, separators=(",", ":"))

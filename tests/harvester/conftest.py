@@ -21,7 +21,7 @@ from harvester.settings import Library, SourceConfig
 from harvester.store import RecordStore, raw_hash
 
 FAST = {"max_retries": 2, "backoff_base": 0.001, "backoff_cap": 0.01, "max_wait": 0.05,
-        "malformed_retries": 1}
+        "malformed_retries": 1, "workers": 1}
 
 
 def oai_source(url: str, source_id: str = "repo", prefix: str = "", sets: tuple[str, ...] = (),

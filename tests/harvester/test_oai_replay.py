@@ -168,10 +168,13 @@ def test_mods_page_maps_titles_names_and_links(store: RecordStore) -> None:
     assert any(link.resource for link in links) and any(not link.resource for link in links)
 
 
-def test_alma_marc21_page_goes_through_the_marc_rules(store: RecordStore) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_alma_marc21_page_goes_through_the_marc_rules(store: RecordStore, workers: int) -> None:
+    """Inline and in worker processes (pages of ≥ parallel_threshold records): the same result."""
     pages = {"": "vufind/marc.xml.gz", "fakeresumptiontoken": "folio/oai-response-2.xml"}
     with serving(replay_handler(pages)) as server:
-        counts = run_harvest(store, oai_source(server.url, prefix="marc21"))
+        source = oai_source(server.url, prefix="marc21", workers=workers, parallel_threshold=50)
+        counts = run_harvest(store, source)
     assert counts["read"] == 100 and counts["new"] + counts["quarantined"] == 100 and counts["new"] >= 95
     records = [store.get(i) for i in live_records(store)]
     assert all(r.raw_format == "marcxml" and r.normalized.title for r in records)
