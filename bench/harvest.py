@@ -14,8 +14,8 @@ alone.
 from __future__ import annotations
 
 import argparse
-import os
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -69,7 +69,9 @@ def replay_handler(catalog: Catalog, page_size: int):  # type: ignore[no-untyped
     while True:
         body = inner(dict(params)).body
         pages[key] = body
-        token = body.split(b"<resumptionToken>")[1].split(b"</resumptionToken>")[0] if b"<resumptionToken>" in body else b""
+        token = b""
+        if b"<resumptionToken>" in body:
+            token = body.split(b"<resumptionToken>")[1].split(b"</resumptionToken>")[0]
         if not token:
             break
         key = token.decode()
@@ -86,7 +88,10 @@ def replay_handler(catalog: Catalog, page_size: int):  # type: ignore[no-untyped
 def serve(count: int, page_size: int, mode: str, conn) -> None:  # type: ignore[no-untyped-def]
     catalog = build_catalog(count)
     frozen = FrozenCatalog("marc21", catalog.items)
-    handler = replay_handler(frozen, page_size) if mode == "replay" else oaipmh_handler(frozen, page_size=page_size)
+    if mode == "replay":
+        handler = replay_handler(frozen, page_size)
+    else:
+        handler = oaipmh_handler(frozen, page_size=page_size)
     server = LocalServer(handler).start()
     conn.send(server.url)
     conn.recv()  # wait until the parent is done
@@ -125,7 +130,8 @@ def main() -> None:
     print(f"server: {args.server} ({args.records:,} MARCXML records, pages of {args.page_size})")
     print(f"harvested {counts['read']:,} records in {counts['pages']} pages, stored {stored:,}, "
           f"quarantined {counts['quarantined']}")
-    print(f"harvester process CPU {cpu:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    load = os.getloadavg()[0]
+    print(f"harvester process CPU {cpu:.1f} s; load average {load:.1f} on {os.cpu_count()} cores")
     print(f"{seconds:.1f} s  →  {counts['read'] / seconds:,.0f} records/s  (goal ≥ 2,000 records/s)")
 
 
