@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -324,30 +324,42 @@ class EmbeddedBackend:
         for skip, names in _facet_groups(_wanted_facets(request), filters):
             whole_index = base is None and all(n == skip for n in filters)
             key = (self._version, self._meta_stamp, tuple(names), size) if whole_index else None
-            cached = self._facet_cache.get(key) if key and self.cache_facets else None
-            if cached is not None:
-                tasks.append(_FacetTask(names, None, key, cached))
-                continue
-            aggs = {n: {"terms": {"field": n, "size": size}} for n in names}
             query = self._combine(base, filters, skip=skip)
-            tasks.append(_FacetTask(names, self._executor().submit(searcher.aggregate, query, aggs), key))
+            task = _FacetTask(names, size, searcher, query, key)
+            task.counts = self._facet_cache.get(key) if key and self.cache_facets else None
+            if task.counts is None:
+                aggs = analysis.facet_aggs(names, size)
+                task.future = self._executor().submit(searcher.aggregate, query, aggs)
+            tasks.append(task)
         return tasks
 
     def _collect_facets(self, tasks: list[_FacetTask]) -> dict[str, list[FacetCount]]:
         out: dict[str, list[FacetCount]] = {}
         for task in tasks:
-            try:
-                result = task.result if task.future is None else task.future.result()
-            except ValueError as exc:
-                raise BackendError(f"facet counting failed: {exc}") from exc
-            if task.key is not None and self.cache_facets:
-                if len(self._facet_cache) > FACET_CACHE_SIZE:
-                    self._facet_cache.clear()
-                self._facet_cache[task.key] = result
-            for name in task.names:
-                buckets = result.get(name, {}).get("buckets", [])
-                out[name] = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets]
+            if task.counts is None:
+                task.counts = self._finish(task)
+                if task.key is not None and self.cache_facets:
+                    if len(self._facet_cache) > FACET_CACHE_SIZE:
+                        self._facet_cache.clear()
+                    self._facet_cache[task.key] = task.counts
+            out.update(task.counts)
         return out
+
+    @staticmethod
+    def _finish(task: _FacetTask) -> dict[str, list[FacetCount]]:
+        """The counts of one task; a combined field with too many combinations is counted directly."""
+        try:
+            assert task.future is not None
+            parsed = analysis.facet_counts(task.future.result(), task.names, task.size)
+            missing = [name for name, counts in parsed.items() if counts is None]
+            if missing:
+                again = task.searcher.aggregate(
+                    task.query, analysis.facet_aggs(missing, task.size, combined=False)
+                )
+                parsed.update(analysis.facet_counts(again, missing, task.size))
+        except ValueError as exc:
+            raise BackendError(f"facet counting failed: {exc}") from exc
+        return {name: counts or [] for name, counts in parsed.items()}
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -412,10 +424,15 @@ def _attempts(parsed: ParsedQuery) -> Iterator[tuple[ParsedQuery, bool, bool]]:
 
 @dataclass(slots=True)
 class _FacetTask:
+    """One aggregation call: the fields it counts, how, and its (future) counts."""
+
     names: list[str]
-    future: Future[dict[str, Any]] | None
+    size: int
+    searcher: tantivy.Searcher
+    query: Query
     key: tuple[Any, ...] | None
-    result: dict[str, Any] = field(default_factory=dict)
+    future: Future[dict[str, Any]] | None = None
+    counts: dict[str, list[FacetCount]] | None = None
 
 
 def _facet_groups(wanted: list[str], filters: dict[str, Query]) -> list[tuple[str, list[str]]]:
