@@ -37,13 +37,15 @@ def index(app: AppContext, rebuild: bool, quiet: bool) -> None:
     Incremental by default: only clusters whose records changed since the last run are re-indexed,
     and retired ones are removed. Staff overrides survive --rebuild.
     """
-    from indexer.run import update_index
+    from indexer.run import IndexRunning, update_index
 
     backend = _backend(app)
     try:
         report = update_index(app.settings, app.store(), backend, rebuild=rebuild, show_progress=not quiet)
     except BackendError as exc:
         raise click.ClickException(f"indexing failed: {exc}") from exc
+    except IndexRunning as exc:
+        raise click.ClickException(str(exc)) from exc
     finally:
         backend.close()
     click.echo(report.summary())

@@ -13,9 +13,12 @@ the backend swaps in atomically (`SearchBackend.rebuild`), so searches keep work
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from harvester.progress import Progress
@@ -29,8 +32,29 @@ from indexer.matching import Matcher
 from indexer.merge import load_merged, source_libraries
 
 REBUILD_STATE = "index.rebuild_pending"
+"""Store state set while a full rebuild runs, so that a failed one is redone by the next run."""
+LOCK_FILE = "index.lock"
 BATCH = 500
 """Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
+
+
+class IndexRunning(RuntimeError):
+    """Another index run holds the lock on this data folder (two would re-cluster the same records)."""
+
+
+@contextlib.contextmanager
+def _exclusive(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / LOCK_FILE
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexRunning(f"another `unioncat index` is running on {data_dir} (lock {path})") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(slots=True)
@@ -58,7 +82,16 @@ class IndexReport:
 def update_index(settings: Settings, store: RecordStore, backend: SearchBackend,
                  matcher: Matcher | None = None, rebuild: bool = False,
                  show_progress: bool = True) -> IndexReport:
-    """Bring ``backend`` up to date with ``store`` (incrementally unless a full pass is needed)."""
+    """Bring ``backend`` up to date with ``store`` (incrementally unless a full pass is needed).
+
+    Raises `IndexRunning` when another run holds this data folder's lock.
+    """
+    with _exclusive(settings.data_dir):
+        return _update(settings, store, backend, matcher, rebuild, show_progress)
+
+
+def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matcher: Matcher | None,
+            rebuild: bool, show_progress: bool) -> IndexReport:
     started = time.monotonic()
     matcher = matcher or matcher_for(settings)
     clusters = ClusterStore(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from indexer.backends.embedded import EmbeddedBackend
 from indexer.catalog import Catalog
 from indexer.clusters import ClusterStore, make_cluster_id
 from indexer.idmatch import IdentifierMatcher
-from indexer.run import update_index
+from indexer.run import IndexRunning, update_index
 from tests.indexer.conftest import Catalogue, make_record
 
 ISBN = "9780306406157"
@@ -264,3 +265,16 @@ def test_after_every_incremental_run_the_index_mirrors_the_clusters(
         clusters = dict(ClusterStore(store).iter_clusters())
         hits = backend.search(SearchRequest(per_page=100)).hits
         assert {hit.id: sorted(hit.doc["members"]) for hit in hits} == clusters, round_
+
+
+def test_two_index_runs_on_one_data_folder_do_not_interleave(
+    settings: Settings, store: RecordStore, catalogue: Catalogue, backend: EmbeddedBackend
+) -> None:
+    seed(catalogue)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.data_dir / "index.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process's run, as far as flock can tell
+        with pytest.raises(IndexRunning, match="another `unioncat index` is running"):
+            run(settings, store, backend)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert run(settings, store, backend).indexed == 3
