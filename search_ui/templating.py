@@ -36,6 +36,18 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{number(count)} {word}"
 
 
+def plain(value: Any) -> str:
+    """Nested status data (OAI watermarks, error lists) as one readable line; empty parts left out."""
+    if isinstance(value, dict):
+        parts = ((str(key).replace("_", " "), plain(item)) for key, item in sorted(value.items()))
+        return "; ".join(f"{key}: {text}" for key, text in parts if text)
+    if isinstance(value, list | tuple):
+        return ", ".join(p for p in (plain(item) for item in value) if p)
+    if value is None or value == "" or value == 0 or value is False:
+        return ""
+    return str(value)
+
+
 def when(timestamp: float | None) -> str:
     """A Unix time as ``2026-11-24 10:55 UTC`` (empty for None)."""
     if not timestamp:
@@ -53,6 +65,11 @@ def make_templates() -> Jinja2Templates:
         undefined=jinja2.ChainableUndefined,
     )
     env.filters.update(
-        number=number, plural=plural, format_label=format_label, language_name=language_name, when=when
+        number=number,
+        plural=plural,
+        format_label=format_label,
+        language_name=language_name,
+        when=when,
+        plain=plain,
     )
     return Jinja2Templates(env=env)

@@ -258,6 +258,11 @@ name = "East Public Library catalog"
 path = "feeds/east"
 library = { code = "EAS", name = "East Public Library" }
 [[sources]]
+id = "feed"
+name = "Consortium OAI feed"
+type = "oai-pmh"
+url = "http://127.0.0.1:9/oai"
+[[sources]]
 id = "west"
 name = "West Institute catalog"
 path = "feeds/west"

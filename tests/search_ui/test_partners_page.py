@@ -18,7 +18,10 @@ def test_feed_status_per_source(client: TestClient) -> None:
         "South College catalog",
         "East Public Library catalog",
         "West Institute catalog",
+        "Consortium OAI feed",
     }
+    feed = rows["Consortium OAI feed"]  # configured, never harvested
+    assert feed[0] == "Consortium OAI feed (feed, oai-pmh)" and feed[2] == "0" and feed[6].startswith("never")
     north = rows["North University catalog"]
     assert north[1:6] == ["North University", "15", "0", "0", "0"]
     east = rows["East Public Library catalog"]
@@ -43,3 +46,16 @@ def test_partners_json_twin(client: TestClient) -> None:
     assert sources["east"]["quarantine"][0]["reason"].startswith("leader length")
     assert sources["east"]["last_run"]["status"] == "failed"
     assert sources["north"]["records"] == 15 and sources["north"]["quarantine"] == []
+
+
+def test_nested_status_reads_as_one_line() -> None:
+    from search_ui.templating import plain
+
+    status = {
+        "watermark": {"2026": "2026-11-24T10:00:00Z"},
+        "errors": ["timeout", ""],
+        "retries": 0,
+        "checkpoint": None,
+        "last_run_status": "ok",
+    }
+    assert plain(status) == "errors: timeout; last run status: ok; watermark: 2026: 2026-11-24T10:00:00Z"
