@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from harvester.record import Record
-from indexer.keys import blocking_keys, profile
+from indexer.keys import Profile, blocking_keys, profile
 from indexer.matching import Overrides
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class _Clusters:
     def __init__(self, matcher: DedupMatcher, records: Sequence[Record], overrides: Overrides) -> None:
         self.matcher = matcher
         self.records = records
-        self.profiles = [profile(r) for r in records]
+        self.profiles: list[Profile | None] = [None] * len(records)  # built on first comparison
         self.blocked = overrides.blocked_identifiers
         self.index = {r.id: i for i, r in enumerate(records)}
         self.parent = list(range(len(records)))
@@ -108,10 +108,16 @@ class _Clusters:
             return 1.0
         cached = self.cache.get(key)
         if cached is None:
-            decision = self.matcher.decide(self.profiles[key[0]], self.profiles[key[1]], self.blocked)
+            decision = self.matcher.decide(self.profile(key[0]), self.profile(key[1]), self.blocked)
             cached = -1.0 if decision.vetoed else decision.probability
             self.cache[key] = cached
         return cached
+
+    def profile(self, i: int) -> Profile:
+        found = self.profiles[i]
+        if found is None:
+            found = self.profiles[i] = profile(self.records[i])
+        return found
 
     def split_between(self, a: list[int], b: list[int]) -> bool:
         other = set(b)

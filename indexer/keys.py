@@ -78,16 +78,24 @@ def fold(text: str) -> str:
     """Text reduced to lower-case ASCII-ish words separated by single spaces."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # the slow path only for text that has something to decompose
+        text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    elif "&" in text or "'" in text:
+        text = text.translate(_SPECIAL)
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def words(text: str) -> list[str]:
     """Folded significant words: stopwords dropped (all of them kept when that leaves nothing)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=262144)
+def _words(text: str) -> tuple[str, ...]:
     tokens = fold(text).split()
-    significant = [t for t in tokens if t not in STOPWORDS]
-    return significant or tokens
+    significant = tuple(t for t in tokens if t not in STOPWORDS)
+    return significant or tuple(tokens)
 
 
 def title_text(record: Record) -> str:
