@@ -83,6 +83,20 @@ MATCHER_STATE = "clusters.matcher"
 _CHUNK = 900
 
 
+UNUSED_FOR_MATCHING = ("holdings", "links", "notes", "summary")
+"""Fields dropped from the records handed to the matcher: no matcher decides on them, and holdings
+(one per item in many exports) are most of a record's size, so a full pass over millions of records
+fits in far less memory. `Catalog.explain` gives matchers full records; the decision is the same."""
+
+
+def matching_record(normalized_json: str) -> Record:
+    """A stored record's normalized JSON as the `Record` matchers see (see `UNUSED_FOR_MATCHING`)."""
+    data = json.loads(normalized_json)
+    for name in UNUSED_FOR_MATCHING:
+        data.pop(name, None)
+    return Record.from_dict(data)
+
+
 def make_cluster_id(record_id: str, salt: int = 0) -> str:
     """The id of a new cluster: derived from its smallest record id, so it is reproducible."""
     text = record_id if not salt else f"{record_id}#{salt}"
@@ -262,11 +276,12 @@ class ClusterStore:
             return self.recluster_all(matcher, on_progress)  # cheaper than a huge incremental pass
         overrides = self.overrides()
         changed: dict[str, Record | None] = {}
-        for stored in self.store.iter_records(since):
-            if stored.seq > top:
-                break
-            live = stored.kind == "bib" and not stored.deleted
-            changed[stored.id] = stored.normalized if live else None
+        rows = self.store.query(
+            "SELECT id, kind, deleted, normalized FROM records WHERE seq > ? AND seq <= ?", (since, top)
+        )
+        for record_id, kind, deleted, normalized in rows:
+            changed[record_id] = matching_record(normalized) if kind == "bib" and not deleted else None
+        del rows
         pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]
         for record_id, record in self._load_live([r for r in pending if r not in changed]).items():
             changed[record_id] = record
@@ -335,7 +350,7 @@ class ClusterStore:
             )
             if not rows:
                 return
-            yield [Record.from_dict(json.loads(row[1])) for row in rows]
+            yield [matching_record(row[1]) for row in rows]
             last = rows[-1][0]
 
     def _load_live(self, record_ids: Sequence[str]) -> dict[str, Record]:
@@ -346,7 +361,7 @@ class ClusterStore:
                 f"SELECT id, normalized FROM records WHERE id IN ({marks}) AND kind = 'bib' AND deleted = 0",
                 chunk,
             ):
-                found[row[0]] = Record.from_dict(json.loads(row[1]))
+                found[row[0]] = matching_record(row[1])
         return found
 
     def _write_keys(

@@ -240,3 +240,19 @@ def test_incremental_clustering_always_equals_clustering_from_scratch(
         expected = {frozenset(group) for group in MATCHER.cluster(records)}
         assert groups_of(clusters) == expected, round_
         assert sum(len(members) for _, members in clusters.iter_clusters()) == len(live)
+
+
+def test_matchers_get_records_without_the_fields_no_matcher_uses(
+    store: RecordStore, catalogue: Catalogue
+) -> None:
+    seed(catalogue)
+    seen: list = []
+
+    class Recording(IdentifierMatcher):
+        def cluster(self, records, overrides=None):  # type: ignore[no-untyped-def]
+            seen.extend(records)
+            return super().cluster(records, overrides or Overrides())
+
+    ClusterStore(store).update(Recording())
+    assert len(seen) == 5 and all(r.holdings == () and r.title for r in seen)
+    assert {r.id: r.isbns for r in seen}["lib-a:1"] == (ISBN_X,)
