@@ -11,6 +11,7 @@ into ISBN/ISSN/DOI/handle/URL (URLs become landing-page or full-text links), rig
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from harvester.errors import RecordRejected
@@ -65,6 +66,8 @@ def dc_to_record(element: Any, source: SourceConfig, identifier: str) -> Record:
     authors = [Author(name=name, primary=i == 0, roles=("creator",)) for i, name in enumerate(creators)]
     authors += [Author(name=name, roles=("contributor",))
                 for name in dict.fromkeys(dc.get("contributor", [])) if name not in creators]
+    if authors and not any(a.primary for a in authors):
+        authors[0] = replace(authors[0], primary=True)
     subjects = [Subject(parts=tuple(p.strip() for p in text.split("--") if p.strip()), tag="dc:subject")
                 for text in dc.get("subject", [])]
     languages = [code for code in (language_code(v) for v in dc.get("language", [])) if code]

@@ -11,6 +11,7 @@ top-level elements are read; a ``relatedItem`` (host collection, series) describ
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from harvester.errors import RecordRejected
@@ -52,8 +53,10 @@ def mods_to_record(element: Any, source: SourceConfig, identifier: str) -> Recor
         ids.add(_text(ident), ident.get("type", ""))
     for url in element.findall(f"{M}location/{M}url"):
         access = (url.get("access") or "").lower()
-        ids.add_link(_text(url), url.get("displayLabel", ""), full_text=True if access == "raw object" else
-                     False if access in ("object in context", "preview") else None)
+        if access == "preview" or not _text(url):  # thumbnails are not links a reader follows
+            continue
+        full_text = True if access == "raw object" else False if access == "object in context" else None
+        ids.add_link(_text(url), url.get("displayLabel", ""), full_text=full_text)
     dates = []
     for origin in element.findall(f"{M}originInfo"):
         for name in ("dateIssued", "dateCreated", "copyrightDate", "dateOther"):
@@ -124,14 +127,17 @@ def _authors(element: Any) -> list[Author]:
         primary = name.get("usage") == "primary" or (not authors and "creator" in " ".join(roles).lower())
         authors.append(Author(name=text, kind=NAME_KINDS.get(name.get("type", ""), "person"), roles=roles,
                               dates=dates, primary=primary))
+    if authors and not any(a.primary for a in authors):
+        authors[0] = replace(authors[0], primary=True)
     return authors
 
 
 def _subjects(element: Any) -> list[Subject]:
     subjects: list[Subject] = []
     for subject in element.findall(f"{M}subject"):
-        parts = tuple(_text(child) for child in subject
-                      if isinstance(child.tag, str) and child.tag[len(M):] in SUBJECT_PARTS and _text(child))
+        parts = tuple(part.strip() for child in subject
+                      if isinstance(child.tag, str) and child.tag[len(M):] in SUBJECT_PARTS
+                      for part in _text(child).split("--") if part.strip())
         if parts:
             subjects.append(Subject(parts=parts, tag="mods:subject"))
     return subjects
