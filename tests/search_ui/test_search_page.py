@@ -224,6 +224,16 @@ def test_a_query_the_parser_rejects_gets_its_message(client: TestClient) -> None
     assert data.status_code == 400 and data.json()["error"]["message"].startswith("year: expects")
 
 
+def test_pages_link_their_json_twins(client: TestClient, dataset: Dataset) -> None:
+    doc = tree(client.get("/search", params={"q": "moby", "library": "South College"}))
+    twin = doc.xpath("//link[@rel='alternate' and @type='application/json']")[0].get("href")
+    assert twin == "/search.json?q=moby&library=South+College"
+    assert client.get(twin).json()["hits"][0]["id"] == dataset.moby
+    record = tree(client.get(f"/record/{dataset.moby}"))
+    twin = record.xpath("//link[@rel='alternate' and @type='application/json']")[0].get("href")
+    assert client.get(twin).json()["id"] == dataset.moby
+
+
 def test_search_json_twin(client: TestClient, dataset: Dataset) -> None:
     data = client.get("/search.json", params={"q": "moby", "library": "South College"}).json()
     assert data["total"] == 1 and data["filters"] == {"library": ["South College"]}
