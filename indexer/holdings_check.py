@@ -55,6 +55,7 @@ class HoldingsAnswer:
 
 MAX_IDENTIFIERS = 500
 """Identifiers answered per request: an ILL batch, not a catalog dump."""
+TOO_MANY = f"not checked: more than {MAX_IDENTIFIERS} identifiers in one request; send the rest separately"
 _SEPARATORS = re.compile(r"[\n\r\t,;]+")
 
 
@@ -66,12 +67,15 @@ def parse_identifier_list(text: str) -> list[str]:
 
 def check_holdings(store: RecordStore, identifiers: Sequence[str],
                    clusters: ClusterStore | None = None) -> list[HoldingsAnswer]:
-    """Answer each identifier (up to `MAX_IDENTIFIERS`) with its items and their holdings."""
+    """Answer each identifier with its items and their holdings (past `MAX_IDENTIFIERS`: an error each)."""
     clusters = clusters or ClusterStore(store)
     libraries = source_libraries(store)
     answers: list[HoldingsAnswer] = []
-    for query in list(identifiers)[:MAX_IDENTIFIERS]:
-        answers.append(_answer(store, clusters, libraries, query))
+    for number, query in enumerate(identifiers):
+        if number < MAX_IDENTIFIERS:
+            answers.append(_answer(store, clusters, libraries, query))
+        else:
+            answers.append(HoldingsAnswer(query, "", "", (), error=TOO_MANY))
     return answers
 
 

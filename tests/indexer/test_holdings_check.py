@@ -10,7 +10,7 @@ import pytest
 from harvester.record import Holding
 from harvester.store import RecordStore
 from indexer.clusters import ClusterStore
-from indexer.holdings_check import answers_to_csv, check_holdings, parse_identifier_list
+from indexer.holdings_check import MAX_IDENTIFIERS, answers_to_csv, check_holdings, parse_identifier_list
 from indexer.idmatch import IdentifierMatcher
 from tests.indexer.conftest import Catalogue, make_mfhd, make_record
 
@@ -90,3 +90,11 @@ def test_a_bare_number_is_tried_as_every_identifier_it_could_be(
     assert (as_oclc.kind, as_oclc.normalized) == ("oclc", "198526636")
     assert [i.title for i in as_oclc.items] == ["OCLC number that looks like an ISBN-10"]
     assert (as_lccn.kind, as_lccn.normalized) == ("lccn", "2001012345") and len(as_lccn.items) == 1
+
+
+def test_identifiers_past_the_limit_are_answered_with_an_error_not_dropped(held: RecordStore) -> None:
+    wanted = ["0-306-40615-2"] * (MAX_IDENTIFIERS + 2)
+    answers = check_holdings(held, wanted)
+    assert len(answers) == len(wanted)
+    assert answers[MAX_IDENTIFIERS - 1].items and not answers[MAX_IDENTIFIERS - 1].error
+    assert answers[-1].items == () and "more than 500" in answers[-1].error
