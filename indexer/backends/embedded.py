@@ -69,9 +69,9 @@ class EmbeddedBackend:
         self._current_stamp: tuple[int, int] | None = None
         self._meta_stamp: tuple[int, int] | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._facet_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._facet_cache: dict[tuple[Any, ...], dict[str, list[FacetCount]]] = {}
         self.cache_facets = True
-        """Cache whole-index facet counts per index generation (the benchmark turns this off)."""
+        """Cache whole-index facet counts (the browse page) per index generation; False to always count."""
 
     # ------------------------------------------------------------ versions
 
