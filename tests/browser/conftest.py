@@ -1,7 +1,8 @@
 """Browser fixtures: Debian chromium through Playwright, against uvicorn serving the bundled samples.
 
-Never downloads a browser: Playwright launches /usr/bin/chromium. Without it these tests skip with a
-message, unless UNIONCAT_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
+Never downloads a browser: Playwright launches /usr/bin/chromium (or $UNIONCAT_CHROMIUM). Without it
+these tests skip with a message, unless UNIONCAT_REQUIRE_BROWSER=1 (CI), where a missing browser is a
+failure.
 
 The catalog is the demo's: the real harvester reads `samples/` (five library catalogs and two
 HathiTrust sets), the real index pipeline clusters and indexes them, and a real uvicorn serves the
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("UNIONCAT_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
