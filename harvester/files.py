@@ -293,13 +293,64 @@ def parse_iso2709(raw: bytes, encoding: str | None = None) -> pymarc.Record:
     chosen = _choose_encoding(raw[base:], leader[9], encoding)
     errors = "replace" if chosen == "utf-8-replace" else "strict"
     codec = "utf-8" if chosen == "utf-8-replace" else chosen
-    fields: list[Field] = []
-    for tag, start, end in _field_spans(raw, directory, base):
-        try:
-            fields.append(_iso_field(tag, raw[start:end], codec, errors))
-        except UnicodeDecodeError as exc:
-            raise RecordRejected(f"field {tag}: cannot decode as {codec} ({exc.reason})", raw) from exc
+    fields = None if codec == "marc8" else _fast_fields(raw, directory, base, codec, errors)
+    if fields is None:
+        fields = []
+        for tag, start, end in _field_spans(raw, directory, base):
+            try:
+                fields.append(_iso_field(tag, raw[start:end], codec, errors))
+            except UnicodeDecodeError as exc:
+                raise RecordRejected(f"field {tag}: cannot decode as {codec} ({exc.reason})", raw) from exc
     return make_record(leader, fields)
+
+
+_new_tuple = tuple.__new__
+_new_field = Field.__new__
+_INDICATORS: dict[str, Indicators] = {}
+
+
+def _fast_fields(raw: bytes, directory: bytes, base: int, codec: str, errors: str) -> list[Field] | None:
+    """The common case in one tight loop: offsets that land on field boundaries, a single-byte-safe
+    codec (UTF-8, ASCII, an override), each field decoded once and split on the subfield delimiter.
+    Returns None when anything is unusual, and the careful path (`_field_spans`) takes over."""
+    entries = directory.decode("latin-1")
+    size = len(raw)
+    find = raw.find
+    fields: list[Field] = []
+    append = fields.append
+    for i in range(0, len(entries), 12):
+        offset = entries[i + 7:i + 12]
+        if not offset.isdigit():
+            return None
+        start = base + int(offset)
+        if start >= size or (start != base and raw[start - 1] != 0x1E):
+            return None
+        end = find(b"\x1e", start)
+        if end < 0:
+            return None
+        try:
+            text = raw[start:end].decode(codec, errors)
+        except UnicodeDecodeError:
+            return None
+        if not text.isascii():
+            text = _clean(text)
+        tag = entries[i:i + 3]
+        field = _new_field(Field)
+        if tag < "010" and tag.isdigit():
+            field.tag, field.data, field.control_field = tag, text, True
+            field._indicators, field.subfields = None, []
+        else:
+            pieces = text.split("\x1f")
+            head = pieces[0]
+            indicators = _INDICATORS.get(head)
+            if indicators is None:
+                indicators = Indicators(head[:1] or " ", head[1:2] or " ")
+                if len(_INDICATORS) < 4096:
+                    _INDICATORS[head] = indicators
+            field.tag, field.data, field.control_field, field._indicators = tag, None, False, indicators
+            field.subfields = [_new_tuple(Subfield, (piece[0], piece[1:])) for piece in pieces[1:] if piece]
+        append(field)
+    return fields
 
 
 def _field_spans(raw: bytes, directory: bytes, base: int) -> list[tuple[str, int, int]]:

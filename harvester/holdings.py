@@ -46,6 +46,25 @@ def _joined(field: Field, codes: str) -> str:
     return " ".join(values)
 
 
+def _by_code(field: Field) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for code, value in field.subfields:
+        value = value.strip()
+        if value:
+            values.setdefault(code, []).append(value)
+    return values
+
+
+def _pick(values: dict[str, list[str]], codes: str) -> str:
+    """The values of these subfield codes, in the order the codes are given, joined by spaces."""
+    if not codes:
+        return ""
+    if len(codes) == 1:
+        found = values.get(codes)
+        return " ".join(found) if found else ""
+    return " ".join(v for code in codes for v in values.get(code, ()))
+
+
 def _link(field: Field) -> str:
     """The link number of a holdings field's $8 ("1.2\\x" → "1")."""
     for sf in field.subfields:
@@ -56,23 +75,27 @@ def _link(field: Field) -> str:
 
 def holding_from_field(field: Field, profile: HoldingsProfile, library: Library) -> Holding:
     """One holding from one item/holdings field, read through the profile."""
-    branch = _joined(field, profile.library)
-    shelf = " ".join(_joined(field, code) for code in profile.location if _joined(field, code))
-    location = BRANCH_SEPARATOR.join(part for part in (branch, shelf) if part)
-    status = _joined(field, profile.status)
-    copies_text = _joined(field, profile.copies)
+    values = _by_code(field)
+    branch = _pick(values, profile.library)
+    shelf = _pick(values, profile.location)
+    location = f"{branch}{BRANCH_SEPARATOR}{shelf}" if branch and shelf else branch or shelf
+    status = _pick(values, profile.status)
+    copies_text = _pick(values, profile.copies)
     copies = int(copies_text) if copies_text.isdigit() and int(copies_text) > 0 else 1
-    lendable = is_lendable(profile, (status, shelf, branch), _joined(field, profile.not_lendable_subfield))
+    lendable = is_lendable(profile, (status, shelf, branch), _pick(values, profile.not_lendable_subfield))
+    call_number = _pick(values, profile.call_number)
+    if "|" in call_number:
+        call_number = " ".join(_EMBEDDED_SUBFIELD.sub(" ", call_number).split())
     return Holding(
         library_code=library.code,
         library_name=library.name,
         location=location,
-        call_number=" ".join(_EMBEDDED_SUBFIELD.sub(" ", _joined(field, profile.call_number)).split()),
-        barcode=_joined(field, profile.barcode),
+        call_number=call_number,
+        barcode=_pick(values, profile.barcode),
         status=status,
         copies=copies,
         lendable=lendable,
-        note=_joined(field, profile.note),
+        note=_pick(values, profile.note),
         source_tag=field.tag,
     )
 

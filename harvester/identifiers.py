@@ -55,6 +55,9 @@ def normalize_isbn(text: str) -> str | None:
     """
     if not text:
         return None
+    head = text.split(None, 1)[0].replace("-", "") if text[:1].isdigit() else ""
+    if len(head) in (10, 13) and head[:9].isdigit():  # the usual "0198526636 (pbk.)": no regex needed
+        return _isbn_digits(head)
     for match in _ISBN_TOKEN.finditer(text):
         found = _isbn_digits(match.group())
         if found:

@@ -34,6 +34,7 @@ from harvester.rules import (
     first,
     joined,
     marc,
+    reads,
     subfield_values,
     to_field,
     trim_punctuation,
@@ -51,6 +52,7 @@ _LATEST_YEAR = date.today().year + 5
 # --- extractors that need MARC knowledge ---------------------------------------------------------
 
 
+@reads("245", "130", "240", "246")
 def title(view: MarcView) -> str:
     """245 $a; when a record has no 245 (it happens), a uniform or varying title stands in."""
     for extract in _TITLE_FALLBACKS:
@@ -63,6 +65,7 @@ def title(view: MarcView) -> str:
 _TITLE_FALLBACKS = tuple(marc(spec) for spec in ("245a", "245k", "130a", "240a", "246a"))
 
 
+@reads("245", "130", "240", "246")
 def title_sort(view: MarcView) -> str:
     """245 $a $b without the nonfiling characters counted by 245 ind2, folded for sorting."""
     field = view.first("245")
@@ -98,22 +101,36 @@ _NAME_CODES = {"person": "abcq", "corporate": "abcdn", "meeting": "acdnq"}
 _ROLE_CODES = {"person": "e", "corporate": "e", "meeting": "j"}
 
 
+@reads("100", "110", "111", "700", "710", "711")
 def authors(view: MarcView) -> list[Author]:
     """1XX (primary) then 7XX names, with dates and relator roles ($e/$j terms, $4 codes)."""
     out: list[Author] = []
     seen: set[str] = set()
+    by_tag = view.by_tag
     for tag, kind, primary in _AUTHOR_TAGS:
-        for field in view.fields(tag):
-            name = _heading(subfield_values(field, _NAME_CODES[kind]))
-            if not name or name.casefold() in seen:
+        if tag not in by_tag:
+            continue
+        name_codes, role_code = _NAME_CODES[kind], _ROLE_CODES[kind]
+        for field in by_tag[tag]:
+            parts: list[str] = []
+            dates = ""
+            roles: list[str] = []
+            for code, value in field.subfields:
+                if code in name_codes:
+                    parts.append(value)
+                elif code == "d" and kind == "person":
+                    dates = trim_punctuation(value)
+                elif code == role_code:
+                    roles.append(_role(value))
+                elif code == "4" and not value.startswith("http"):
+                    roles.append(RELATORS.get(value.strip().lower().rstrip("."), value.strip()))
+            name = _heading(parts)
+            key = name.casefold()
+            if not name or key in seen:
                 continue
-            seen.add(name.casefold())
-            dates = trim_punctuation(" ".join(subfield_values(field, "d"))) if kind == "person" else ""
-            roles = [_role(term) for term in subfield_values(field, _ROLE_CODES[kind])]
-            roles += [RELATORS.get(code.strip().lower().rstrip("."), code.strip())
-                      for code in subfield_values(field, "4") if not code.startswith("http")]
-            out.append(Author(name=name, kind=kind, roles=tuple(unique(r for r in roles if r)), dates=dates,
-                              primary=primary))
+            seen.add(key)
+            unique_roles = tuple(unique(r for r in roles if r)) if roles else ()
+            out.append(Author(name, kind, unique_roles, dates, primary))
     return out
 
 
@@ -151,61 +168,83 @@ _SUBJECT_MAIN = {"600": "abcdqt", "610": "abcdnt", "611": "acdnqt", "630": "adfk
 _SUBDIVISIONS = "vxyz"
 
 
+@reads(*_SUBJECT_TAGS)
 def subjects(view: MarcView) -> list[Subject]:
     """6XX headings as (main heading, subdivision, ...) parts; 653 keywords one subject each."""
     out: list[Subject] = []
     seen: set[str] = set()
+    by_tag = view.by_tag
     for tag in _SUBJECT_TAGS:
-        for field in view.fields(tag):
+        if tag not in by_tag:
+            continue
+        main_codes = _SUBJECT_MAIN.get(tag, "a")
+        for field in by_tag[tag]:
             if tag == "653":
                 headings = [(trim_punctuation(v),) for v in subfield_values(field, "a")]
             else:
-                main = _heading(subfield_values(field, _SUBJECT_MAIN[tag]))
-                parts = [main] if main else []
-                parts += [trim_punctuation(sf.value) for sf in field.subfields
-                          if sf.code in _SUBDIVISIONS and trim_punctuation(sf.value)]
-                headings = [tuple(parts)] if parts else []
-            for parts in headings:
-                key = " -- ".join(parts).casefold()
-                if parts and parts[0] and key not in seen:
+                main: list[str] = []
+                parts: list[str] = []
+                for code, value in field.subfields:
+                    if code in main_codes:
+                        main.append(value)
+                    elif code in _SUBDIVISIONS:
+                        part = trim_punctuation(value)
+                        if part:
+                            parts.append(part)
+                heading = _heading(main) if main else ""
+                headings = [(heading, *parts)] if heading else []
+            for heading_parts in headings:
+                key = " -- ".join(heading_parts).casefold()
+                if heading_parts[0] and key not in seen:
                     seen.add(key)
-                    out.append(Subject(parts=parts, tag=tag))
+                    out.append(Subject(parts=heading_parts, tag=tag))
     return out
 
 
-def _isbn_texts(view: MarcView, code: str) -> list[str]:
-    return [v for field in view.fields("020") for v in subfield_values(field, code)]
+def _isbn_lists(view: MarcView) -> tuple[list[str], list[str]]:
+    """(valid ISBN-13s from 020 $a, the rest: $a failing the checksum and every $z), computed once."""
+    cached = view.cache.get("isbn")
+    if cached is None:
+        valid: list[str] = []
+        invalid: list[str] = []
+        for field in view.fields("020"):
+            for code, value in field.subfields:
+                if code == "a" or code == "z":
+                    found = normalize_isbn(value)
+                    if found and code == "a":
+                        valid.append(found)
+                    elif found:
+                        invalid.append(found)
+                    else:
+                        shape = _ISBNISH.search(value)
+                        if shape:
+                            invalid.append(shape.group().replace("-", "").replace(" ", "").upper())
+        cached = view.cache["isbn"] = (unique(valid), unique(invalid))
+    return cached
 
 
+@reads("020")
 def isbns(view: MarcView) -> list[str]:
     """020 $a checksum-valid ISBNs as ISBN-13."""
-    return unique(n for n in (normalize_isbn(v) for v in _isbn_texts(view, "a")) if n)
+    return _isbn_lists(view)[0]
 
 
 _ISBNISH = re.compile(r"[0-9][0-9\- ]*[0-9Xx]")
 
 
+@reads("020")
 def invalid_isbns(view: MarcView) -> list[str]:
     """020 $a values that fail the checksum, and 020 $z (cancelled/invalid) ones, kept apart."""
-    out: list[str] = []
-    for value in _isbn_texts(view, "a"):
-        if normalize_isbn(value) is None:
-            match = _ISBNISH.search(value)
-            if match:
-                out.append(match.group().replace("-", "").replace(" ", "").upper())
-    for value in _isbn_texts(view, "z"):
-        valid = normalize_isbn(value)
-        match = _ISBNISH.search(value)
-        if valid or match:
-            out.append(valid or match.group().replace("-", "").replace(" ", "").upper())  # type: ignore[union-attr]
-    return unique(out)
+    return _isbn_lists(view)[1]
 
 
+@reads("022")
 def issns(view: MarcView) -> list[str]:
     """022 $a checksum-valid ISSNs ($y incorrect and $z cancelled ones are not this item's)."""
     return unique(n for f in view.fields("022") for n in map(normalize_issn, subfield_values(f, "a")) if n)
 
 
+@reads("035", "001")
 def oclc_numbers(view: MarcView) -> list[str]:
     """035 $a with an (OCoLC) or ocm/ocn/on prefix; an OCLC-prefixed 001 (with 003 OCoLC) too."""
     found = [normalize_oclc(v) for f in view.fields("035") for v in subfield_values(f, "a")
@@ -216,6 +255,7 @@ def oclc_numbers(view: MarcView) -> list[str]:
     return unique(n for n in found if n)
 
 
+@reads("010")
 def lccns(view: MarcView) -> list[str]:
     return unique(n for f in view.fields("010") for n in map(normalize_lccn, subfield_values(f, "a")) if n)
 
@@ -223,6 +263,7 @@ def lccns(view: MarcView) -> list[str]:
 _024_SCHEMES = {"0": "isrc", "1": "upc", "2": "ismn", "3": "ean", "4": "sici"}
 
 
+@reads("024", "015", "016")
 def other_ids(view: MarcView) -> list[str]:
     """024 (scheme from ind1, or $2 when ind1 is 7), 015 national bibliography and 016 agency numbers."""
     out: list[str] = []
@@ -247,11 +288,13 @@ def _imprint(view: MarcView) -> pymarc.Field | None:
     return view.first("260") or view.first("264")
 
 
+@reads("260", "264")
 def publisher(view: MarcView) -> str:
     field = _imprint(view)
     return trim_punctuation(first(subfield_values(field, "b"))) if field else ""
 
 
+@reads("260", "264")
 def place(view: MarcView) -> str:
     field = _imprint(view)
     return trim_punctuation(first(subfield_values(field, "a"))) if field else ""
@@ -260,6 +303,7 @@ def place(view: MarcView) -> str:
 _YEAR = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(?![0-9])")
 
 
+@reads("008", "260", "264")
 def year(view: MarcView) -> int | None:
     """008/07-10 when it is a plain year; else the first year in 264/260 $c."""
     f008 = view.control("008")
@@ -281,6 +325,7 @@ _LANGUAGE = re.compile(r"^[a-z]{3}$")
 _NO_LANGUAGE = ("zxx", "und", "mul", "   ", "|||")  # no linguistic content, undetermined, multiple
 
 
+@reads("008", "041")
 def languages(view: MarcView) -> list[str]:
     """008/35-37, then 041 $a/$d (old records run several codes together: "engfre")."""
     out: list[str] = []
@@ -308,6 +353,7 @@ _PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\
 _NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|(?<![0-9])[0-9]+(?![0-9])")
 
 
+@reads("300")
 def page_count(view: MarcView) -> int | None:
     """The largest arabic number before the last pagination unit in 300 $a ("xii, 345 p." → 345)."""
     for field in view.fields("300"):
@@ -327,6 +373,7 @@ _SERIES_8XX = marc("830anp:800tnp:810tnp:811tnp")
 _TITLE_NUMBER = marc("245n")
 
 
+@reads("490", "440", "800", "810", "811", "830")
 def series(view: MarcView) -> list[str]:
     """490 $a (as transcribed) and 800/810/811/830 (controlled) series titles, without volume numbers."""
     traced = _SERIES_8XX(view)
@@ -342,6 +389,7 @@ def series(view: MarcView) -> list[str]:
     return out
 
 
+@reads("245", "490", "440", "830")
 def volumes(view: MarcView) -> list[str]:
     """245 $n and 490 $v: what tells the parts of a multi-volume set apart."""
     numbers = [v for f in view.fields("490", "440", "830") for v in subfield_values(f, "v")]
@@ -352,6 +400,7 @@ _RELATED_LINK = re.compile(
     r"table of contents|publisher description|contributor|biographical|sample|cover image")
 
 
+@reads("856")
 def links(view: MarcView) -> list[Link]:
     """856 $u; resource=True when ind2 says the link is the item itself (0) or a version of it (1) —
     unless $3 says it is only a table of contents, publisher's description or the like."""
@@ -392,6 +441,7 @@ def _text(field: pymarc.Field, skip: str) -> str:
     return " ".join(" ".join(sf.value for sf in field.subfields if sf.code not in skip and sf.value).split())
 
 
+@reads("880")
 def alternate_scripts(view: MarcView) -> list[AltScript]:
     """880 fields with the tag, occurrence and script from their $6 ("245-01/(3/r")."""
     out: list[AltScript] = []

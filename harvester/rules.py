@@ -33,7 +33,7 @@ class RuleError(Exception):
 class MarcView:
     """A MARC record with its fields indexed by tag (built once per record)."""
 
-    __slots__ = ("record", "leader", "by_tag")
+    __slots__ = ("record", "leader", "by_tag", "cache")
 
     def __init__(self, record: Record) -> None:
         self.record = record
@@ -46,6 +46,7 @@ class MarcView:
             else:
                 entry.append(field)
         self.by_tag = by_tag
+        self.cache: dict[str, Any] = {}  # for values two rules share (valid and invalid ISBNs)
 
     def fields(self, *tags: str) -> list[Field]:
         """Fields with these tags, in tag order given (record order within a tag)."""
@@ -118,7 +119,19 @@ def marc(spec: str, separator: str = " ", trim: bool = False) -> Extractor:
         return out
 
     extract.__qualname__ = f"marc({spec!r})"
+    extract.tags = frozenset(part.tag for part in specs)  # type: ignore[attr-defined]
     return extract
+
+
+def reads(*tags: str) -> Callable[[Extractor], Extractor]:
+    """Declare which tags an extractor reads; a rule whose tags are all absent is not run at all
+    (most records lack most fields, and skipping is cheaper than looking)."""
+
+    def mark(extract: Extractor) -> Extractor:
+        extract.tags = frozenset(tags)  # type: ignore[attr-defined]
+        return extract
+
+    return mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +142,7 @@ class Rule:
     extract: Extractor
     transforms: tuple[Transform, ...]
     where: str
+    tags: frozenset[str] | None = None  # the tags the extractor reads (None: unknown, always run)
 
     def apply(self, view: MarcView) -> Any:
         try:
@@ -146,13 +160,16 @@ def to_field(name: str, extract: Extractor, *transforms: Transform) -> Rule:
     where = f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}"
     if not callable(extract) or not all(callable(t) for t in transforms):
         raise TypeError(f"rule {name} at {where}: extractor and transforms must be callables")
-    return Rule(name, extract, tuple(transforms), where)
+    return Rule(name, extract, tuple(transforms), where, getattr(extract, "tags", None))
 
 
 def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
     """Run every rule; empty results are left out so the record's defaults apply."""
     values: dict[str, Any] = {}
+    present = view.by_tag.keys()
     for rule in rules:
+        if rule.tags is not None and rule.tags.isdisjoint(present):
+            continue
         value = rule.apply(view)
         if value is not None and value != "" and value != [] and value != ():
             values[rule.name] = value
@@ -161,7 +178,7 @@ def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
 
 # --- transforms ------------------------------------------------------------------------------------
 
-_TRAILING = re.compile(r"[\s/:;=,]+$")
+_TRAILING_CHARS = " \t\n\r\u00a0/:;=,"
 _FINAL_PERIOD = re.compile(r"(\w\w\w|\)|\])\s*\.$")
 
 
@@ -172,14 +189,14 @@ def trim_punctuation(text: str) -> str:
     (so initials and abbreviations such as "Jr." or "S." keep theirs); unbalanced square brackets at
     either end go.
     """
-    text = _TRAILING.sub("", text.strip())
-    if text.endswith(".") and _FINAL_PERIOD.search(text) and not text.endswith("..."):
-        text = text[:-1].rstrip()
+    text = text.strip().rstrip(_TRAILING_CHARS)
+    if text.endswith(".") and not text.endswith("...") and _FINAL_PERIOD.search(text):
+        text = text[:-1].rstrip(_TRAILING_CHARS)
     if text.startswith("[") and "]" not in text:
-        text = text[1:]
+        text = text[1:].strip()
     if text.endswith("]") and "[" not in text:
-        text = text[:-1]
-    return _TRAILING.sub("", text.strip())
+        text = text[:-1].rstrip(_TRAILING_CHARS)
+    return text
 
 
 def first(values: Sequence[str]) -> str:
