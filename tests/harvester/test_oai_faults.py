@@ -23,7 +23,15 @@ from harvester.run import harvest_sources
 from harvester.settings import load_settings
 from harvester.store import RecordStore
 from tests.harvester.conftest import Sleeps, live_records, oai_source, run_harvest
-from tests.harvester.oai_servers import Catalog, Reply, marc_catalog, oaipmh_handler, serving
+from tests.harvester.oai_servers import (
+    Catalog,
+    Reply,
+    marc_catalog,
+    oai_repo_handler,
+    oaipmh_handler,
+    read_data,
+    serving,
+)
 
 EMPTY_PAGE = (
     b'<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
@@ -244,3 +252,49 @@ def test_sources_harvest_concurrently_and_a_failing_one_stops_no_other(tmp_path:
             assert len(live_records(store, "good")) == 12 and len(live_records(store, "other")) == 8
     assert results["good"].status == "ok" and results["other"].status == "ok"
     assert results["bad"].status == "failed" and "HTTP 500" in (results["bad"].error or "")
+
+
+def test_oai_repo_day_windows_split_around_a_bad_record_lose_no_boundary_day(store: RecordStore) -> None:
+    """oai-repo reads until=YYYY-MM-DD as midnight: split windows share their boundary day."""
+    catalog = marc_catalog(20)
+    poisoned = sorted(catalog.items, key=lambda i: catalog.items[i].datestamp)[9]
+    inner = oai_repo_handler(catalog, page_size=4)
+
+    def handler(params: dict[str, str]) -> Reply:
+        reply = inner(params)
+        if params.get("verb") in ("ListRecords", "GetRecord") and poisoned.encode() in reply.body:
+            return Reply(b"Internal Server Error", status=500)
+        return reply
+
+    with serving(handler) as server:
+        counts = run_harvest(store, oai_source(server.url, max_retries=0))
+        untils = [r["until"] for r in server.list_requests() if "until" in r]
+    assert counts["windows_split"] > 3 and all(len(u) == 10 for u in untils)
+    assert set(live_records(store)) == {f"repo:{i}" for i in catalog.items} - {f"repo:{poisoned}"}
+    assert [q.position for q in store.quarantined("repo")] == [poisoned]
+
+
+def test_an_expired_saved_token_restarts_the_window(store: RecordStore) -> None:
+    expiring = read_data("sickle/ListRecords.xml").replace(
+        b'cursor="0">', b'cursor="0" expirationDate="2001-01-01T00:00:00Z">')
+    broken = {"on": True}
+
+    def handler(params: dict[str, str]) -> Reply:
+        if params.get("verb") == "Identify":
+            return Reply(read_data("sickle/Identify.xml"))
+        if params.get("resumptionToken") == "ListRecords2.xml" and broken["on"]:
+            return Reply(b"gone", status=404)
+        token = params.get("resumptionToken")
+        return Reply(expiring if token is None else read_data(f"sickle/{token}"))
+
+    with serving(handler) as server:
+        source = oai_source(server.url, prefix="oai_dc")
+        with pytest.raises(SourceUnavailable, match="HTTP 404"):
+            run_harvest(store, source)
+        assert oai_status(store, "repo")["checkpoint"] is not None
+        broken["on"] = False
+        before = len(server.list_requests())
+        run_harvest(store, source)
+        rerun = server.list_requests()[before:]
+    assert "resumptionToken" not in rerun[0], "an expired token is not sent; the window starts again"
+    assert any("expired" in e for e in oai_status(store, "repo")["errors"])
