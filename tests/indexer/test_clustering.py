@@ -6,8 +6,10 @@ from dataclasses import replace
 
 from harvester.record import Author, Record
 from indexer.clustering import BLOCK_CAP, WINDOW, candidate_pairs
+from indexer.clusters import ClusterStore
 from indexer.dedup import DedupMatcher
 from indexer.matching import Overrides
+from tests.indexer.conftest import Catalogue
 
 MATCHER = DedupMatcher()
 
@@ -91,3 +93,21 @@ def test_huge_blocks_are_compared_by_sorted_neighbourhood_not_all_pairs() -> Non
     pairs = candidate_pairs(records)
     assert len(pairs) <= n * WINDOW * 3  # a few keys, each linear in the block size
     assert len(pairs) < n * (n - 1) // 2 // 10
+
+
+def test_incremental_clusters_follow_record_changes_and_split_again(catalogue: Catalogue) -> None:
+    """Through the real ClusterStore: a changed record that becomes another edition leaves its cluster."""
+    clusters = ClusterStore(catalogue.store)
+    catalogue.put(book("lib-a:1"), book("lib-b:1", title="History of the county of Lancaster"))
+    clusters.update(MATCHER)
+    assert clusters.cluster_of("lib-a:1") == clusters.cluster_of("lib-b:1")
+    catalogue.put(book("lib-c:1", page_count=651))  # a third library's copy joins incrementally
+    changes = clusters.update(MATCHER)
+    assert not changes.full and clusters.cluster_of("lib-c:1") == clusters.cluster_of("lib-a:1")
+    catalogue.put(book("lib-b:1", title="History of the county of Lancaster", edition="2nd ed.", year=1870))
+    clusters.update(MATCHER)
+    assert clusters.cluster_of("lib-b:1") != clusters.cluster_of("lib-a:1")
+    assert clusters.cluster_of("lib-c:1") == clusters.cluster_of("lib-a:1")
+    catalogue.delete("lib-a:1")
+    clusters.update(MATCHER)
+    assert clusters.cluster_of("lib-a:1") is None
