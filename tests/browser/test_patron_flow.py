@@ -59,7 +59,7 @@ def test_search_facet_chip_paging_and_record(page: Any, server: str) -> None:
     facet = page.locator("fieldset#facet-library")
     duke = facet.get_by_label(re.compile(r"^Duke University \(\d+\)$"))
     expected = int(
-        re.search(r"\((\d+)\)", facet.locator("label", has_text="Duke University").inner_text()).group(1)
+        re.findall(r"\((\d+)\)", facet.locator("label", has_text="Duke University").inner_text())[0]
     )
     duke.check()
     facet.get_by_role("button", name=re.compile("Apply")).click()

@@ -71,7 +71,7 @@ def test_advanced_form_combines_fields_years_and_format(client: TestClient) -> N
             "/search", params={"subject": "history", "year_from": "1960", "year_to": "1969", "format": "Book"}
         )
     )
-    years = [int(re.search(r"\b(19\d\d)\b", t).group(1)) for t in texts(doc, "//p[@class='hit-meta']")]
+    years = [int(re.findall(r"\b(19\d\d)\b", t)[0]) for t in texts(doc, "//p[@class='hit-meta']")]
     assert years and all(1960 <= y <= 1969 for y in years)
     assert all("Book" in t for t in texts(doc, "//p[@class='hit-meta']"))
     chips = texts(doc, "//ul[@class='chips']/li/a")
