@@ -314,8 +314,8 @@ def http_bench(index_dir: Path, seconds: int, connections: int) -> None:
                     f"  wrk {path:<28} {rps.split()[1]:>8} req/s  p50 {lat.get('50%')}  p99 {lat.get('99%')}"
                 )
             else:
-                rps, p50 = asyncio.run(_python_load(base + path, seconds, connections))
-                print(f"  httpx {path:<28} {rps:>8.1f} req/s   p50 {p50:.1f}ms")
+                rate, p50 = asyncio.run(_python_load(base + path, seconds, connections))
+                print(f"  httpx {path:<28} {rate:>8.1f} req/s   p50 {p50:.1f}ms")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -125,7 +125,7 @@ def build_schema() -> tantivy.Schema:
 
 def schema_fingerprint() -> str:
     """Changes whenever the embedded schema or analysis changes: an index built otherwise needs a rebuild."""
-    plan = [(f.name, f.kind, f.multi, f.facet, exact_copy(f)) for f in FIELDS]
+    plan: list[tuple[Any, ...]] = [(f.name, f.kind, f.multi, f.facet, exact_copy(f)) for f in FIELDS]
     plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC, COMBO_FACETS, COMBO_SUFFIX))
     return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
 
@@ -341,7 +341,7 @@ class QueryBuilder:
         if not tokens:
             return None
         if len(tokens) > 1:
-            return self._boost(Query.phrase_query(self.schema, name, tokens), field.boost)
+            return self._boost(Query.phrase_query(self.schema, name, _words(tokens)), field.boost)
         exact = self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
         if not self.fuzzy:
             return exact
@@ -370,7 +370,7 @@ class QueryBuilder:
             return None
         if len(tokens) == 1:
             return self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
-        return self._boost(Query.phrase_query(self.schema, name, tokens), field.boost)
+        return self._boost(Query.phrase_query(self.schema, name, _words(tokens)), field.boost)
 
     def _prefix(self, field: IndexField, text: str) -> Query | None:
         copy = exact_copy(field)
@@ -381,7 +381,7 @@ class QueryBuilder:
         if not tokens:
             return None
         if len(tokens) > 1:
-            query = Query.phrase_prefix_query(self.schema, name, tokens)
+            query = Query.phrase_prefix_query(self.schema, name, _words(tokens))
         else:
             query = Query.fuzzy_term_query(self.schema, name, tokens[0], distance=0, prefix=True)
         return self._boost(query, field.boost)
@@ -404,3 +404,8 @@ def has_fuzzable_term(node: object) -> bool:
     if isinstance(node, Bool):
         return any(has_fuzzable_term(c) for c in node.must + node.should)
     return False
+
+
+def _words(tokens: list[str]) -> list[str | tuple[int, str]]:
+    """Phrase words as tantivy's signature types them (plain words: consecutive positions)."""
+    return list(tokens)

@@ -246,7 +246,7 @@ class EmbeddedBackend:
             if attempt == 0:  # most searches match at once: count facets while the page is found
                 pending = self._start_facets(searcher, base, request, filters)
             result = self._page(searcher, self._combine(base, filters), request)
-            if result.count:
+            if _count(result):
                 relaxed, fuzzy = relaxed_try, fuzzy_try
                 if attempt > 0:
                     pending = self._start_facets(searcher, base, request, filters)
@@ -254,7 +254,7 @@ class EmbeddedBackend:
             _discard(pending)
             pending = []
         assert result is not None
-        total = int(result.count or 0)
+        total = _count(result)
         hits = self._hits(searcher, result, request)
         counted = self._collect_facets(pending) if total else {}
         facets = {name: counted.get(name, []) for name in _wanted_facets(request)}
@@ -470,6 +470,11 @@ def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
     finally:
         writer.wait_merging_threads()
     return count
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """Matches counted by a search made with count=True (missing from tantivy's type stubs)."""
+    return int(result.count or 0)  # type: ignore[attr-defined]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

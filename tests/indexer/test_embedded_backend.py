@@ -115,11 +115,12 @@ def test_reader_in_another_process_notices_rebuilds_and_commits(tmp_path: Path) 
         cwd=REPO,
     )
     assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
 
     def ask(text: str) -> int:
-        proc.stdin.write(text + "\n")
-        proc.stdin.flush()
-        return int(proc.stdout.readline())
+        stdin.write(text + "\n")
+        stdin.flush()
+        return int(stdout.readline())
 
     try:
         assert ask("moby") == 2
