@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -64,12 +65,17 @@ def register_analyzers(index: tantivy.Index) -> None:
         index.register_tokenizer(name, analyzer)
 
 
+def nfc(text: str) -> str:
+    """Composed Unicode: a decomposed "u + ◌̈" (as macOS pastes it) would split "Müller" into two words."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def analyze_stemmed(text: str) -> list[str]:
-    return _ANALYZERS[STEMMED].analyze(text)
+    return _ANALYZERS[STEMMED].analyze(nfc(text))
 
 
 def analyze_folded(text: str) -> list[str]:
-    return _ANALYZERS[FOLDED].analyze(text)
+    return _ANALYZERS[FOLDED].analyze(nfc(text))
 
 
 def exact_copy(field: IndexField) -> str | None:
@@ -184,7 +190,7 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
         if kind == "int":
             out[name] = [int(v) for v in values]
             continue
-        texts = [str(v) for v in values]
+        texts = [nfc(str(v)) for v in values]
         if kind == "identifier":
             texts = [normalize_identifier(name, t) for t in texts]
         out[name] = texts
@@ -392,10 +398,11 @@ class QueryBuilder:
 
 
 def filter_query(schema: tantivy.Schema, name: str, values: tuple[str, ...]) -> Query:
+    """Exact facet values (values of one field are OR-ed); unknown fields are a safe `QueryError`."""
     field = FIELDS_BY_NAME.get(name)
     if field is None or field.kind not in ("keyword", "identifier"):
         raise QueryError(f"cannot filter on {name!r}")
-    return Query.term_set_query(schema, name, [str(v) for v in values])
+    return Query.term_set_query(schema, name, [nfc(str(v)) for v in values])
 
 
 def has_fuzzable_term(node: object) -> bool:

@@ -269,3 +269,24 @@ def test_combined_facet_counts_equal_direct_counts_even_past_the_limit(
     assert (
         dict((f.value, f.count) for f in combined["library"])["Duke University"] == 28
     )  # 25 ferns + 3 whales
+
+
+def test_decomposed_unicode_matches_composed_both_ways(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(
+        [
+            make_doc(
+                "c-nfd",
+                "Die Wale",
+                authors=["Mu\u0308ller, Ju\u0308rgen"],
+                library=["Universita\u0308t Wien"],
+            ),
+            make_doc("c-nfc", "Łódź", authors=["Kowalski, Jan"]),
+        ]
+    )
+    assert total(backend, "Müller") == 1  # typed composed, indexed decomposed
+    assert total(backend, "muller") == 1
+    assert total(backend, "Ło\u0301dz\u0301") == 1
+    facet_values = {f.value for f in backend.search(SearchRequest()).facets["library"]}
+    assert "Universität Wien" in facet_values  # stored composed, so a composed filter matches
+    assert backend.search(SearchRequest(filters={"library": ("Universita\u0308t Wien",)})).total == 1
