@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from search_ui.views.common import JSON, call, catalog_of, render
+from search_ui.views.common import JSON, call, render
 
 QUARANTINE_SHOWN = 100
 """Quarantine entries listed per source (the count is always exact)."""
@@ -26,7 +26,7 @@ async def partners(request: Request) -> Response:
 
 
 async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str, Any]:
-    entries = await _quarantined(request, source["id"])
+    entries = await call(request, "quarantined", source["id"])
     source["quarantine"] = [
         {"file": e.file, "position": e.position, "local_id": e.local_id, "reason": e.reason,
          "created_at": e.created_at}
@@ -35,15 +35,3 @@ async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str
     source["last_run"] = source.get("last_run") or None
     return source
 
-
-async def _quarantined(request: Request, source_id: str) -> list[Any]:
-    """The source's quarantine list, from `Catalog.quarantined` or, failing that, its record store."""
-    catalog = catalog_of(request)
-    if hasattr(catalog, "quarantined"):
-        return list(await call(request, "quarantined", source_id))
-    store = getattr(catalog, "store", None)
-    if store is None:
-        return []
-    from starlette.concurrency import run_in_threadpool
-
-    return list(await run_in_threadpool(store.quarantined, source_id))

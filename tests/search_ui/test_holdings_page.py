@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from tests.search_ui.dataset import Dataset
 from tests.search_ui.html import texts, tree
 
-PASTED = "0-14-243724-7\n0317-8471; not-a-number\n\n(OCoLC)ocm01234567"
+PASTED = "0-14-243724-7 (pbk.)\n0317-8471; not-a-number\n\n(OCoLC)ocm01234567"
 
 
 def test_form_has_a_labelled_textarea_and_posts(client: TestClient) -> None:
