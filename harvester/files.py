@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import glob
 import json
+import mmap
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -161,8 +162,36 @@ def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChu
     except XMLSyntaxError as exc:
         line = exc.lineno or 0
         reason = (f"not well-formed XML from line {line}, column {exc.offset or 0}: {exc.msg}; "
-                  f"the {number} record(s) before it were read, the rest of the file was not")
-        yield RawChunk(f"line {line} (after record {number})", _lines_around(path, line), reason, fatal=True)
+                  f"the {number} record(s) before it were read, the rest by scanning for <record> elements")
+        yield from _salvage_xml(path, number, line, reason)
+
+
+_RECORD_SPAN = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*>.*?</\1record\s*>", re.DOTALL)
+
+
+def _salvage_xml(path: Path | None, already: int, line: int, reason: str) -> Iterator[RawChunk]:
+    """After a well-formedness break: the record elements past the ones already read, found by
+    scanning the bytes (memory-mapped, not loaded), each parsed on its own. The element holding the
+    break carries the reason and ``fatal`` (the file was not read cleanly, so nothing of it is
+    deleted); when the break lies outside every element, a separate fatal chunk reports it."""
+    reported = False
+    if path is not None and path.stat().st_size:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            number, scanned, lines = 0, 0, 1
+            for match in _RECORD_SPAN.finditer(data):  # type: ignore[call-overload]
+                number += 1
+                if number <= already:
+                    continue
+                lines += data[scanned:match.start()].count(b"\n")
+                scanned = match.start()
+                last = lines + match.group().count(b"\n")
+                if not reported and lines <= line <= last:
+                    reported = True
+                    yield RawChunk(f"record {number} (line {lines})", match.group(), reason, fatal=True)
+                else:
+                    yield RawChunk(f"record {number} (line {lines})", match.group())
+    if not reported:
+        yield RawChunk(f"line {line} (after record {already})", _lines_around(path, line), reason, fatal=True)
 
 
 def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:
@@ -456,10 +485,10 @@ def parse_marcxml(raw: bytes) -> pymarc.Record:
     try:
         root = parse_bytes(raw)
     except XMLSyntaxError as exc:
-        if "Entity '" not in str(exc):
+        if "Entity '" not in str(exc) and "Namespace prefix" not in str(exc):
             raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
-        # an entity reference whose declaration (in the file's DOCTYPE) was never resolved, on
-        # purpose: read the record without it rather than lose the record
+        # an entity whose declaration (in the file's DOCTYPE) was deliberately not resolved, or a
+        # prefix declared on the collection of a record salvaged from a broken file: read it anyway
         root = etree.fromstring(raw, parser=safe_parser(recover=True))
         if root is None:
             raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc

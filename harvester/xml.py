@@ -77,4 +77,4 @@ def release(element: etree._Element) -> None:
 def local_name(element: etree._Element) -> str:
     """The tag without its namespace ("{http://www.loc.gov/MARC21/slim}record" → "record")."""
     tag = element.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2].rpartition(":")[2] if isinstance(tag, str) else ""

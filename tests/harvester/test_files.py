@@ -118,12 +118,24 @@ def test_unreadable_records_are_rejected_with_a_reason_and_the_stream_goes_on() 
 # --- MARCXML ---------------------------------------------------------------------------------------
 
 
-def test_marcxml_records_stream_and_a_break_is_fatal_after_the_good_ones() -> None:
-    got = chunks(HARVEST / "lib-a" / "three-records-second-bad.xml")
-    assert [c.error is None for c in got] == [True, False]
+def test_marcxml_break_is_fatal_and_records_past_it_are_salvaged() -> None:
+    path = HARVEST / "lib-a" / "three-records-second-bad.xml"
+    got = chunks(path)
+    assert [(c.error is None, c.fatal) for c in got] == [(True, False), (False, True), (True, False)]
     assert parse_raw_record(got[0].raw, "marcxml")["001"].data == "afc99990058366"
-    assert got[1].fatal and got[1].error.startswith("not well-formed XML from line 72")
-    assert b"<record" in got[1].raw  # the evidence around the break is kept
+    assert (got[1].error or "").startswith("not well-formed XML from line 72")
+    assert got[1].raw.startswith(b"<record") and got[1].raw in path.read_bytes()  # the broken record, exactly
+    assert got[2].position == "record 3 (line 108)" and got[2].raw in path.read_bytes()
+    assert parse_raw_record(got[2].raw, "marcxml")["245"]["a"] is not None
+
+
+def test_a_break_outside_any_record_is_reported_on_its_own(tmp_path: Path) -> None:
+    good = (MARC / "uchicago_880_852.xml").read_bytes()
+    path = tmp_path / "truncated.xml"
+    path.write_bytes(good.replace(b"<record", b"<collection><record", 1) + b"<record><leader>0000")
+    got = chunks(path)
+    assert [(c.error is None, c.fatal) for c in got] == [(True, False), (False, True)]
+    assert got[1].position.endswith("(after record 1)")
 
 
 def test_marcxml_with_a_padded_leader_is_read(tmp_path: Path) -> None:

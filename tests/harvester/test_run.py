@@ -59,8 +59,9 @@ def test_every_record_read_is_stored_quarantined_or_skipped(workdir: Path) -> No
         assert c["read"] == sum(c[b] for b in BUCKETS), source_id
     a, b, c = counts["lib-a"], counts["lib-b"], counts["lib-c"]
     # lib-a: 1 MARC-8 record; bad_records.mrc: 8 chunks, none storable (5 are readable but have no 001,
-    # 3 are broken); XML: 1 good record + the broken rest (one fatal chunk); the non-MARC file whole
-    assert (a["new"], a["quarantined"]) == (2, 8 + 1 + 1)
+    # 3 are broken); XML: record 1 good, record 2 broken (fatal), record 3 salvaged past the break but a
+    # duplicate of record 1's 001; the non-MARC file whole
+    assert (a["new"], a["quarantined"]) == (2, 8 + 2 + 1)
     assert b["skipped"] == 3  # LC name authorities are not catalog items
     assert b["new"] == 14 + 30
     assert c["new"] == 5
