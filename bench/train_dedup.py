@@ -52,8 +52,9 @@ SIGNS = {
     "title_sim": 1, "title_set": 1, "title_exact": 1, "author_match": 1, "resp_sim": 1, "year_equal": 1,
     "pages_equal": 1, "edition_same": 1, "volume_same": 1, "series_sim": 1, "publisher_sim": 1,
     "place_sim": 1, "id_shared": 1, "alt_title_sim": 1,
-    "author_conflict": -1, "author_missing": -1, "edition_text_conflict": -1, "year_far": -1, "year_very_far": -1, "pages_far": -1, "publisher_conflict": -1,
-    "language_conflict": -1, "id_conflict": -1,
+    "author_conflict": -1, "author_missing": -1, "edition_text_conflict": -1, "year_far": -1,
+    "year_very_far": -1, "pages_far": -1, "publisher_conflict": -1,
+    "language_conflict": -1, "id_conflict": -1, "title_number_conflict": -1,
 }  # fmt: skip
 """Expected sign of a weight. Correlated features can pull a weight the "wrong" way (publisher
 similarity negative because publisher conflict carries the evidence); an explanation that says "same

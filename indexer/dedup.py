@@ -56,7 +56,7 @@ FEATURES = (
     "pages_equal", "pages_close", "pages_far",
     "edition_same", "edition_one_sided", "volume_same", "volume_one_sided", "series_sim",
     "series_one_sided", "publisher_sim", "publisher_conflict", "edition_text_conflict", "place_sim",
-    "language_conflict", "format_variant",
+    "language_conflict", "format_variant", "title_number_conflict",
     "id_shared", "id_conflict", "alt_title_sim",
 )  # fmt: skip
 
@@ -87,6 +87,7 @@ DESCRIPTIONS = {
     "place_sim": "place of publication similarity",
     "language_conflict": "different languages",
     "format_variant": "same kind of material in another carrier",
+    "title_number_conflict": "the titles carry different numbers",
     "id_shared": "a standard number in common",
     "id_conflict": "both have OCLC numbers/ISBNs, none in common",
     "alt_title_sim": "880 alternate-script title similarity",
@@ -140,6 +141,9 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
     elif _series_numbers_differ(a, b):
         numbers = f"{_nums(a.series_numbers)} vs {_nums(b.series_numbers)}"
         found.append(Reason("volume-veto", f"numbers {numbers} in one series ({a.series})", -10.0, True))
+    if a.title_parts and b.title_parts and not a.title_parts & b.title_parts:
+        numbers = f"{_nums(a.title_parts)} vs {_nums(b.title_parts)}"
+        found.append(Reason("volume-veto", f"the titles name different parts ({numbers})", -10.0, True))
     if a.issns and b.issns and not (a.issns & b.issns):
         found.append(
             Reason(
@@ -250,6 +254,8 @@ def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> d
     elif (a.oclc and b.oclc and not a.oclc & b.oclc) or (a.isbns and b.isbns and not a.isbns & b.isbns):
         f["id_conflict"] = 1.0
     f["alt_title_sim"] = _sim(a.alt_title, b.alt_title)
+    if a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers:
+        f["title_number_conflict"] = 1.0
     return {k: v for k, v in f.items() if v}
 
 

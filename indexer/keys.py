@@ -311,6 +311,8 @@ class Profile:
     lccns: frozenset[str]
     other_ids: frozenset[str]
     alt_title: str  # folded 880 rendering of the 245, if any
+    title_numbers: frozenset[str]  # every number in title + subtitle ("Part 4", "S. 1383", "1990 census")
+    title_parts: frozenset[str]  # numbers after "part"/"v."/"no."/"Teil"… inside the title text
 
 
 def profile(record: Record) -> Profile:
@@ -343,9 +345,14 @@ def profile(record: Record) -> Profile:
         lccns=frozenset(record.lccns),
         other_ids=frozenset(k for k in identifier_keys(record) if k.split(":", 1)[0] not in _MAIN_IDS),
         alt_title=fold(alt),
+        title_numbers=frozenset(numbers_in(full_title_text(record))),
+        title_parts=frozenset(str(int(m)) for m in _TITLE_PART.findall(fold(full_title_text(record)))),
     )
 
 
+_TITLE_PART = re.compile(
+    r"\b(?:part|pt|vol|volume|v|no|number|band|bd|teil|tome|tomo|livre|book|heft)\s+(\d{1,4})\b"
+)
 _MAIN_IDS = frozenset({"isbn", "issn", "oclc", "lccn"})
 _PUBLISHER_NOISE = frozenset(
     "co company inc ltd limited publishers publisher publishing press printed printer printers sons son"

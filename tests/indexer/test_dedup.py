@@ -170,3 +170,10 @@ def test_a_shared_isbn_counts_only_when_year_format_and_volume_agree() -> None:
     reused = MATCHER.explain(a, other(isbns=("9780306406157",), year=1996))
     rules = {r.rule for r in reused.reasons}
     assert "isbn-not-trusted" in rules and "id_shared" not in rules
+
+
+def test_parts_named_inside_the_title_veto() -> None:
+    a = replace(BASE, title="Transportation Act of 1972. Part 1. Hearings", subtitle="", year=1972)
+    b = other(title="Transportation Act of 1972. Part 4. Hearings", subtitle="", year=1972)
+    assert "volume-veto" in vetoes(a, b)
+    assert not vetoes(a, other(title="Transportation act of 1972, part 1 : hearings", subtitle="", year=1972))
