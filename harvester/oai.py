@@ -41,6 +41,7 @@ from harvester.oai_checkpoint import (
     load_checkpoint,
     load_watermarks,
     next_from,
+    oai_status,
     parse_stamp,
     save_checkpoint,
     save_watermark,
@@ -51,6 +52,7 @@ from harvester.oai_checkpoint import (
 )
 from harvester.oai_client import ClientStats, HarvestClient, MalformedPage, ServerFailure
 from harvester.oai_commit import (
+    QUARANTINE_FILE,
     PreparedPage,
     apply_page,
     mark_unlisted_deleted,
@@ -63,6 +65,8 @@ from harvester.oai_payload import PREFERRED_PREFIXES
 from harvester.oai_workers import PageMapper
 from harvester.settings import SourceConfig
 from harvester.store import RecordStore
+
+__all__ = ["OAIHarvest", "harvest_oai", "oai_status"]
 
 
 def harvest_oai(
@@ -117,6 +121,7 @@ class OAIHarvest:
                     self._open_set(checkpoint)
                 self._harvest_window(checkpoint)
             self._finish(checkpoint)
+            self._retry_isolated()
         except HarvestError as exc:
             status, error = "failed", str(exc)
             raise
@@ -331,6 +336,25 @@ class OAIHarvest:
             self._close_window(cp)
             save_checkpoint(self.store, self.source.id, cp)
 
+    def _retry_isolated(self) -> None:
+        """Fetch again the records an earlier run isolated because the server failed on them, so one bad
+        record never stays missing just because the watermark has moved past it."""
+        limit = int(self.source.options.get("retry_isolated", 100))
+        rows = self.store.query(
+            "SELECT position FROM quarantine WHERE source_id = ? AND file = ? "
+            "AND reason LIKE 'GetRecord failed%' ORDER BY id LIMIT ?",
+            (self.source.id, QUARANTINE_FILE, limit),
+        )
+        for row in rows:
+            try:
+                page = self.client.harvest(verb="GetRecord", identifier=row[0], metadataPrefix=self.prefix)
+            except (ServerFailure, MalformedPage):
+                continue
+            records = page_records(page.xml, self.client.oai_namespace)
+            prepared = prepare_page(self.source, records, self.prefix)
+            with self.store.transaction():
+                apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
+
     # --- the end --------------------------------------------------------------------------------------
 
     def _finish(self, cp: Checkpoint) -> None:
@@ -363,26 +387,3 @@ def _expired(expires: str | None) -> bool:
         return parse_stamp(expires) <= datetime.now(UTC)
     except ValueError:
         return False
-
-
-def oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
-    """What `unioncat status` shows for an OAI source: watermarks, last run, retries, errors, checkpoint."""
-    last = store.get_state(stats_key(source_id)) or {}
-    counts = last.get("counts", {})
-    checkpoint = load_checkpoint(store, source_id)
-    pages = store.query(
-        "SELECT COUNT(*) FROM quarantine WHERE source_id = ? AND file = 'oai-page'", (source_id,)
-    )[0][0]
-    return {
-        "watermark": load_watermarks(store, source_id),
-        "last_run_status": last.get("status", ""),
-        "last_run_records": counts.get("read", 0),
-        "last_run_deleted": counts.get("deleted", 0),
-        "retries": last.get("retries", 0),
-        "errors": last.get("errors", []),
-        "shortfall": counts.get("shortfall", 0),
-        "quarantined_pages": pages,
-        "checkpoint": checkpoint.describe() if checkpoint else None,
-        "granularity": last.get("granularity", ""),
-        "deleted_record": last.get("deleted_record", ""),
-    }

@@ -177,3 +177,26 @@ def split_window(
     if mid in (format_stamp(start, granularity), format_stamp(end, granularity)):
         return None
     return [Window(format_stamp(start, granularity), mid), Window(mid, window.end)]
+
+
+def oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
+    """What `unioncat status` shows for an OAI source: watermarks, last run, retries, errors, checkpoint."""
+    last = store.get_state(stats_key(source_id)) or {}
+    counts = last.get("counts", {})
+    checkpoint = load_checkpoint(store, source_id)
+    pages = store.query(
+        "SELECT COUNT(*) FROM quarantine WHERE source_id = ? AND file = 'oai-page'", (source_id,)
+    )[0][0]
+    return {
+        "watermark": load_watermarks(store, source_id),
+        "last_run_status": last.get("status", ""),
+        "last_run_records": counts.get("read", 0),
+        "last_run_deleted": counts.get("deleted", 0),
+        "retries": last.get("retries", 0),
+        "errors": last.get("errors", [])[-5:],
+        "shortfall": counts.get("shortfall", 0),
+        "quarantined_pages": pages,
+        "checkpoint": checkpoint.describe() if checkpoint else None,
+        "granularity": last.get("granularity", ""),
+        "deleted_record": last.get("deleted_record", ""),
+    }

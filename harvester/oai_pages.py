@@ -72,6 +72,11 @@ class Page:
 class PageIterator(BaseOAIIterator):  # type: ignore[misc]
     """Iterate the pages of one list request; start from ``token`` to resume a checkpoint."""
 
+    params: dict[str, str]
+    resumption_token: Any
+    oai_response: Any
+    sickle: Any
+
     def __init__(self, client: HarvestClient, params: dict[str, str], token: str | None = None,
                  max_empty_pages: int = 10) -> None:
         self._start_token = token

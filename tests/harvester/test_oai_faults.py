@@ -221,6 +221,10 @@ def test_a_window_failing_with_500_is_split_until_the_bad_record_is_quarantined(
     assert {r["identifier"] for r in get_records} == {poisoned}  # only the isolated window's record
     status = oai_status(store, "repo")
     assert status["last_run_status"] == "ok" and status["watermark"]
+    with serving(inner) as fixed:  # the next run, with the server mended, fetches the isolated record again
+        again = run_harvest(store, oai_source(fixed.url))
+    assert again["new"] == 1 and not store.quarantined("repo")
+    assert set(live_records(store)) == {f"repo:{i}" for i in catalog.items}
 
 
 def test_a_server_that_is_down_fails_without_splitting(store: RecordStore) -> None:
