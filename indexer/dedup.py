@@ -8,9 +8,10 @@ A pair is decided in two steps, and `explain` reports both:
    disjoint ISSNs, years far apart. One veto keeps the pair apart.
 2. **Score** — a logistic model over a dozen features (title and author similarity on folded text via
    rapidfuzz, year, page count, publisher, series, language, shared or conflicting identifiers, 880
-   alternate-script titles). Each feature's contribution (weight × value) is one `Reason`, so "why" is
-   the sum of the lines shown. The weights live in ``indexer/data/dedup_model.json`` and are trained by
-   ``bench/train_dedup.py`` on the tuning half of the Goldfinch pairs (see that script).
+   alternate-script titles). Each feature's contribution (weight × value) is one `Reason`; with the
+   ``baseline`` line they add up to the log-odds in the ``decision`` line. The weights live in
+   ``indexer/data/dedup_model.json`` and are trained by ``bench/train_dedup.py`` on the tuning half of
+   the Goldfinch pairs (see that script).
 
 `DedupMatcher` implements `indexer.matching.Matcher`; clustering (candidate pairs, the chaining guard,
 the one-record-per-source rule, overrides) is in `indexer.clustering`.
@@ -313,6 +314,7 @@ class DedupMatcher:
         pa, pb = profile(a), profile(b)
         reasons = vetoes(pa, pb)
         feats = features(pa, pb, overrides.blocked_identifiers)
+        reasons.append(Reason("baseline", "the model's starting point before any evidence", self.model.bias))
         for name in FEATURES:
             if name in feats:
                 contribution = self.model.weights.get(name, 0.0) * feats[name]
@@ -360,7 +362,9 @@ class DedupMatcher:
 
 def _detail(name: str, value: float, a: Profile, b: Profile) -> str:
     text = DESCRIPTIONS[name]
-    if name in ("title_sim", "title_set"):
+    if name == "title_sim":
+        return f"{text}: {(value + 1) * 50:.0f}% ({a.title!r} / {b.title!r})"
+    if name == "title_set":
         return f"{text}: {(value + 1) * 50:.0f}% ({a.full_title!r} / {b.full_title!r})"
     if name.endswith("_sim"):
         return f"{text}: {(value + 1) * 50:.0f}%"
