@@ -290,3 +290,22 @@ def test_decomposed_unicode_matches_composed_both_ways(tmp_path: Path) -> None:
     facet_values = {f.value for f in backend.search(SearchRequest()).facets["library"]}
     assert "Universität Wien" in facet_values  # stored composed, so a composed filter matches
     assert backend.search(SearchRequest(filters={"library": ("Universita\u0308t Wien",)})).total == 1
+
+
+def test_random_punctuation_soup_never_raises_anything_but_query_error(tmp_path: Path) -> None:
+    import random
+
+    from indexer.backends.base import QueryError
+
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(DOCS))
+    rng = random.Random(20261124)
+    atoms = ['"', "(", ")", "[", "]", "*", "-", "+", ":", "title:", "year:", "isbn:", "AND", "OR", "NOT",
+             " ", "moby", "ü", "Ł", "0-306-40615-2", "1990", "TO", ">", "\\", "/", "?", "~", "^", "{", "}",
+             "&&", "!", "\x00", "ocm", "'", "日本", "a" * 50, "x"]  # fmt: skip
+    for _ in range(400):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(1, 10)))
+        try:
+            backend.search(SearchRequest(text=text, sort=rng.choice(["relevance", "oldest", "title"])))
+        except QueryError as exc:
+            assert "year" in str(exc)  # the only input the parser refuses
