@@ -201,8 +201,10 @@ def clusters(app: AppContext, fmt: str, min_size: int) -> None:
     from indexer.clusters import ClusterStore
 
     store = ClusterStore(app.store())
-    shown = 0
+    total = shown = records = 0
     for cluster_id, members in store.iter_clusters():
+        total += 1
+        records += len(members)
         if len(members) < min_size:
             continue
         shown += 1
@@ -210,8 +212,11 @@ def clusters(app: AppContext, fmt: str, min_size: int) -> None:
             click.echo(json.dumps({"id": cluster_id, "members": members}, ensure_ascii=False))
         else:
             click.echo(f"{cluster_id}  {len(members)}  {' '.join(members)}")
-    if fmt == "text" and not shown:
-        click.echo("No clusters yet. Run `unioncat index`.", err=True)
+    if fmt == "text":  # the summary goes to stderr, so the listing itself pipes cleanly
+        if not total:
+            click.echo("No clusters yet. Run `unioncat index`.", err=True)
+        else:
+            click.echo(f"{shown:,} of {total:,} clusters shown; {records:,} records in all.", err=True)
 
 
 COMMANDS: list[click.Command] = [index, search, holdings, clusters]

@@ -96,8 +96,9 @@ def test_clusters_lists_every_cluster_including_singletons(config: Path) -> None
     lines = [json.loads(line) for line in invoke(config, "clusters", "--format", "jsonl").splitlines()]
     assert sorted(sorted(c["members"]) for c in lines) == [["lib-a:1", "lib-b:1"], ["lib-a:2"], ["lib-c:1"]]
     assert all(set(c) == {"id", "members"} and c["id"].startswith("c") for c in lines)
-    text = invoke(config, "clusters", "--min-size", "2")
-    assert text.count("\n") == 1 and "lib-a:1 lib-b:1" in text
+    result = CliRunner().invoke(cli, ["--config", str(config), "clusters", "--min-size", "2"])
+    assert result.stdout.count("\n") == 1 and "lib-a:1 lib-b:1" in result.stdout
+    assert "1 of 3 clusters shown; 4 records in all." in result.stderr
 
 
 def test_search_before_any_index_says_what_to_do(config: Path) -> None:
