@@ -238,8 +238,8 @@ class OAIHarvest:
         """Store a page and move the checkpoint past it, in one transaction."""
         with self.store.transaction():
             apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
-            if cp.pending_watermark is None and page.response_date:
-                cp.pending_watermark = page.response_date
+            if cp.pending_watermark is None:
+                cp.pending_watermark = page.response_date or cp.server_now
             if page.sent_token is None:
                 cp.window_size = page.complete_list_size
             cp.window_count += len(page.records)
@@ -265,8 +265,12 @@ class OAIHarvest:
         cp.window_restarts = 0
         if not cp.windows:
             if cp.pending_watermark:
-                mark = watermark_from(cp.pending_watermark, cp.granularity)
-                save_watermark(self.store, self.source.id, cp.current_set, mark)
+                try:
+                    mark = watermark_from(cp.pending_watermark, cp.granularity)
+                except ValueError:
+                    self.warnings.append(f"responseDate {cp.pending_watermark!r} unreadable: no watermark")
+                else:
+                    save_watermark(self.store, self.source.id, cp.current_set, mark)
             cp.pending_watermark = None
             cp.set_index += 1
 

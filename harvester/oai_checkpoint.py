@@ -16,6 +16,7 @@ of their records as seen).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from harvester.store import RecordStore
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
 VERSION = 1
+_STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def checkpoint_key(source_id: str) -> str:
@@ -136,10 +138,20 @@ def save_watermark(store: RecordStore, source_id: str, set_spec: str | None, val
 
 
 def parse_stamp(text: str) -> datetime:
-    """An OAI datestamp (day or seconds, with or without Z / fractions) as an aware UTC datetime."""
-    value = text.strip().rstrip("Z").split(".")[0]
-    fmt = "%Y-%m-%dT%H:%M:%S" if "T" in value else "%Y-%m-%d"
-    return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+    """An OAI datestamp (day or seconds; Z, an offset or fractions tolerated) as an aware UTC datetime.
+
+    Raises ValueError when the text holds no date at all.
+    """
+    match = _STAMP.match(text.strip())
+    if match is None:
+        raise ValueError(f"not an OAI datestamp: {text!r}")
+    day, clock, offset = match.group(1), match.group(2) or "00:00:00", match.group(3) or ""
+    when = datetime.strptime(f"{day}T{clock}", "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "+" else 1
+        hours, _, minutes = offset[1:].partition(":")
+        when += sign * timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return when
 
 
 def format_stamp(when: datetime, granularity: str) -> str:

@@ -161,7 +161,8 @@ class HarvestClient(Sickle):  # type: ignore[misc]
             if self.encoding:
                 response.encoding = self.encoding
             try:
-                return OAIPage(response, params, etree.fromstring(response.content, parser=_STRICT))
+                tree = etree.fromstring(response.content, parser=_STRICT)
+                return self._oai(OAIPage(response, params, tree))
             except etree.XMLSyntaxError as exc:
                 if malformed < self.politeness.malformed_retries:
                     malformed += 1
@@ -169,6 +170,15 @@ class HarvestClient(Sickle):  # type: ignore[misc]
                     self._pause(self._backoff(malformed - 1))
                     continue
                 return self._recover(response, params, str(exc))
+
+    def _oai(self, page: OAIPage) -> OAIPage:
+        """Refuse a well-formed answer that is not OAI-PMH (an HTML error page, a login form …): read
+        as OAI it would look like an empty list and end a harvest early."""
+        if page.xml.tag != f"{self.oai_namespace}OAI-PMH":
+            message = f"not an OAI-PMH {self.protocol_version} response (root <{page.xml.tag}>): {page.url}"
+            self.stats.errors.append(message)
+            raise MalformedPage(message, page.url, page.raw_bytes)
+        return page
 
     def _recover(self, response: requests.Response, params: Mapping[str, str], error: str) -> OAIPage:
         """Accept a lenient parse only when it lost no record; else raise with the page as evidence."""
@@ -179,7 +189,7 @@ class HarvestClient(Sickle):  # type: ignore[misc]
         if tree is not None and found > 0 and found == expected:
             self.stats.recovered_pages += 1
             self.stats.errors.append(f"recovered a page that is not well-formed ({error}): {response.url}")
-            return OAIPage(response, params, tree, recovered=True)
+            return self._oai(OAIPage(response, params, tree, recovered=True))
         message = (
             f"page is not well-formed XML ({error}) and could not be recovered without losing records "
             f"({found} of {expected} record headers recovered): {response.url}"

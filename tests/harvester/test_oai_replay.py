@@ -179,3 +179,19 @@ def test_alma_marc21_page_goes_through_the_marc_rules(store: RecordStore, worker
     records = [store.get(i) for i in live_records(store)]
     assert all(r.raw_format == "marcxml" and r.normalized.title for r in records)
     assert all(r.normalized.holdings and r.normalized.holdings[0].library_code == "REPO" for r in records)
+
+
+def test_a_well_formed_page_that_is_not_oai_pmh_is_not_read_as_an_empty_list(store: RecordStore) -> None:
+    """A proxy's HTML error page (HTTP 200) must not end the harvest as if the list were complete."""
+    login = b"<html><head><title>Sign in</title></head><body><p>Session expired</p></body></html>"
+
+    def handler(params: dict[str, str]) -> Reply:
+        if params.get("resumptionToken") == "ListRecords2.xml":
+            return Reply(login)
+        return replay_handler(SICKLE_CHAIN)(params)
+
+    with serving(handler) as server:
+        with pytest.raises(BadFeed, match="not an OAI-PMH"):
+            run_harvest(store, oai_source(server.url, prefix="oai_dc"))
+    [page] = [q for q in store.quarantined("repo") if q.file == "oai-page"]
+    assert page.raw == login and oai_status(store, "repo")["checkpoint"] is not None
