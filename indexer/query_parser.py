@@ -25,6 +25,8 @@ MAX_QUERY_CHARS = 1000
 """Longer input is cut: nobody types more, and it bounds the work a single request can cause."""
 MAX_CLAUSES = 64
 """More clauses than this are dropped (same reason)."""
+MAX_DEPTH = 8
+"""Brackets nested deeper are ignored (bounded recursion for ``((((…``)."""
 MIN_PREFIX = 2
 """``a*`` would expand to a large part of the term dictionary; shorter prefixes are plain words."""
 
@@ -181,6 +183,8 @@ class _Parser:
         negate = tok.sign == "-"
         use_field = tok.field or field
         if tok.kind == "open":
+            if depth >= MAX_DEPTH:
+                return False, None  # deeper brackets are ignored: their words join this level
             seen = len(self.words)
             inner = self.parse_sequence(use_field, depth + 1)
             if negate:

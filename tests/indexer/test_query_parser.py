@@ -207,3 +207,8 @@ def test_identifier_label_before_a_number_is_a_field() -> None:
     assert parse("ISBN 0-306-40615-2").root.must == (IdentifierMatch("isbn", ("9780306406157",)),)
     assert parse("oclc 12345 moby").root.must == (IdentifierMatch("oclc", ("12345",)), Term("moby"))
     assert parse("isbn history").root.must == (Term("isbn"), Term("history"))  # no number: plain words
+
+
+def test_deep_nesting_is_bounded() -> None:
+    parsed = parse("(" * 999 + "moby")
+    assert parsed.words == ("moby",)
