@@ -210,5 +210,5 @@ def test_identifier_label_before_a_number_is_a_field() -> None:
 
 
 def test_deep_nesting_is_bounded() -> None:
-    parsed = parse("(" * 999 + "moby")
+    parsed = parse("(" * 900 + "moby")
     assert parsed.words == ("moby",)
