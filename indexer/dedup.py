@@ -19,6 +19,7 @@ the one-record-per-source rule, overrides) is in `indexer.clustering`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -33,6 +34,8 @@ from indexer.keys import Profile, blocking_keys, profile
 from indexer.matching import NO_OVERRIDES, Explanation, Overrides, Reason
 
 MODEL_PATH = Path(__file__).parent / "data" / "dedup_model.json"
+RULES_VERSION = 1
+"""Bump when keys or vetoes change meaning, so stored clusters are rebuilt (see `DedupMatcher.name`)."""
 
 FORMAT_FAMILIES = {
     "book": "text", "e-book": "text", "microform": "text", "thesis": "text",
@@ -288,11 +291,14 @@ class Decision:
 class DedupMatcher:
     """Identifier, title/author and veto based deduplication (the `Matcher` unioncat uses)."""
 
-    name = "dedup"
-
     def __init__(self, within_source: frozenset[str] = frozenset(), model: Model | None = None) -> None:
         self.within_source = frozenset(within_source)
         self.model = model or default_model()
+        # ClusterStore re-clusters everything when the name changes: new weights, rules version or
+        # a source switching dedup_within_source all change what the clusters should be.
+        model = [self.model.bias, self.model.threshold, sorted(self.model.weights.items())]
+        state = json.dumps([RULES_VERSION, model, sorted(self.within_source)])
+        self.name = "dedup-" + hashlib.blake2b(state.encode(), digest_size=4).hexdigest()
 
     def blocking_keys(self, record: Record, overrides: Overrides = NO_OVERRIDES) -> list[str]:
         return blocking_keys(record, overrides.blocked_identifiers)

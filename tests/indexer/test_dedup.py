@@ -177,3 +177,13 @@ def test_parts_named_inside_the_title_veto() -> None:
     b = other(title="Transportation Act of 1972. Part 4. Hearings", subtitle="", year=1972)
     assert "volume-veto" in vetoes(a, b)
     assert not vetoes(a, other(title="Transportation act of 1972, part 1 : hearings", subtitle="", year=1972))
+
+
+def test_matcher_name_changes_with_what_decides_clusters() -> None:
+    """ClusterStore rebuilds every cluster when the matcher's name changes."""
+    assert MATCHER.name == DedupMatcher().name and MATCHER.name.startswith("dedup-")
+    assert DedupMatcher(within_source=frozenset({"a"})).name != MATCHER.name
+    model = Model.load()
+    retrained = Model(weights={**model.weights, "year_far": model.weights["year_far"] - 1}, bias=model.bias,
+                      threshold=model.threshold)  # fmt: skip
+    assert DedupMatcher(model=retrained).name != MATCHER.name
