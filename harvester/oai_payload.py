@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from harvester.errors import RecordRejected
@@ -221,7 +221,11 @@ def _map(source: SourceConfig, identifier: str, payload: object, raw: bytes, kin
         from harvester.marc_rules import normalize_marc
 
         marc = parse_raw_record(raw, "marcxml")
-        return normalize_marc(marc, source, identifier)
+        record = normalize_marc(marc, source, identifier)
+        if record.parent_local_id:
+            parent = _parent_identifier(identifier, marc, record.parent_local_id)
+            return replace(record, parent_local_id=parent)
+        return record
     if kind == "mods":
         from harvester.mods import mods_to_record
 
@@ -229,6 +233,17 @@ def _map(source: SourceConfig, identifier: str, payload: object, raw: bytes, kin
     from harvester.dc import dc_to_record
 
     return dc_to_record(payload, source, identifier)
+
+
+def _parent_identifier(identifier: str, marc: Any, parent_001: str) -> str:
+    """An MFHD's 004 names its bib by 001, but OAI records are keyed by OAI identifier: when this
+    record's identifier ends with its own 001 ("oai:pod:123" / "123"), the bib's is the same prefix
+    plus the 004 ("oai:pod:" + "77")."""
+    fields_001 = marc.get_fields("001") if marc is not None else []
+    own = (fields_001[0].data or "").strip() if fields_001 else ""
+    if own and identifier.endswith(own) and identifier != own:
+        return identifier[: -len(own)] + parent_001
+    return parent_001
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

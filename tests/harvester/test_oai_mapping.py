@@ -117,3 +117,26 @@ def test_status_command_shows_watermark_and_last_run(tmp_path: Path) -> None:
     assert "watermark: {'*': '20" in text and "last_run_records: 5" in text
     data = json.loads(runner.invoke(status, ["--json"]).output)
     assert data[0]["oai"]["last_run_records"] == 5 and data[0]["oai"]["checkpoint"] is None
+
+
+def test_mfhd_holdings_records_over_oai_attach_to_their_bib(store: RecordStore) -> None:
+    """FOLIO's bibs + MFHD records as MARCXML: 004 names the bib's 001, the store keys by OAI identifier."""
+    from pymarc import record_to_xml
+
+    from harvester.files import iter_raw_records, parse_raw_record
+    from tests.harvester.conftest import run_harvest
+    from tests.harvester.oai_servers import DATA, Catalog
+
+    catalog = Catalog("marc21")
+    for chunk in iter_raw_records(DATA / "records" / "mfhd.marc", "iso2709"):
+        marc = parse_raw_record(chunk.raw, "iso2709")
+        control = marc.get_fields("001")[0].data.strip()
+        catalog.put(f"oai:folio:{control}", record_to_xml(marc, namespace=True))
+    with serving(oaipmh_handler(catalog, page_size=5)) as server:
+        counts = run_harvest(store, oai_source(server.url))
+    assert counts["new"] == 14
+    holdings = store.query("SELECT id, parent_id FROM records WHERE kind = 'holdings'")
+    assert len(holdings) == 7
+    for row in holdings:
+        assert store.get(row["parent_id"]) is not None, row["parent_id"]
+        assert row["id"] in [r.id for r in store.holdings_records(row["parent_id"])]
