@@ -397,6 +397,13 @@ class QueryBuilder:
         return query if boost == 1.0 else Query.boost_query(query, boost)
 
 
+def is_cheap(node: object) -> bool:
+    """Whether evaluating the query again costs little next to counting facets (no phrase, prefix)."""
+    if isinstance(node, Bool):
+        return all(is_cheap(child) for child in node.must + node.should + node.must_not)
+    return isinstance(node, Term | IdentifierMatch | YearRange)
+
+
 def filter_query(schema: tantivy.Schema, name: str, values: tuple[str, ...]) -> Query:
     """Exact facet values (values of one field are OR-ed); unknown fields are a safe `QueryError`."""
     field = FIELDS_BY_NAME.get(name)
