@@ -146,6 +146,7 @@ class LocalServer:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[dict[str, str]] = []
+        self.headers: list[dict[str, str]] = []
         outer = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -163,6 +164,7 @@ class LocalServer:
 
             def _answer(self, params: dict[str, str]) -> None:
                 outer.requests.append(dict(params))
+                outer.headers.append(dict(self.headers.items()))
                 reply = outer.handler(dict(params))
                 if reply.drop:
                     self.close_connection = True
