@@ -208,7 +208,8 @@ def _fuzzy_common(x: frozenset[str], y: frozenset[str]) -> set[str]:
 def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> dict[str, float]:
     """The model's inputs for one pair; missing data gives 0 (no evidence either way)."""
     f: dict[str, float] = {}
-    f["title_sim"] = 2.0 * fuzz.token_sort_ratio(a.title, b.title) / 100.0 - 1.0
+    if a.title and b.title:  # a record without a title (rare, but it happens) is no evidence
+        f["title_sim"] = 2.0 * fuzz.token_sort_ratio(a.title, b.title) / 100.0 - 1.0
     f["title_set"] = _sim(a.full_title, b.full_title)
     f["title_exact"] = 1.0 if a.title and a.title == b.title else 0.0
     if a.surnames and b.surnames:

@@ -111,3 +111,9 @@ def test_incremental_clusters_follow_record_changes_and_split_again(catalogue: C
     catalogue.delete("lib-a:1")
     clusters.update(MATCHER)
     assert clusters.cluster_of("lib-a:1") is None
+
+
+def test_records_without_titles_still_meet_through_identifiers() -> None:
+    a = Record(id="a:1", source_id="a", local_id="1", oclc_numbers=("12345",), year=1990, format="book")
+    b = replace(a, id="b:1", source_id="b")
+    assert groups_of([a, b]) == {frozenset({"a:1", "b:1"})}
