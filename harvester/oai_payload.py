@@ -160,9 +160,11 @@ def format_of(words: list[str], default: str = "other") -> str:
 
 
 def title_sort(title: str) -> str:
-    """Lower-cased title without a leading English/French/German article, for sorting."""
-    text = re.sub(r"^(the|a|an|le|la|les|l'|der|die|das)\s+", "", title.strip().lower())
-    return re.sub(r"[^\w\s]", "", text).strip()
+    """The title without a leading article, folded as MARC titles are (`marc_rules.sort_key`), so
+    repository records sort among catalog records."""
+    from harvester.marc_rules import sort_key
+
+    return sort_key(re.sub(r"^(the|a|an|le|la|les|l'|der|die|das)\s+", "", title.strip(), flags=re.I))
 
 
 def source_holding(source: SourceConfig) -> Holding:
