@@ -11,6 +11,7 @@ into ISBN/ISSN/DOI/handle/URL (URLs become landing-page or full-text links), rig
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +30,7 @@ from harvester.settings import SourceConfig
 from harvester.types import make_record_id
 
 DC_ELEMENTS = "http://purl.org/dc/elements/1.1/"
+_URL = re.compile(r"https?://[^\s<>\"]+")
 
 
 def dc_values(element: Any) -> dict[str, list[str]]:
@@ -61,6 +63,9 @@ def dc_to_record(element: Any, source: SourceConfig, identifier: str) -> Record:
     for value in dc.get("relation", []) + dc.get("source", []):
         if value.lower().startswith(("issn", "isbn", "urn:isbn", "urn:issn", "doi:", "hdl:")):
             ids.add(value)
+    for value in dc.get("format", []) + dc.get("relation", []):  # DSpace puts bitstream URLs in dc:format
+        for url in _URL.findall(value):
+            ids.add_link(url)
     title = dc.get("title", [""])[0]
     creators = list(dict.fromkeys(dc.get("creator", [])))
     authors = [Author(name=name, primary=i == 0, roles=("creator",)) for i, name in enumerate(creators)]

@@ -29,6 +29,7 @@ PREFERRED_PREFIXES = ("marc21", "marcxml", "mods", "oai_dc")
 
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
+_SCHEMES = re.compile(r"^(repec|arxiv|pmid|pmcid|urn:nbn|urn:urn|ark|oai):\s*(\S+)$", re.I)
 _HANDLE_URL = re.compile(r"^https?://hdl\.handle\.net/(\S+)$", re.I)
 _FULLTEXT = re.compile(
     r"(\.pdf($|\?)|/bitstream/|/download|/files/|/content/|fulltext|full[-_]text|/pdf/)", re.I
@@ -95,6 +96,10 @@ class Identifiers:
             return
         if scheme in ("hdl", "handle") or lowered.startswith("hdl:"):
             _append(self.other, "hdl:" + re.sub(r"^hdl:\s*", "", value, flags=re.I))
+            return
+        scheme_prefix = _SCHEMES.match(value)
+        if scheme_prefix and not scheme:
+            _append(self.other, scheme_prefix.group(1).lower() + ":" + scheme_prefix.group(2))
             return
         found = recognise_identifier(value)
         if found is not None:

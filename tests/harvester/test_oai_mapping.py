@@ -49,6 +49,13 @@ def test_dc_from_erasmus_dspace_keeps_handles_and_isbns() -> None:
     mapped = dc_to_record(record.metadata, SOURCE, record.identifier)
     assert mapped.other_ids == ("hdl:1765/308",) and mapped.isbns == ("9789058920362",)
     assert mapped.year == 2003 and mapped.authors[0].primary  # only contributors: the first one leads
+    paper = records_of("pyoai/fake2-listrecords.xml")["hdl:1765/9"]
+    mapped = dc_to_record(paper.metadata, SOURCE, paper.identifier)
+    assert "repec:dgr:eureri:2001134" in mapped.other_ids
+    assert [(link.url, link.resource) for link in mapped.links] == [
+        ("http://hdl.handle.net/1765/9", False),  # landing page
+        ("https://ep.eur.nl/retrieve/6/erimrs20020104123434.pdf", True),  # DSpace's bitstream, in dc:format
+    ]
 
 
 def test_mods_maps_names_subjects_links_and_rights() -> None:
