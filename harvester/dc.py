@@ -30,6 +30,7 @@ from harvester.settings import SourceConfig
 from harvester.types import make_record_id
 
 DC_ELEMENTS = "http://purl.org/dc/elements/1.1/"
+_WORD = re.compile(r"[^\W\d_]{3,}")  # subjects without a word are classification codes ("M;M10;L2")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 
@@ -74,7 +75,7 @@ def dc_to_record(element: Any, source: SourceConfig, identifier: str) -> Record:
     if authors and not any(a.primary for a in authors):
         authors[0] = replace(authors[0], primary=True)
     subjects = [Subject(parts=tuple(p.strip() for p in text.split("--") if p.strip()), tag="dc:subject")
-                for text in dc.get("subject", [])]
+                for text in dict.fromkeys(dc.get("subject", [])) if _WORD.search(text)]
     languages = [code for code in (language_code(v) for v in dc.get("language", [])) if code]
     descriptions = list(dict.fromkeys(dc.get("description", [])))
     return Record(

@@ -52,6 +52,8 @@ def test_dc_from_erasmus_dspace_keeps_handles_and_isbns() -> None:
     paper = records_of("pyoai/fake2-listrecords.xml")["hdl:1765/9"]
     mapped = dc_to_record(paper.metadata, SOURCE, paper.identifier)
     assert "repec:dgr:eureri:2001134" in mapped.other_ids
+    assert "Supply relationships" in [s.heading for s in mapped.subjects]
+    assert not [s for s in mapped.subjects if s.heading in ("M;M10;L2;L14", "85A;100B;240B;260N;270K")]
     assert [(link.url, link.resource) for link in mapped.links] == [
         ("http://hdl.handle.net/1765/9", False),  # landing page
         ("https://ep.eur.nl/retrieve/6/erimrs20020104123434.pdf", True),  # DSpace's bitstream, in dc:format
