@@ -46,7 +46,8 @@ LANGUAGES = {
 }
 
 FORMAT_WORDS = (
-    ("thesis", "thesis"), ("dissertation", "thesis"), ("article", "article"), ("dataset", "dataset"),
+    ("thesis", "thesis"), ("dissertation", "thesis"), ("article", "article"), ("paper", "article"),
+    ("preprint", "article"), ("report", "book"), ("dataset", "dataset"),
     ("data set", "dataset"), ("software", "computer-file"), ("computer", "computer-file"),
     ("cartograph", "map"), ("map", "map"), ("notated music", "score"), ("score", "score"),
     ("sound recording-musical", "music-recording"), ("sound", "audio"), ("audio", "audio"),
