@@ -348,8 +348,7 @@ def record_format(view: MarcView) -> str:
     return formats.classify(view.leader, f007s, trusted, thesis=bool(view.fields("502")))
 
 
-_PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)",
-                    re.IGNORECASE)
+_PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)")
 _NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|(?<![0-9])[0-9]+(?![0-9])")
 
 
@@ -357,7 +356,7 @@ _NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|(?<![0-9])[0-
 def page_count(view: MarcView) -> int | None:
     """The largest arabic number before the last pagination unit in 300 $a ("xii, 345 p." → 345)."""
     for field in view.fields("300"):
-        text = " ".join(subfield_values(field, "a"))
+        text = " ".join(subfield_values(field, "a")).lower()
         units = list(_PAGES.finditer(text))
         if not units:
             continue
@@ -383,8 +382,9 @@ def series(view: MarcView) -> list[str]:
     seen: set[str] = set()
     out = []
     for value in values:
-        if sort_key(value) not in seen:
-            seen.add(sort_key(value))
+        key = sort_key(value)
+        if key not in seen:
+            seen.add(key)
             out.append(value)
     return out
 
@@ -392,8 +392,12 @@ def series(view: MarcView) -> list[str]:
 @reads("245", "490", "440", "830")
 def volumes(view: MarcView) -> list[str]:
     """245 $n and 490 $v: what tells the parts of a multi-volume set apart."""
-    numbers = [v for f in view.fields("490", "440", "830") for v in subfield_values(f, "v")]
-    return unique(v.rstrip(".") for v in trimmed(_TITLE_NUMBER(view) + numbers) if v.rstrip("."))
+    by_tag = view.by_tag
+    numbers = [sf.value for tag in ("245", "490", "440", "830") if tag in by_tag for f in by_tag[tag]
+               for sf in f.subfields if sf.code == ("n" if tag == "245" else "v")]
+    if not numbers:
+        return []
+    return unique(v.rstrip(".") for v in trimmed(numbers) if v.rstrip("."))
 
 
 _RELATED_LINK = re.compile(

@@ -179,7 +179,6 @@ def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
 # --- transforms ------------------------------------------------------------------------------------
 
 _TRAILING_CHARS = " \t\n\r\u00a0/:;=,"
-_FINAL_PERIOD = re.compile(r"(\w\w\w|\)|\])\s*\.$")
 
 
 def trim_punctuation(text: str) -> str:
@@ -190,11 +189,13 @@ def trim_punctuation(text: str) -> str:
     either end go.
     """
     text = text.strip().rstrip(_TRAILING_CHARS)
-    if text.endswith(".") and not text.endswith("...") and _FINAL_PERIOD.search(text):
-        text = text[:-1].rstrip(_TRAILING_CHARS)
-    if text.startswith("[") and "]" not in text:
+    if text[-1:] == ".":
+        body = text[:-1].rstrip()
+        if not body.endswith("..") and (body[-1:] in (")", "]") or len(body) >= 3 and body[-3:].isalnum()):
+            text = body.rstrip(_TRAILING_CHARS)
+    if text[:1] == "[" and "]" not in text:
         text = text[1:].strip()
-    if text.endswith("]") and "[" not in text:
+    if text[-1:] == "]" and "[" not in text:
         text = text[:-1].rstrip(_TRAILING_CHARS)
     return text
 
