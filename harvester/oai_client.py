@@ -42,7 +42,8 @@ USER_AGENT = "unioncat-harvester/1.0 (+OAI-PMH; polite: rate-limited, honours Re
 _HEADER_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?header[\s>/]")
 _STRICT = safe_parser()
 _LENIENT = safe_parser(recover=True)
-_TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+_TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+              requests.exceptions.ContentDecodingError)
 
 
 class ServerFailure(SourceUnavailable):
