@@ -254,18 +254,21 @@ def _parent_identifier(identifier: str, marc: Any, parent_001: str) -> str:
     return parent_001
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # dataclass type → field names; None: a plain value
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
+    kind = type(value)
+    if kind is tuple:
         return [_plain(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS.get(type(value))
-        if names is None:
-            names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
-        return {name: _plain(getattr(value, name)) for name in names}
-    return value
+    try:
+        names = _FIELDS[kind]
+    except KeyError:
+        is_record = is_dataclass(value) and not isinstance(value, type)
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value)) if is_record else None
+    if names is None:
+        return value
+    return {name: _plain(getattr(value, name)) for name in names}
 
 
 def record_json(record: Record) -> str:
