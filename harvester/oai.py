@@ -78,8 +78,13 @@ def harvest_oai(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:
     """Harvest one OAI-PMH source into the store; returns the run's counts (see `oai_commit.new_counts`)."""
+    own = client is None
     harvest = OAIHarvest(source, store, run_id, full, client or HarvestClient(source, sleep=sleep))
-    return harvest.run()
+    try:
+        return harvest.run()
+    finally:
+        if own:
+            harvest.client.session.close()
 
 
 class OAIHarvest:
