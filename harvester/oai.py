@@ -38,6 +38,7 @@ from harvester.oai_checkpoint import (
     SECONDS,
     Checkpoint,
     Window,
+    granularity_key,
     load_checkpoint,
     load_watermarks,
     next_from,
@@ -60,7 +61,7 @@ from harvester.oai_commit import (
     prepare_page,
     quarantine_page,
 )
-from harvester.oai_pages import Page, PageIterator, page_records
+from harvester.oai_pages import OAIProtocolError, Page, PageIterator, page_records
 from harvester.oai_payload import PREFERRED_PREFIXES
 from harvester.oai_workers import PageMapper
 from harvester.settings import SourceConfig
@@ -149,6 +150,8 @@ class OAIHarvest:
             return (node.findtext(f"{namespace}{name}") or default).strip()
 
         granularity = text("granularity", DAY)
+        if self.store.get_state(granularity_key(self.source.id)) == DAY:  # the server refused seconds before
+            granularity = DAY
         return {
             "granularity": SECONDS if granularity.startswith(SECONDS[:12]) else DAY,
             "deleted_record": text("deletedRecord", "no"),
@@ -211,6 +214,12 @@ class OAIHarvest:
             self._walk(cp, PageIterator(self.client, params, token=cp.token, max_empty_pages=self.max_empty))
         except oaiexceptions.BadResumptionToken as exc:
             self._restart(cp, f"badResumptionToken ({exc})")
+        except OAIProtocolError as exc:
+            dated = "T" in params.get("from", "") + params.get("until", "")
+            first_page = cp.token is None and cp.window_count == 0
+            if not (exc.code == "badArgument" and cp.granularity == SECONDS and dated and first_page):
+                raise
+            self._fall_back_to_days(cp, exc)
         except ServerFailure as exc:
             if exc.status is None or exc.status < 500:
                 raise
@@ -220,6 +229,18 @@ class OAIHarvest:
                 quarantine_page(self.store, self.source.id, self.run_id, exc.url, str(exc), exc.raw)
             self.counts["quarantined_pages"] += 1
             raise
+
+    def _fall_back_to_days(self, cp: Checkpoint, exc: OAIProtocolError) -> None:
+        """Identify promised seconds, the server refuses them (a common DSpace/EPrints slip): ask in days
+        (the day granularity only widens the window; records seen twice are unchanged)."""
+        self.warnings.append(f"{exc} for a seconds-granularity date; asking with day granularity instead")
+        cp.granularity = DAY
+        cp.windows = [Window(w.start[:10] if w.start else None, w.end[:10] if w.end else None)
+                      for w in cp.windows]
+        cp.restart_window()
+        with self.store.transaction():
+            self.store.set_state(granularity_key(self.source.id), DAY)
+            save_checkpoint(self.store, self.source.id, cp)
 
     def _walk(self, cp: Checkpoint, pages: PageIterator) -> None:
         """Commit page after page; a page is mapped (in workers) while the next one is fetched, and

@@ -37,6 +37,11 @@ def watermark_key(source_id: str) -> str:
     return f"oai:{source_id}:watermarks"
 
 
+def granularity_key(source_id: str) -> str:
+    """Set when a server refused the seconds granularity its Identify promised."""
+    return f"oai:{source_id}:granularity"
+
+
 def stats_key(source_id: str) -> str:
     return f"oai:{source_id}:last_run"
 

@@ -314,3 +314,27 @@ def test_retry_after_as_an_http_date() -> None:
     assert 25 <= (_retry_after(soon) or 0) <= 30
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert _retry_after("soon") is None and _retry_after("12") == 12.0
+
+
+def test_a_server_refusing_the_seconds_it_promised_is_asked_in_days(store: RecordStore) -> None:
+    catalog = marc_catalog(8)
+    inner = oaipmh_handler(catalog, page_size=5)
+    refusal = (b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+               b"<responseDate>2024-01-01T00:00:00Z</responseDate><request>x</request>"
+               b'<error code="badArgument">from: illegal granularity</error></OAI-PMH>')
+
+    def handler(params: dict[str, str]) -> Reply:
+        if "T" in params.get("from", ""):
+            return Reply(refusal)
+        return inner(params)
+
+    with serving(handler) as server:
+        source = oai_source(server.url)
+        run_harvest(store, source)
+        catalog.put("oai:loc:added", next(iter(catalog.live().values())))
+        counts = run_harvest(store, source)
+        run_harvest(store, source)
+        froms = [r["from"] for r in server.list_requests() if "from" in r]
+    assert counts["new"] == 1
+    assert len(froms[0]) == 20 and all(len(f) == 10 for f in froms[1:])  # refused once, then days only
+    assert len(oai_status(store, "repo")["watermark"]["*"]) == 10
