@@ -140,32 +140,13 @@ class OAIHarvest:
         return self.counts
 
     def _identify(self) -> dict[str, str]:
-        page = self.client.harvest(verb="Identify")
-        namespace = self.client.oai_namespace
-        node = page.xml.find(f".//{namespace}Identify")
-        if node is None:
-            raise BadFeed(f"Identify answer without an <Identify> element: {page.url}")
-
-        def text(name: str, default: str) -> str:
-            return (node.findtext(f"{namespace}{name}") or default).strip()
-
-        granularity = text("granularity", DAY)
+        identify = self.client.identify()
         if self.store.get_state(granularity_key(self.source.id)) == DAY:  # the server refused seconds before
-            granularity = DAY
-        return {
-            "granularity": SECONDS if granularity.startswith(SECONDS[:12]) else DAY,
-            "deleted_record": text("deletedRecord", "no"),
-            "earliest": text("earliestDatestamp", "1900-01-01"),
-            "now": (page.xml.findtext(f"{namespace}responseDate") or "").strip(),
-        }
+            identify["granularity"] = DAY
+        return identify
 
     def _discover_prefix(self) -> str:
-        """metadataPrefix from ListMetadataFormats: MARC first (richest), then MODS, then Dublin Core."""
-        offered = [fmt.metadataPrefix for fmt in self.client.ListMetadataFormats()]
-        for wanted in PREFERRED_PREFIXES:
-            if wanted in offered:
-                return wanted
-        raise BadFeed(f"none of the formats offered ({', '.join(offered)}) is one unioncat reads")
+        return self.client.discover_prefix(PREFERRED_PREFIXES)
 
     def _start(self, identify: dict[str, str]) -> Checkpoint:
         """Resume a compatible checkpoint (a full one even on an incremental run), or start afresh."""

@@ -34,6 +34,7 @@ from sickle import Sickle
 from sickle.response import OAIResponse
 
 from harvester.errors import BadFeed, SourceUnavailable
+from harvester.oai_checkpoint import DAY, SECONDS
 from harvester.settings import SourceConfig
 from harvester.xml import safe_parser
 
@@ -133,6 +134,34 @@ class HarvestClient(Sickle):  # type: ignore[misc]
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers.update(dict(source.headers))
+
+    def identify(self) -> dict[str, str]:
+        """What the harvest needs from Identify: granularity (day or seconds), deletedRecord,
+        earliestDatestamp, and the server's clock now (responseDate)."""
+        page = self.harvest(verb="Identify")
+        namespace = self.oai_namespace
+        node = page.xml.find(f".//{namespace}Identify")
+        if node is None:
+            raise BadFeed(f"Identify answer without an <Identify> element: {page.url}")
+
+        def text(name: str, default: str) -> str:
+            return (node.findtext(f"{namespace}{name}") or default).strip()
+
+        seconds = text("granularity", DAY).startswith("YYYY-MM-DDTh")
+        return {
+            "granularity": SECONDS if seconds else DAY,
+            "deleted_record": text("deletedRecord", "no"),
+            "earliest": text("earliestDatestamp", "1900-01-01"),
+            "now": (page.xml.findtext(f"{namespace}responseDate") or "").strip(),
+        }
+
+    def discover_prefix(self, preferred: tuple[str, ...]) -> str:
+        """The first of ``preferred`` that ListMetadataFormats offers (MARC is richest, then MODS, DC)."""
+        offered = [fmt.metadataPrefix for fmt in self.ListMetadataFormats()]
+        for wanted in preferred:
+            if wanted in offered:
+                return wanted
+        raise BadFeed(f"none of the formats offered ({', '.join(offered)}) is one unioncat reads")
 
     def _request(self, kwargs: Mapping[str, str]) -> requests.Response:
         if self.http_method == "GET":
