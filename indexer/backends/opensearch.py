@@ -32,6 +32,7 @@ from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, TransportError
 
 from harvester.settings import SearchSettings
+from indexer.analysis import has_fuzzable_term
 from indexer.backends.base import BackendError, QueryError, SearchRequest, SearchResults
 from indexer.backends.opensearch_bulk import (
     BulkOptions,
@@ -41,7 +42,7 @@ from indexer.backends.opensearch_bulk import (
     write_actions,
 )
 from indexer.backends.opensearch_mapping import index_body, serving_settings, stored_document
-from indexer.backends.opensearch_query import has_fuzzable_term, query_clause
+from indexer.backends.opensearch_query import query_clause
 from indexer.backends.opensearch_search import check_sort, read_results, search_body
 from indexer.query import parse_query
 

@@ -28,7 +28,7 @@ import json
 import sys
 from typing import Any
 
-from indexer.analysis import normalize_identifier
+from indexer.analysis import nfc, normalize_identifier
 from indexer.schema import FIELDS, IndexField
 
 FOLDED = "unioncat_folded"
@@ -124,8 +124,9 @@ def _values(value: Any) -> list[Any]:
 
 
 def prepare_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """The ``_source`` sent for an index document: only schema fields, empty values dropped, identifiers
-    normalized (exactly as the embedded engine indexes them, so both match the same typed identifiers)."""
+    """The ``_source`` sent for an index document: only schema fields, empty values dropped, text composed
+    to NFC and identifiers normalized, exactly as the embedded engine indexes them (a decomposed "ü"
+    would otherwise split a word in two, and both engines must match the same typed identifiers)."""
     out: dict[str, Any] = {}
     for field in FIELDS:
         if field.kind == "stored":
@@ -136,9 +137,9 @@ def prepare_document(doc: dict[str, Any]) -> dict[str, Any]:
         if field.kind == "int":
             values = [int(v) for v in values]
         elif field.kind == "identifier":
-            values = [normalize_identifier(field.name, str(v)) for v in values]
+            values = [normalize_identifier(field.name, nfc(str(v))) for v in values]
         elif field.kind in ("text", "keyword"):
-            values = [str(v) for v in values]
+            values = [nfc(str(v)) for v in values]
         if values:
             out[field.name] = values if field.multi else values[0]
     return out

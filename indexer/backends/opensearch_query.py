@@ -3,10 +3,11 @@
 Plain dicts (not opensearch-dsl objects) so unit tests can compare whole request bodies, and so the
 translation reads like the JSON an operator would type into Dashboards' console.
 
-This mirrors `indexer.backends.embedded.QueryBuilder` clause for clause, because both engines must give
-the same answers: the same fields, the same boosts (from `indexer.schema.FIELDS`), the same analysis
-(query words are analyzed in Python with `indexer.analysis`, the embedded engine's own analyzers, and
-the index uses the equivalent chain, see `opensearch_mapping`):
+This mirrors the embedded engine's `indexer.analysis.QueryBuilder` clause for clause, because both
+engines must give the same answers: the same fields, the same boosts (from `indexer.schema.FIELDS`),
+the same scoring constants and typo rules (imported from `indexer.analysis`, not copied), the same
+analysis (query words are analyzed in Python with the embedded engine's own analyzers, text is
+composed to NFC first, and the index uses the equivalent chain, see `opensearch_mapping`):
 
 - `Term` / `Phrase`, per field: text fields match their English-stemmed terms (``<field>.stemmed``),
   a query field that is a facet (``format:book``) its folded ``.text`` copy; one analyzed token is a
@@ -17,8 +18,9 @@ the index uses the equivalent chain, see `opensearch_mapping`):
 - `IdentifierMatch`: ``terms`` on the normalized keyword field, boost 10. `YearRange`: ``range``.
 - `Bool`: ``bool``; with no ``must`` at least one ``should`` must match, and a query of only
   exclusions (``-word``) matches everything else.
-- fuzzy mode (the fallback): each single-word `Term` also matches within the edit distance the
-  embedded engine allows (`embedded.fuzzy_distance`), on the unstemmed copy, at half the boost.
+- fuzzy mode (the fallback): in the fields where typos are forgiven (`analysis.FUZZY_FIELDS`), each
+  single-word `Term` also matches within the edit distance `analysis.fuzzy_distance` allows, on the
+  unstemmed copy, at half the boost, every near word scoring the same (as tantivy's fuzzy query).
 
 `translate` returns None for "no constraint" (a word that analyzes to nothing); callers use match_all.
 """
@@ -28,6 +30,14 @@ from __future__ import annotations
 from typing import Any
 
 from indexer import analysis
+from indexer.analysis import (
+    FUZZY_FIELDS,
+    FUZZY_WEIGHT,
+    IDENTIFIER_BOOST,
+    TIE_BREAKER,
+    fuzzy_distance,
+    nfc,
+)
 from indexer.backends.base import QueryError
 from indexer.backends.opensearch_mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
 from indexer.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
@@ -35,21 +45,6 @@ from indexer.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 Clause = dict[str, Any]
 MATCH_ALL: Clause = {"match_all": {}}
-
-# The embedded engine's scoring constants (`indexer.analysis` / `indexer.backends.embedded`); a unit
-# test checks they still agree.
-TIE_BREAKER = 0.3
-"""dis_max tie breaker: the best field decides, other matching fields add a little."""
-IDENTIFIER_BOOST = 10.0
-FUZZY_WEIGHT = 0.5
-"""A typo-tolerant match scores half an exact one, so exact words still rank first in fuzzy mode."""
-
-
-def fuzzy_distance(word: str) -> int:
-    """Edits allowed for a word of this length: none up to 2 letters, 1 up to 5, else 2."""
-    if len(word) <= 2:
-        return 0
-    return 1 if len(word) <= 5 else 2
 
 
 def translate(node: object, fuzzy: bool = False) -> Clause | None:
@@ -85,15 +80,6 @@ def year_bounds(low: int | None, high: int | None) -> dict[str, int]:
     if high is not None:
         bounds["lte"] = high
     return bounds
-
-
-def has_fuzzable_term(node: object) -> bool:
-    """Whether fuzzy mode could change anything (same test as the embedded engine)."""
-    if isinstance(node, Term):
-        return any(fuzzy_distance(t) > 0 for t in analysis.analyze_folded(node.text))
-    if isinstance(node, Bool):
-        return any(has_fuzzable_term(c) for c in node.must + node.should)
-    return False
 
 
 def _bool(node: Bool, fuzzy: bool) -> Clause | None:
@@ -160,12 +146,12 @@ def _words(field: IndexField, text: str) -> Clause | None:
     name, stemmed = _target(field)
     if not name or not _tokens(text, stemmed):
         return None
-    return {"match_phrase": {name: _boosted({"query": text}, field.boost)}}
+    return {"match_phrase": {name: _boosted({"query": nfc(text)}, field.boost)}}
 
 
 def _term(field: IndexField, text: str, fuzzy: bool) -> Clause | None:
     exact = _words(field, text)
-    if exact is None or not fuzzy:
+    if exact is None or not fuzzy or field.name not in FUZZY_FIELDS:
         return exact
     copy = _unstemmed(field)
     name = copy or _target(field)[0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexer.analysis import nfc
 from indexer.backends.base import MAX_PAGE, FacetCount, QueryError, SearchHit, SearchRequest, SearchResults
 from indexer.backends.opensearch_mapping import stored_document
 from indexer.backends.opensearch_query import year_bounds
@@ -82,7 +83,7 @@ def facet_filters(filters: Any) -> dict[str, dict[str, Any]]:
         field = FIELDS_BY_NAME.get(name)
         if field is None or field.kind not in FILTERABLE_KINDS:
             raise QueryError(f"cannot filter on {name!r}")
-        chosen = [values] if isinstance(values, str) else [str(v) for v in values]
+        chosen = [nfc(values)] if isinstance(values, str) else [nfc(str(v)) for v in values]
         if chosen:
             clauses[name] = {"terms": {name: chosen}}
     return clauses

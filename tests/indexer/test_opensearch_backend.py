@@ -604,50 +604,51 @@ def test_bool_must_should_and_exclusions() -> None:
 
 
 def test_fuzzy_mode_adds_typo_tolerance_at_half_boost_on_unstemmed_copies() -> None:
-    assert translate(Term("melvile", ("authors", "subjects")), fuzzy=True) == {
+    def typo(field: str, value: str, edits: int, boost: float) -> dict[str, Any]:
+        options: dict[str, Any] = {"value": value, "fuzziness": edits, "transpositions": True}
+        options["rewrite"] = "constant_score"
+        if boost != 1.0:
+            options["boost"] = boost
+        return {"fuzzy": {field: options}}
+
+    authors = {"match_phrase": {"authors.stemmed": {"query": "photografers", "boost": 3.0}}}
+    subjects = {"match_phrase": {"subjects.stemmed": {"query": "photografers", "boost": 2.0}}}
+    notes = {"match_phrase": {"notes.stemmed": {"query": "photografers", "boost": 0.5}}}
+    assert translate(Term("photografers", ("authors", "subjects", "notes")), fuzzy=True) == {
         "dis_max": {
             "queries": [
-                {
-                    "bool": {
-                        "should": [
-                            {"match_phrase": {"authors.stemmed": {"query": "melvile", "boost": 3.0}}},
-                            {
-                                "fuzzy": {
-                                    "authors": {
-                                        "value": "melvile",
-                                        "fuzziness": 2,
-                                        "transpositions": True,
-                                        "rewrite": "constant_score",
-                                        "boost": 1.5,
-                                    }
-                                }
-                            },
-                        ]
-                    }
-                },
-                {
-                    "bool": {
-                        "should": [
-                            {"match_phrase": {"subjects.stemmed": {"query": "melvile", "boost": 2.0}}},
-                            {
-                                "fuzzy": {
-                                    "subjects.stemmed": {
-                                        "value": "melvil",
-                                        "fuzziness": 2,
-                                        "transpositions": True,
-                                        "rewrite": "constant_score",
-                                    }
-                                }
-                            },
-                        ]
-                    }
-                },
+                # the unstemmed copy, with the word as typed (folded), at half the field's boost
+                {"bool": {"should": [authors, typo("authors", "photografers", 2, 1.5)]}},
+                # no unstemmed copy: the stemmed terms, with the stemmed word
+                {"bool": {"should": [subjects, typo("subjects.stemmed", "photograf", 2, 1.0)]}},
+                notes,  # typos are not forgiven in notes (indexer.analysis.FUZZY_FIELDS)
             ],
             "tie_breaker": 0.3,
         }
     }
+    assert translate(Term("Mellvile", ("authors",)), fuzzy=True) == {
+        "bool": {
+            "should": [
+                {"match_phrase": {"authors.stemmed": {"query": "Mellvile", "boost": 3.0}}},
+                typo("authors", "mellvile", 2, 1.5),
+            ]
+        }
+    }
+    assert translate(Term("whael", ("title",)), fuzzy=True)["bool"]["should"][1] == typo(
+        "title", "whael", 1, 2.5
+    )
     short = {"match_phrase": {"title.stemmed": {"query": "ox", "boost": 5.0}}}
     assert translate(Term("ox", ("title",)), fuzzy=True) == short  # two letters: no edits allowed
+
+
+def test_decomposed_unicode_is_composed_like_the_embedded_engine_does() -> None:
+    decomposed = "Mu\u0308ller"  # "Müller" as macOS pastes it
+    assert translate(Term(decomposed, ("authors",))) == {
+        "match_phrase": {"authors.stemmed": {"query": "M\u00fcller", "boost": 3.0}}
+    }
+    assert prepare_document(doc("c1", decomposed))["title"] == "M\u00fcller"
+    body = search_body(SearchRequest(filters={"library": (decomposed,)}, facets=()), {"match_all": {}})
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"library": ["M\u00fcller"]}}]}}
 
 
 # ------------------------------------------------------------------ search bodies
@@ -1144,19 +1145,7 @@ def test_open_backend_builds_the_opensearch_backend_from_the_config(tmp_path: Pa
     backend.close()  # building the client does not connect: nothing to reach here
 
 
-def test_scoring_constants_agree_with_the_embedded_engine() -> None:
-    import indexer.analysis
-    import indexer.backends.embedded
-    from indexer.backends import opensearch_query, opensearch_search
+def test_page_size_cap_agrees_with_the_embedded_engine() -> None:
+    from indexer.backends import embedded, opensearch_search
 
-    def embedded(name: str) -> Any:
-        for module in (indexer.analysis, indexer.backends.embedded):
-            if hasattr(module, name):
-                return getattr(module, name)
-        pytest.fail(f"the embedded engine no longer defines {name}; update opensearch_query to match")
-
-    for name in ("TIE_BREAKER", "IDENTIFIER_BOOST", "FUZZY_WEIGHT"):
-        assert getattr(opensearch_query, name) == embedded(name), name
-    assert opensearch_search.MAX_PER_PAGE == embedded("MAX_PER_PAGE")
-    for word in ("ox", "moby", "whale", "melvile", "photografy"):
-        assert opensearch_query.fuzzy_distance(word) == embedded("fuzzy_distance")(word)
+    assert opensearch_search.MAX_PER_PAGE == embedded.MAX_PER_PAGE
