@@ -115,6 +115,8 @@ class PageIterator(BaseOAIIterator):  # type: ignore[misc]
                 oaiexceptions.OAIError) as exc:
             code = type(exc).__name__
             raise OAIProtocolError(code[0].lower() + code[1:], str(exc)) from exc
+        if self.oai_response.xml.find(f"{self.sickle.oai_namespace}{verb}") is None:
+            raise BadFeed(f"OAI-PMH answer with neither <{verb}> nor <error>: {self.oai_response.url}")
         self._pending = self._page(self.oai_response, records=tuple(self._records(self.oai_response)))
 
     def _page(self, response: OAIPage, records: tuple[OAIRecord, ...]) -> Page:

@@ -195,3 +195,17 @@ def test_a_well_formed_page_that_is_not_oai_pmh_is_not_read_as_an_empty_list(sto
             run_harvest(store, oai_source(server.url, prefix="oai_dc"))
     [page] = [q for q in store.quarantined("repo") if q.file == "oai-page"]
     assert page.raw == login and oai_status(store, "repo")["checkpoint"] is not None
+
+
+def test_an_answer_without_the_verb_element_is_an_error_not_an_empty_list(store: RecordStore) -> None:
+    hollow = (b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+              b"<responseDate>2024-01-01T00:00:00Z</responseDate><request>x</request></OAI-PMH>")
+
+    def handler(params: dict[str, str]) -> Reply:
+        if params.get("resumptionToken") == "ListRecords2.xml":
+            return Reply(hollow)
+        return replay_handler(SICKLE_CHAIN)(params)
+
+    with serving(handler) as server:
+        with pytest.raises(BadFeed, match="neither <ListRecords> nor <error>"):
+            run_harvest(store, oai_source(server.url, prefix="oai_dc"))
