@@ -3,6 +3,10 @@
     python bench/ingest.py ../shared/data/marc                 # the shared real MARC, one source per folder
     python bench/ingest.py --synthetic 200000                  # a generated corpus of 200,000 bib records
     python bench/ingest.py --synthetic 200000 --workers 1 2    # per core, and with both cores
+    python bench/ingest.py ../shared/data/marc --memory        # peak RSS on 1x and 10x the largest sample
+
+"per core" divides the rate by the number of parsing workers (the harvesting process that cuts records
+and writes SQLite comes on top, so with 2 workers on 2 cores the figure is conservative).
 
 Each measurement runs in a fresh subprocess so that its peak RSS (ru_maxrss) is its own. Bare pymarc
 is `MARCReader(to_unicode=True, permissive=True)` for ISO 2709 and `parse_xml_to_array` for MARCXML.
@@ -69,7 +73,8 @@ def generate_corpus(path: Path, count: int, seed: int = 1) -> None:
                 field("100", "1 ", "a", f"{surname}, {given},", "d", f"{year - 40}-", "e", "author."),
                 field("245", "10", "a", title + " :", "b", words(5) + " /", "c", f"{given} {surname}."),
                 field("250", "  ", "a", f"{rng.randint(1, 5)}nd edition."),
-                field("264", " 1", "a", "New York :", "b", f"{rng.choice(WORDS).title()} Press,", "c", f"{year}."),
+                field("264", " 1", "a", "New York :", "b", f"{rng.choice(WORDS).title()} Press,",
+                      "c", f"{year}."),
                 field("300", "  ", "a", f"xii, {rng.randint(50, 900)} pages :", "b", "illustrations ;",
                       "c", "24 cm"),
                 field("336", "  ", "a", "text", "b", "txt", "2", "rdacontent"),
@@ -84,7 +89,8 @@ def generate_corpus(path: Path, count: int, seed: int = 1) -> None:
                 field("650", " 0", "a", rng.choice(WORDS).title(), "z", "United States", "x", "History",
                       "y", "20th century."),
                 field("651", " 0", "a", "United States", "x", "Politics and government."),
-                field("700", "1 ", "a", f"{rng.choice(SURNAMES)}, {rng.choice(WORDS).title()},", "e", "editor."),
+                field("700", "1 ", "a", f"{rng.choice(SURNAMES)}, {rng.choice(WORDS).title()},",
+                      "e", "editor."),
                 field("830", " 0", "a", f"{words(3).title()} series ;", "v", f"v. {rng.randint(1, 40)}."),
                 field("856", "41", "3", "Table of contents", "u", f"https://example.org/toc/{n}"),
                 field("852", "0 ", "a", "SYN", "b", "MAIN", "c", "STACKS", "h", f"QA{n % 900}",
@@ -117,7 +123,8 @@ def measure_bare(paths: list[Path]) -> dict[str, float]:
                 pass
             continue
         with path.open("rb") as handle:
-            for record in pymarc.MARCReader(handle, to_unicode=True, permissive=True, utf8_handling="replace"):
+            reader = pymarc.MARCReader(handle, to_unicode=True, permissive=True, utf8_handling="replace")
+            for record in reader:
                 count += record is not None
     seconds = time.perf_counter() - started
     return {"records": count, "seconds": seconds}
@@ -144,8 +151,8 @@ def measure_ingest(sources: list[tuple[str, Path]], workers: int) -> dict[str, f
 
 def _child(kind: str, payload: str) -> dict[str, float]:
     """Run one measurement in a fresh process; returns its figures plus peak RSS in MB."""
-    out = subprocess.run([sys.executable, __file__, "--_measure", kind, payload], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, __file__, "--_measure", kind, payload],
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -177,7 +184,8 @@ def report(label: str, sources: list[tuple[str, Path]], workers: list[int]) -> N
         res = _child("ingest", json.dumps({"sources": [[s, str(p)] for s, p in sources], "workers": count}))
         rate = res["records"] / res["seconds"]
         per_core = rate / count
-        print(f"parse+normalize+store, {count} worker(s): {res['records']:>9,} read ({res['stored']:,} stored, "
+        print(f"parse+normalize+store, {count} worker(s): {res['records']:>9,} read "
+              f"({res['stored']:,} stored, "
               f"{res['quarantined']:,} quarantined)  {rate:>9,.0f} rec/s  ({per_core:,.0f}/core = "
               f"{per_core / bare_rate:.0%} of bare pymarc)  peak {res['peak_mb']:,.0f} MB")
 
@@ -197,7 +205,8 @@ def memory_check(paths: list[Path], workers: list[int]) -> None:
             for count in workers:
                 res = _child("ingest", json.dumps({"sources": [["big", str(folder)]], "workers": count}))
                 print(f"{factor:>2}x ({mb:,.0f} MB, {res['records']:,} records), {count} worker(s): "
-                      f"peak RSS {res['peak_mb']:,.0f} MB (incl. worker processes: {res['peak_children_mb']:,.0f} MB)")
+                      f"peak RSS {res['peak_mb']:,.0f} MB, largest worker process "
+                      f"{res['peak_children_mb']:,.0f} MB")
             (folder / "big.mrc").unlink()
 
 
@@ -212,9 +221,12 @@ def main() -> None:
         figures["peak_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(json.dumps(figures))
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", type=Path, help="MARC files or folders (a folder of folders = many sources)")
-    parser.add_argument("--synthetic", type=int, default=0, help="also generate and ingest N synthetic records")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help="MARC files or folders (a folder of folders = many sources)")
+    parser.add_argument("--synthetic", type=int, default=0,
+                        help="also generate and ingest N synthetic records")
     parser.add_argument("--memory", action="store_true",
                         help="also check memory stays flat on a file 10x the largest of PATHS")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 2])
@@ -227,7 +239,8 @@ def main() -> None:
             folder.mkdir()
             started = time.perf_counter()
             generate_corpus(folder / "synthetic.mrc", args.synthetic)
-            print(f"\n(generated {args.synthetic:,} synthetic records in {time.perf_counter() - started:.0f}s)")
+            seconds = time.perf_counter() - started
+            print(f"\n(generated {args.synthetic:,} synthetic records in {seconds:.0f}s)")
             report(f"synthetic corpus of {args.synthetic:,} records", [("synthetic", folder)], args.workers)
     if args.memory and args.paths:
         memory_check(args.paths, args.workers)
