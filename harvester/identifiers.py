@@ -32,7 +32,7 @@ def _isbn10_ok(digits: str) -> bool:
 
 
 def _isbn13_check(first12: str) -> str:
-    total = sum((ord(c) - 48) * (3 if i % 2 else 1) for i, c in enumerate(first12))
+    total = sum(map(int, first12[0::2])) + 3 * sum(map(int, first12[1::2]))
     return str((10 - total % 10) % 10)
 
 
