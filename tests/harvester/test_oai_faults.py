@@ -338,3 +338,19 @@ def test_a_server_refusing_the_seconds_it_promised_is_asked_in_days(store: Recor
     assert counts["new"] == 1
     assert len(froms[0]) == 20 and all(len(f) == 10 for f in froms[1:])  # refused once, then days only
     assert len(oai_status(store, "repo")["watermark"]["*"]) == 10
+
+
+def test_worker_mapped_pages_are_committed_before_a_later_page_fails(store: RecordStore) -> None:
+    """With big pages mapped in worker processes, page N is committed even when fetching N+1 fails."""
+    catalog = marc_catalog(30)
+
+    def fault(params: dict[str, str], seen: int) -> Reply | None:
+        return Reply(b"gone", status=404) if "resumptionToken" in params and "cursor%3D20" in params[
+            "resumptionToken"] else None
+
+    with serving(faulty(catalog, fault, page_size=10)) as server:  # type: ignore[arg-type]
+        source = oai_source(server.url, workers=2, parallel_threshold=5)
+        with pytest.raises(SourceUnavailable, match="HTTP 404"):
+            run_harvest(store, source)
+    assert len(live_records(store)) == 20  # pages 1 and 2 stored, with the token that follows page 2
+    assert "token yes" in (oai_status(store, "repo")["checkpoint"] or "")
