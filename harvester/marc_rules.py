@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import Any
 
 import pymarc
 
@@ -179,6 +180,7 @@ def subjects(view: MarcView) -> list[Subject]:
             continue
         main_codes = _SUBJECT_MAIN.get(tag, "a")
         for field in by_tag[tag]:
+            headings: list[tuple[str, ...]]
             if tag == "653":
                 headings = [(trim_punctuation(v),) for v in subfield_values(field, "a")]
             else:
@@ -414,8 +416,8 @@ def links(view: MarcView) -> list[Link]:
         label = first(subfield_values(field, "y") or subfield_values(field, "3")
                       or subfield_values(field, "z"))
         materials = " ".join(subfield_values(field, "3")).lower()
-        resource = (bool(field.indicators) and field.indicators[1] in "01" and field.indicators[1] != " "
-                    and not _RELATED_LINK.search(materials))
+        ind2 = field.indicators[1] if field.indicators else " "
+        resource = ind2 in ("0", "1") and not _RELATED_LINK.search(materials)
         for url in subfield_values(field, "u"):
             url = url.strip()
             if url and url not in seen:
@@ -515,9 +517,9 @@ def local_id_of(marc_record: pymarc.Record, id_field: str = "001") -> str | None
 def normalize_marc(marc_record: pymarc.Record, source: SourceConfig, local_id: str) -> Record:
     """Map one MARC record to a `Record`; `RecordSkipped` for authority records."""
     view = MarcView(marc_record)
-    record_type = view.leader[6:7]
-    common = {"id": make_record_id(source.id, local_id), "source_id": source.id, "local_id": local_id,
-              "leader": view.leader}
+    record_type = view.leader[6:7] or " "
+    common: dict[str, Any] = {"id": make_record_id(source.id, local_id), "source_id": source.id,
+                              "local_id": local_id, "leader": view.leader}
     if record_type in AUTHORITY_TYPES:
         raise RecordSkipped("authority record (leader/06 z): not a catalog item")
     if record_type in MFHD_TYPES:
@@ -529,4 +531,6 @@ def normalize_marc(marc_record: pymarc.Record, source: SourceConfig, local_id: s
                       holdings=mfhd_holdings(view, source.holdings, source.library))
     values = apply_rules(RULES, view)
     values["holdings"] = holdings_of(view, source.holdings, source.library)
-    return Record(**common, **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    values.update(common)
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return Record(**fields)
