@@ -217,10 +217,24 @@ def iter_marcjson(handle: IO[bytes]) -> Iterator[RawChunk]:
             first = char
             break
     handle.seek(0)
-    if first == b"[":
-        yield from _iter_json_array(handle)
+    if first == b"[" or (first == b"{" and not _first_line_is_json(handle)):
+        yield from _iter_json_array(handle)  # an array, or pretty-printed objects one after another
     else:
         yield from _iter_json_lines(handle)
+
+
+def _first_line_is_json(handle: IO[bytes]) -> bool:
+    line = b""
+    while not line.strip():
+        line = handle.readline()
+        if not line:
+            break
+    handle.seek(0)
+    try:
+        json.loads(line)
+        return True
+    except ValueError:
+        return False
 
 
 def _iter_json_lines(handle: IO[bytes]) -> Iterator[RawChunk]:

@@ -196,6 +196,14 @@ def test_marc_in_json_array_is_streamed_element_by_element(
     assert all(c.error is None for c in got)
 
 
+def test_pretty_printed_marc_in_json_objects_are_read(tmp_path: Path) -> None:
+    lines = (HARVEST / "lib-c" / "goldfinch_5.jsonl").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "pretty.json"
+    path.write_text("\n".join(json.dumps(json.loads(line), indent=2) for line in lines[:3]) + "\n")
+    got = chunks(path)
+    assert [json.loads(c.raw) for c in got] == [json.loads(line) for line in lines[:3]]
+
+
 def test_a_broken_json_line_is_rejected_and_the_rest_read(tmp_path: Path) -> None:
     lines = (HARVEST / "lib-c" / "goldfinch_5.jsonl").read_text(encoding="utf-8").splitlines()
     path = tmp_path / "broken.jsonl"
