@@ -168,10 +168,16 @@ def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
     values: dict[str, Any] = {}
     present = view.by_tag.keys()
     for rule in rules:
-        if rule.tags is not None and rule.tags.isdisjoint(present):
+        tags = rule.tags
+        if tags is not None and tags.isdisjoint(present):
             continue
-        value = rule.apply(view)
-        if value is not None and value != "" and value != [] and value != ():
+        try:  # inlined `Rule.apply`: this loop runs ~30 times per record
+            value = rule.extract(view)
+            for transform in rule.transforms:
+                value = transform(value)
+        except Exception as exc:
+            raise RuleError(f"rule {rule.name} at {rule.where}: {type(exc).__name__}: {exc}") from exc
+        if value or value == 0 and value is not False:
             values[rule.name] = value
     return values
 
