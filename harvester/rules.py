@@ -185,6 +185,7 @@ def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
 # --- transforms ------------------------------------------------------------------------------------
 
 _TRAILING_CHARS = " \t\n\r\u00a0/:;=,"
+_UNTRIMMED_STARTS = ("[", " ", "\t", "\n", "\r", "\u00a0")
 
 
 def trim_punctuation(text: str) -> str:
@@ -194,6 +195,8 @@ def trim_punctuation(text: str) -> str:
     (so initials and abbreviations such as "Jr." or "S." keep theirs); unbalanced square brackets at
     either end go.
     """
+    if text[-1:].isalnum() and text[:1] not in _UNTRIMMED_STARTS:
+        return text  # nothing to trim: the common case, decided without copying
     text = text.strip().rstrip(_TRAILING_CHARS)
     if text[-1:] == ".":
         body = text[:-1].rstrip()
@@ -212,9 +215,12 @@ def first(values: Sequence[str]) -> str:
 
 def unique(values: Iterable[str]) -> list[str]:
     """Values in order, without repeats (compared case-insensitively)."""
+    items = values if isinstance(values, list) else list(values)
+    if len(items) < 2:
+        return items
     seen: set[str] = set()
     out: list[str] = []
-    for value in values:
+    for value in items:
         key = value.casefold()
         if key not in seen:
             seen.add(key)
