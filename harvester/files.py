@@ -479,7 +479,12 @@ def _choose_encoding(body: bytes, claimed: str, override: str | None) -> str:
     """
     if override:
         name = override.lower().replace("_", "-")
-        return "marc8" if name in ("marc8", "marc-8", "ansel") else codecs.lookup(override).name
+        if name in ("marc8", "marc-8", "ansel"):
+            return "marc8"
+        try:
+            return codecs.lookup(override).name
+        except LookupError:
+            raise RecordRejected(f"unknown encoding {override!r} (the source's `encoding` setting)") from None
     if body.isascii():
         return "ascii"
     try:

@@ -99,6 +99,12 @@ def test_the_source_encoding_override_wins() -> None:
     assert record["245"]["a"] == "Основы гидравлического расчета инженерных сетей"
 
 
+def test_an_unknown_encoding_override_is_named_in_the_reason() -> None:
+    chunk = chunks(MARC / "cp1251_content.dat")[0]
+    with pytest.raises(RecordRejected, match="unknown encoding 'klingon'"):
+        parse_raw_record(chunk.raw, "iso2709", encoding="klingon")
+
+
 def test_unreadable_records_are_rejected_with_a_reason_and_the_stream_goes_on() -> None:
     got = chunks(HARVEST / "lib-a" / "bad_records.mrc")
     assert len(got) == 8
