@@ -53,6 +53,7 @@ from harvester.oai_checkpoint import (
 )
 from harvester.oai_client import ClientStats, HarvestClient, MalformedPage, ServerFailure
 from harvester.oai_commit import (
+    PAGE_FILE,
     QUARANTINE_FILE,
     PreparedPage,
     apply_page,
@@ -243,8 +244,10 @@ class OAIHarvest:
 
     def _commit(self, cp: Checkpoint, page: Page, prepared: PreparedPage) -> None:
         """Store a page and move the checkpoint past it, in one transaction."""
-        with self.store.transaction():
+        with self.store.transaction() as db:
             apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
+            db.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ? AND position = ?",
+                       (self.source.id, PAGE_FILE, page.url))  # a page kept when broken, now fine
             if cp.pending_watermark is None:
                 cp.pending_watermark = page.response_date or cp.server_now
             if page.sent_token is None:

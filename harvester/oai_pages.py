@@ -97,7 +97,8 @@ class PageIterator(BaseOAIIterator):  # type: ignore[misc]
             self._sent = self.resumption_token.token
         else:
             self._sent = None
-        params = {"verb": verb, "resumptionToken": self._sent} if self._sent else dict(self.params)
+        # the same parameter order as sickle, so a page has one URL however it was reached
+        params = {"resumptionToken": self._sent, "verb": verb} if self._sent else dict(self.params)
         try:
             super_params, self.params = self.params, params
             try:

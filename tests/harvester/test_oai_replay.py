@@ -105,20 +105,33 @@ def test_folio_tag_mismatch_page_is_recovered_with_every_header(store: RecordSto
 def test_unrecoverable_page_is_quarantined_with_its_url_and_the_source_stops(
     store: RecordStore, page: str
 ) -> None:
-    pages = {"": "sickle/ListRecords.xml", "ListRecords2.xml": page}
-    with serving(replay_handler(pages)) as server:
+    broken = {"on": True}
+    good = replay_handler(SICKLE_CHAIN)
+    bad = replay_handler({**SICKLE_CHAIN, "ListRecords2.xml": page})
+
+    def handler(params: dict[str, str]) -> Reply:
+        return bad(params) if broken["on"] else good(params)
+
+    with serving(handler) as server:
+        source = oai_source(server.url, prefix="oai_dc")
         with pytest.raises(BadFeed, match="not well-formed"):
-            run_harvest(store, oai_source(server.url, prefix="oai_dc"))
+            run_harvest(store, source)
         broken_fetches = [r for r in server.list_requests() if r.get("resumptionToken") == "ListRecords2.xml"]
-    assert len(broken_fetches) == 2
-    entries = [q for q in store.quarantined("repo") if q.file == "oai-page"]
-    assert len(entries) == 1 and "resumptionToken=ListRecords2.xml" in entries[0].position
-    assert entries[0].raw == read_data(page)
-    status = oai_status(store, "repo")
-    assert status["quarantined_pages"] == 1 and status["last_run_status"] == "failed"
-    # the first page is stored and the checkpoint still points at the broken page: nothing skipped
-    assert "repo:oai:test.example.com:1585322" in live_records(store)
-    assert status["checkpoint"] is not None and "token yes" in status["checkpoint"]
+        assert len(broken_fetches) == 2
+        entries = [q for q in store.quarantined("repo") if q.file == "oai-page"]
+        assert len(entries) == 1 and "resumptionToken=ListRecords2.xml" in entries[0].position
+        assert entries[0].raw == read_data(page)
+        status = oai_status(store, "repo")
+        assert status["quarantined_pages"] == 1 and status["last_run_status"] == "failed"
+        # the first page is stored and the checkpoint still points at the broken page: nothing skipped
+        assert "repo:oai:test.example.com:1585322" in live_records(store)
+        assert status["checkpoint"] is not None and "token yes" in status["checkpoint"]
+
+        broken["on"] = False  # the server is mended: the rerun resumes at the page that was broken
+        before = len(server.list_requests())
+        counts = run_harvest(store, source)
+        assert server.list_requests()[before].get("resumptionToken") == "ListRecords2.xml"
+    assert counts["pages"] == 3 and oai_status(store, "repo")["quarantined_pages"] == 0
 
 
 @pytest.mark.parametrize("answer, code", [("sickle/badArgument.xml", "badArgument"),
