@@ -351,7 +351,7 @@ def record_format(view: MarcView) -> str:
 
 
 _PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)")
-_NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|(?<![0-9])[0-9]+(?![0-9])")
+_NUMBER = re.compile(r"[0-9][0-9,]*")
 
 
 @reads("300")
@@ -362,7 +362,7 @@ def page_count(view: MarcView) -> int | None:
         units = list(_PAGES.finditer(text))
         if not units:
             continue
-        numbers = [int(n.replace(",", "")) for n in _NUMBER.findall(text[:units[-1].start()])]
+        numbers = [int(n.rstrip(",").replace(",", "")) for n in _NUMBER.findall(text[:units[-1].start()])]
         numbers = [n for n in numbers if 0 < n < 100_000]
         if numbers:
             return max(numbers)
