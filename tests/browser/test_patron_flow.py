@@ -126,7 +126,9 @@ def test_skip_link_and_keyboard_focus_are_visible(page: Any, server: str) -> Non
 
 def test_narrow_screen_has_no_horizontal_scroll(page: Any, server: str) -> None:
     page.set_viewport_size({"width": 360, "height": 800})
-    for path in ("/", "/search?q=history", "/holdings?ids=9783290172121", "/partners"):
+    page.goto(server + "/search?q=history")
+    record = page.locator("li.hit h3 a").first.get_attribute("href")
+    for path in ("/", "/search?q=history", record + "?explain=1", "/holdings?ids=9783290172121", "/partners"):
         page.goto(server + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
