@@ -168,12 +168,16 @@ def _worker_pool(sources: Sequence[SourceConfig], count: int) -> Any:
     )
 
 
-def _starmap_task(task: tuple[str, str, str, list[Chunk]]) -> list[Outcome]:
-    return process_batch(*task)
+def _starmap_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Outcome]]:
+    return task[1], process_batch(*task)
 
 
 def _harvest_file_source(
-    settings: Settings, store: RecordStore, source: SourceConfig, pool: Pool | _InlinePool, show_progress: bool
+    settings: Settings,
+    store: RecordStore,
+    source: SourceConfig,
+    pool: Pool | _InlinePool,
+    show_progress: bool,
 ) -> SourceResult:
     result = SourceResult(source.id)
     started = time.monotonic()
@@ -187,16 +191,17 @@ def _harvest_file_source(
             raise SourceUnavailable(f"no files found at {source.path}")
         base = source.path if source.path.is_dir() else source.path.parent
         progress = Progress(source.id, sum(f.stat().st_size for f in files), enabled=show_progress)
-        incomplete: list[str] = []
-        complete: list[str] = []
-        for path in files:
-            name = _relative(path, base)
-            if _harvest_file(settings, store, source, pool, run_id, path, name, counts, progress):
-                complete.append(name)
-            else:
-                incomplete.append(name)
-            counts["files"] += 1
+        # One ordered stream of batches over ALL files of the source, so the pool keeps every core busy
+        # across file boundaries (a source of many small files used to run one file at a time).
+        readable: dict[str, bool] = {}
+        tasks = _source_tasks(source, files, base, settings.batch_size)
+        for name, outcomes in pool.imap(_starmap_task, tasks):
+            ok = _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress)
+            readable[name] = readable.get(name, True) and ok
         progress.close()
+        counts["files"] = len(readable)
+        complete = [name for name, ok in readable.items() if ok]
+        incomplete = [name for name, ok in readable.items() if not ok]
         store.clear_stale_quarantine(source.id, run_id, complete)
         counts["deleted"] = store.mark_unseen_deleted(source.id, run_id, keep_files=incomplete)
         result.status = "ok"
@@ -212,31 +217,25 @@ def _harvest_file_source(
     return result
 
 
-def _harvest_file(
-    settings: Settings,
-    store: RecordStore,
-    source: SourceConfig,
-    pool: Pool | _InlinePool,
-    run_id: int,
-    path: Path,
-    name: str,
-    counts: dict[str, int],
-    progress: Progress,
-) -> bool:
-    """Harvest one file; returns False when the file could not be read to its end."""
-    try:
-        fmt = source.format if source.format != "auto" else sniff_format(path)
-    except BadFeed as exc:
-        store.quarantine(source.id, run_id, name, "whole file", f"not a MARC file: {exc}", _head(path))
-        counts["read"] += 1  # the whole file counts as one input read
-        counts["quarantined"] += 1
-        return False
-    batches = _batches(iter_raw_records(path, fmt), settings.batch_size)
-    tasks = ((source.id, name, fmt, [(c.position, c.raw, c.error, c.fatal) for c in batch]) for batch in batches)
-    complete = True
-    for outcomes in pool.imap(_starmap_task, tasks):
-        complete &= _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress)
-    return complete
+def _source_tasks(
+    source: SourceConfig, files: Sequence[Path], base: Path, batch_size: int
+) -> Iterator[tuple[str, str, str, list[Chunk]]]:
+    """Batches of raw records of every file in order; every file yields at least one task (an empty
+    file an empty batch, a file that is not MARC one unreadable "whole file" chunk), so every file is
+    accounted for. Runs in the pool's feeder thread: it only reads files, it never writes the store."""
+    for path in files:
+        name = _relative(path, base)
+        try:
+            fmt = source.format if source.format != "auto" else sniff_format(path)
+        except BadFeed as exc:
+            yield (source.id, name, "", [("whole file", _head(path), f"not a MARC file: {exc}", True)])
+            continue
+        empty = True
+        for batch in _batches(iter_raw_records(path, fmt), batch_size):
+            empty = False
+            yield (source.id, name, fmt, [(c.position, c.raw, c.error, c.fatal) for c in batch])
+        if empty:
+            yield (source.id, name, fmt, [])
 
 
 def _store_outcomes(
