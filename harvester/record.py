@@ -26,7 +26,7 @@ Field by field, for MARC bibliographic records (see `harvester.marc_rules` for t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 FORMATS = (
@@ -212,13 +212,3 @@ _ITEM_FIELDS: dict[type, tuple[str, ...]] = {
 
 def _tuples(item: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
-
-
-@dataclass(slots=True)
-class RecordBuilder:
-    """Mutable collector used while mapping a source record; `build()` freezes it into a `Record`."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def build(self) -> Record:
-        return Record(**{k: tuple(v) if isinstance(v, list) else v for k, v in self.values.items()})

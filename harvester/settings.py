@@ -199,8 +199,7 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
     url = reader.get(raw, "url", str, "", key)
     if kind == "oai-pmh" and not url.startswith(("http://", "https://")):
         raise ConfigError(reader.file, f"{key}.url", "required for an oai-pmh source (http:// or https://)")
-    sets_value = raw.get("sets", raw.get("set", []))
-    sets = (sets_value,) if isinstance(sets_value, str) else tuple(sets_value)
+    sets = _sets(reader, raw, key)
     return SourceConfig(
         id=source_id,
         name=name,
@@ -220,6 +219,17 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
         timeout=float(reader.get(raw, "timeout", (int, float), 30.0, key)),
         options=reader.get(raw, "options", dict, {}, key),
     )
+
+
+def _sets(reader: _Reader, raw: dict[str, Any], key: str) -> tuple[str, ...]:
+    """``set = "a"`` or ``sets = ["a", "b"]``: the OAI-PMH sets to harvest (none = the whole feed)."""
+    name = "sets" if "sets" in raw else "set"
+    value = raw.get(name, [])
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(reader.file, f"{key}.{name}", f"expected a set name or a list of names, got {value!r}")
+    return tuple(value)
 
 
 def _library(reader: _Reader, raw: Any, key: str, source_id: str, name: str) -> Library:
