@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -87,19 +86,6 @@ def exact_copy(field: IndexField) -> str | None:
     return None
 
 
-COMBO_FACETS = ("library", "format", "language")
-"""Facets with a small set of values, also indexed as ONE combined value per record ("Duke|NCSU").
-
-tantivy counts a multi-valued column about 4x slower than a single-valued one, and a record held by
-several libraries makes `library` multi-valued. Counting the few distinct combinations and splitting
-them in Python gives the same exact counts (see `facet_counts`); `subject_facet` has too many
-distinct combinations for this and is counted directly.
-"""
-COMBO_SUFFIX = "_set"
-COMBO_SEP = "\x1f"
-COMBO_LIMIT = 10_000
-"""More distinct combinations than this (a huge consortium): count the multi-valued field instead."""
-
 YEAR_ASC = "year_asc"
 """Internal fast field for "oldest first": tantivy sorts a missing value first in ascending order."""
 NO_YEAR = 99999
@@ -123,8 +109,6 @@ def build_schema() -> tantivy.Schema:
         copy = exact_copy(field)
         if copy:
             builder.add_text_field(copy, stored=False, tokenizer_name=FOLDED)
-        if field.name in COMBO_FACETS:
-            builder.add_text_field(field.name + COMBO_SUFFIX, stored=False, tokenizer_name=RAW, fast=True)
     builder.add_integer_field(YEAR_ASC, stored=False, indexed=False, fast=True)
     return builder.build()
 
@@ -132,7 +116,7 @@ def build_schema() -> tantivy.Schema:
 def schema_fingerprint() -> str:
     """Changes whenever the embedded schema or analysis changes: an index built otherwise needs a rebuild."""
     plan: list[tuple[Any, ...]] = [(f.name, f.kind, f.multi, f.facet, exact_copy(f)) for f in FIELDS]
-    plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC, COMBO_FACETS, COMBO_SUFFIX))
+    plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC))
     return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
 
 
@@ -182,9 +166,7 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
             text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
             out[name] = text.encode("utf-8")
             continue
-        values = (
-            [v for v in value if v is not None and v != ""] if isinstance(value, list | tuple) else [value]
-        )
+        values = [v for v in value if v is not None and v != ""] if isinstance(value, list | tuple) else [value]
         if not values:
             continue
         if kind == "int":
@@ -196,8 +178,6 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
         out[name] = texts
         if copy:
             out[copy] = texts
-        if name in COMBO_FACETS:
-            out[name + COMBO_SUFFIX] = COMBO_SEP.join(sorted({t.replace(COMBO_SEP, " ") for t in texts}))
     year = doc.get("year")
     out[YEAR_ASC] = int(year) if isinstance(year, int) else NO_YEAR
     return tantivy.Document.from_dict(out, _SCHEMA)
@@ -219,38 +199,17 @@ def from_tantivy(stored: Mapping[str, list[Any]]) -> dict[str, Any]:
     return out
 
 
-def facet_aggs(names: list[str], size: int, combined: bool = True) -> dict[str, Any]:
-    """The tantivy aggregation request counting `names` (combined values where that is faster)."""
-    aggs: dict[str, Any] = {}
-    for name in names:
-        if combined and name in COMBO_FACETS:
-            aggs[name] = {"terms": {"field": name + COMBO_SUFFIX, "size": COMBO_LIMIT}}
-        else:
-            aggs[name] = {"terms": {"field": name, "size": size}}
-    return aggs
+def facet_aggs(names: list[str], size: int) -> dict[str, Any]:
+    """The tantivy (OpenSearch-style) aggregation request counting the top `size` values of `names`."""
+    return {name: {"terms": {"field": name, "size": size}} for name in names}
 
 
-def facet_counts(
-    result: Mapping[str, Any], names: list[str], size: int
-) -> dict[str, list[FacetCount] | None]:
-    """Parse an aggregation answer; None for a combined field with too many combinations to be exact."""
-    out: dict[str, list[FacetCount] | None] = {}
-    for name in names:
-        agg = result.get(name) or {}
-        buckets = agg.get("buckets", [])
-        if name not in COMBO_FACETS or "sum_other_doc_count" not in agg:
-            out[name] = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets]
-            continue
-        if agg["sum_other_doc_count"]:
-            out[name] = None
-            continue
-        totals: Counter[str] = Counter()
-        for bucket in buckets:
-            for value in str(bucket["key"]).split(COMBO_SEP):
-                totals[value] += int(bucket["doc_count"])
-        ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:size]
-        out[name] = [FacetCount(value, count) for value, count in ordered]
-    return out
+def facet_counts(result: Mapping[str, Any], names: list[str]) -> dict[str, list[FacetCount]]:
+    """Parse the aggregation answer: most frequent values first."""
+    return {
+        name: [FacetCount(str(b["key"]), int(b["doc_count"])) for b in (result.get(name) or {}).get("buckets", [])]
+        for name in names
+    }
 
 
 def field(name: str) -> IndexField:

@@ -253,24 +253,6 @@ def test_close_then_search_reopens(tmp_path: Path) -> None:
     backend.close()
 
 
-def test_combined_facet_counts_equal_direct_counts_even_past_the_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    backend = EmbeddedBackend(tmp_path)
-    backend.cache_facets = False
-    backend.rebuild(iter(DOCS + FILLERS))
-    request = SearchRequest(text="ferns OR whale", facets=analysis.COMBO_FACETS)
-    combined = backend.search(request).facets
-    monkeypatch.setattr(analysis, "COMBO_LIMIT", 1)  # more combinations than allowed → direct counting
-    direct = backend.search(request).facets
-    assert {k: sorted((f.value, f.count) for f in v) for k, v in combined.items()} == {
-        k: sorted((f.value, f.count) for f in v) for k, v in direct.items()
-    }
-    assert (
-        dict((f.value, f.count) for f in combined["library"])["Duke University"] == 28
-    )  # 25 ferns + 3 whales
-
-
 def test_decomposed_unicode_matches_composed_both_ways(tmp_path: Path) -> None:
     backend = EmbeddedBackend(tmp_path)
     backend.rebuild(
