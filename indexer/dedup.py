@@ -75,7 +75,7 @@ DESCRIPTIONS = {
     "year_equal": "same year",
     "year_near": "years 1-2 apart",
     "year_far": "years 3-10 apart",
-    "year_very_far": "years 11-30 apart",
+    "year_very_far": "years more than 10 apart",
     "pages_equal": "same page count",
     "pages_close": "page counts within 10%",
     "pages_far": "page counts differ by more than 10%",
