@@ -70,9 +70,7 @@ TOPICS = [
 ]  # fmt: skip
 TOPIC_WORDS = ["whale", "garden", "poetry", "chemistry", "economics", "music", "children", "france"]
 SYLLABLES = "ka lo mi ne ru sa ti vo ber dan gor hil jen kor lum mar nor pel quin ros tam vel wis zan".split()
-FIRST_NAMES = (
-    "Anna John Mary James Ruth Paul Helen George Ada Jean Pierre Marie Hans Eva Jan Zoë Łucja".split()
-)
+FIRST_NAMES = "Anna John Mary James Ruth Paul Helen George Ada Jean Pierre Marie Hans Eva Jan Zoë Łucja".split()
 PHRASE = "civil war"
 
 
@@ -123,10 +121,7 @@ class Generator:
         libraries = rng.sample(LIBRARIES, min(len(LIBRARIES), 1 + int(rng.expovariate(1.2))))
         fmt = rng.choices(self.formats, cum_weights=self.format_cum)[0]
         language = rng.choices(self.languages, cum_weights=self.language_cum)[0]
-        authors = [
-            f"{rng.choice(self.surnames).title()}, {rng.choice(FIRST_NAMES)}"
-            for _ in range(rng.randint(0, 2))
-        ]
+        authors = [f"{rng.choice(self.surnames).title()}, {rng.choice(FIRST_NAMES)}" for _ in range(rng.randint(0, 2))]
         doc_id = f"c{n:016x}"
         isbn = [isbn13(n)] if fmt in ("Book", "E-book") and rng.random() < 0.7 else []
         return {
@@ -221,9 +216,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_queries(
-    backend: EmbeddedBackend, requests: list[tuple[str, SearchRequest]], rounds: int, facets: bool
-):
+def run_queries(backend: EmbeddedBackend, requests: list[tuple[str, SearchRequest]], rounds: int, facets: bool):
     timings: dict[str, list[float]] = {}
     totals: dict[str, int] = {}
     for _cls, req in requests:  # warm-up: first touch of each posting list and fast field
@@ -239,9 +232,7 @@ def run_queries(
 
 
 def _no_facets(req: SearchRequest) -> SearchRequest:
-    return SearchRequest(
-        req.text, req.filters, req.year_from, req.year_to, (), req.facet_size, req.sort, req.page
-    )
+    return SearchRequest(req.text, req.filters, req.year_from, req.year_to, (), req.facet_size, req.sort, req.page)
 
 
 def report(title: str, timings: dict[str, list[float]]) -> None:
@@ -305,14 +296,8 @@ def http_bench(index_dir: Path, seconds: int, connections: int) -> None:
                 for line in out.splitlines():
                     if "Non-2xx" in line or "Socket errors" in line:
                         print(f"  wrk {path}: {line.strip()}")
-                lat = {
-                    ln.split()[0]: ln.split()[1]
-                    for ln in out.splitlines()
-                    if ln.strip().startswith(("50%", "99%"))
-                }
-                print(
-                    f"  wrk {path:<28} {rps.split()[1]:>8} req/s  p50 {lat.get('50%')}  p99 {lat.get('99%')}"
-                )
+                lat = {ln.split()[0]: ln.split()[1] for ln in out.splitlines() if ln.strip().startswith(("50%", "99%"))}
+                print(f"  wrk {path:<28} {rps.split()[1]:>8} req/s  p50 {lat.get('50%')}  p99 {lat.get('99%')}")
             else:
                 rate, p50 = asyncio.run(_python_load(base + path, seconds, connections))
                 print(f"  httpx {path:<28} {rate:>8.1f} req/s   p50 {p50:.1f}ms")
@@ -345,9 +330,7 @@ async def _python_load(url: str, seconds: int, connections: int) -> tuple[float,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=1_000_000, help="synthetic documents to index")
-    parser.add_argument(
-        "--index", type=Path, help="index folder: reused if it holds an index, else built there"
-    )
+    parser.add_argument("--index", type=Path, help="index folder: reused if it holds an index, else built there")
     parser.add_argument("--rebuild", action="store_true", help="rebuild even if --index holds an index")
     parser.add_argument("--rounds", type=int, default=20, help="passes over the query set")
     parser.add_argument("--http", action="store_true", help="also measure /search over HTTP (uvicorn + wrk)")
@@ -376,12 +359,8 @@ def main(argv: list[str] | None = None) -> None:
         requests = query_set(Generator())
         with_facets, totals = run_queries(backend, requests, args.rounds, facets=True)
         broad = totals.get("history", 0)
-        print(
-            f"broad query 'history' matches {broad:,} docs = {100 * broad / max(1, count):.0f}% of the corpus"
-        )
-        report(
-            "in-process search WITH facets (library, format, language, decade, subject_facet)", with_facets
-        )
+        print(f"broad query 'history' matches {broad:,} docs = {100 * broad / max(1, count):.0f}% of the corpus")
+        report("in-process search WITH facets (library, format, language, decade, subject_facet)", with_facets)
         without, _ = run_queries(backend, requests, max(1, args.rounds // 2), facets=False)
         report("in-process search WITHOUT facets", without)
         backend.close()

@@ -183,9 +183,7 @@ def _opensearch() -> SearchBackend:
     from harvester.settings import SearchSettings
     from indexer.backends.opensearch import OpenSearchBackend
 
-    settings = SearchSettings(
-        backend="opensearch", url=url, index_prefix=f"unioncat-test-{uuid.uuid4().hex[:8]}"
-    )
+    settings = SearchSettings(backend="opensearch", url=url, index_prefix=f"unioncat-test-{uuid.uuid4().hex[:8]}")
     return OpenSearchBackend(settings)
 
 
@@ -205,9 +203,7 @@ def _drop(backend: SearchBackend) -> None:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SearchBackend]:
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchBackend]:
     """One backend holding ALL_DOCS, shared by the read-only tests of this module."""
     instance = _make(request.param, tmp_path_factory.mktemp("contract"))
     instance.rebuild(iter(ALL_DOCS))
