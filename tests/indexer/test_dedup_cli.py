@@ -1,7 +1,7 @@
 """`unioncat explain` / `unioncat override` end to end, on the bundled HathiTrust demo sources.
 
-Real parts only: the two `samples/hathitrust-*` sources (Goldfinch records contributed by two member
-libraries, no identifiers) are harvested by `unioncat harvest` into a real SQLite store and clustered
+Real parts only: the four `samples/hathitrust-*` sources (Goldfinch records contributed by four member
+libraries, no identifiers; the first record of each pair is in set A or C, the second in B or D) are harvested by `unioncat harvest` into a real SQLite store and clustered
 by `unioncat index` (embedded tantivy backend) through the root command. The labels of their 261 pairs
 are in tests/data/dedup/hathitrust_pairs.csv.
 """
@@ -22,12 +22,24 @@ from search_ui.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "tests" / "data" / "dedup" / "hathitrust_pairs.csv"
+LETTERS = ("a", "b", "c", "d")
+
+
+def source_of() -> dict[str, str]:
+    """Local id → the demo source that holds it."""
+    found: dict[str, str] = {}
+    for letter in LETTERS:
+        for line in (ROOT / "samples" / f"hathitrust-{letter}" / f"hathitrust_{letter}.jsonl").open(encoding="utf-8"):
+            record = json.loads(line)
+            local_id = next(f["001"] for f in record["fields"] if "001" in f)
+            found[local_id] = f"hathitrust-{letter}"
+    return found
 
 
 def write_config(folder: Path) -> Path:
     config = folder / "unioncat.toml"
     lines = ['data_dir = "var"']
-    for letter in ("a", "b"):
+    for letter in LETTERS:
         lines += [
             "[[sources]]",
             f'id = "hathitrust-{letter}"',
@@ -47,8 +59,9 @@ def invoke(config: Path, *args: str, code: int = 0) -> str:
 
 
 def labelled_pairs() -> list[tuple[str, str, int]]:
+    where = source_of()
     with open(PAIRS, encoding="utf-8", newline="") as handle:
-        return [(f"hathitrust-a:{r['id_a']}", f"hathitrust-b:{r['id_b']}", int(r["label"]))
+        return [(f"{where[r['id_a']]}:{r['id_a']}", f"{where[r['id_b']]}:{r['id_b']}", int(r["label"]))
                 for r in csv.DictReader(handle)]  # fmt: skip
 
 
