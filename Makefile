@@ -40,6 +40,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py --synthetic 20000 samples
 	$(BIN)/python bench/search.py --docs 100000
+	$(BIN)/python bench/harvest.py --records 5000
 
 clean:
 	rm -rf var .pytest_cache
