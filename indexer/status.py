@@ -35,5 +35,8 @@ def search_status_lines(settings: Settings) -> list[str]:
     if info.get("error"):
         return [f"search backend: {info['backend']} — not available: {info['error']}",
                 "  (run `unioncat index` to build the index)"]
-    where = info.get("alias") or info.get("index") or info.get("path") or info.get("index_dir") or ""
+    if info.get("alias"):
+        where = f"{info['alias']} → {info.get('index') or '(none yet)'} at {info.get('url', '')}"
+    else:
+        where = info.get("index") or info.get("path") or info.get("index_dir") or ""
     return [f"search backend: {info.get('backend')} — index {where}, {info.get('documents', 0):,} documents"]
