@@ -29,7 +29,10 @@ def serve(app: AppContext, host: str, port: int) -> None:
     except (BackendError, OSError, ValueError) as exc:
         raise click.ClickException(f"cannot open the catalog ({exc}); run `unioncat index` first") from exc
     try:
-        documents = catalog.backend.count()
+        try:
+            documents = catalog.backend.count()
+        except (BackendError, OSError) as exc:
+            raise click.ClickException(f"the search backend does not answer: {exc}") from exc
         click.echo(f"unioncat: {documents:,} items from {len(settings.sources)} sources")
         click.echo(f"unioncat is serving on http://{host}:{port}  (Ctrl-C to stop)")
         uvicorn.run(create_app(settings, catalog), host=host, port=port, log_level="warning")
