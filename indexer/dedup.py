@@ -297,8 +297,8 @@ class DedupMatcher:
         self.model = model or default_model()
         # ClusterStore re-clusters everything when the name changes: new weights, rules version or
         # a source switching dedup_within_source all change what the clusters should be.
-        model = [self.model.bias, self.model.threshold, sorted(self.model.weights.items())]
-        state = json.dumps([RULES_VERSION, model, sorted(self.within_source)])
+        fingerprint = [self.model.bias, self.model.threshold, sorted(self.model.weights.items())]
+        state = json.dumps([RULES_VERSION, fingerprint, sorted(self.within_source)])
         self.name = "dedup-" + hashlib.blake2b(state.encode(), digest_size=4).hexdigest()
 
     def blocking_keys(self, record: Record, overrides: Overrides = NO_OVERRIDES) -> list[str]:

@@ -1,8 +1,9 @@
 """`unioncat explain` / `unioncat override` end to end, on the bundled HathiTrust demo sources.
 
 Real parts only: the four `samples/hathitrust-*` sources (Goldfinch records contributed by four member
-libraries, no identifiers; the first record of each pair is in set A or C, the second in B or D) are harvested by `unioncat harvest` into a real SQLite store and clustered
-by `unioncat index` (embedded tantivy backend) through the root command. The labels of their 261 pairs
+libraries, no identifiers; the first record of each pair is in set A or C, the second in B or D) are
+harvested by `unioncat harvest` into a real SQLite store and clustered by `unioncat index` (embedded
+tantivy backend) through the root command. The labels of their 261 pairs
 are in tests/data/dedup/hathitrust_pairs.csv.
 """
 
