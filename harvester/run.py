@@ -19,6 +19,7 @@ import json
 import os
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from harvester.files import RawChunk, iter_raw_records, list_files, parse_raw_re
 from harvester.marc_rules import local_id_of, normalize_marc
 from harvester.progress import Progress
 from harvester.settings import Settings, SourceConfig
-from harvester.store import IncomingRecord, RecordStore
+from harvester.store import IncomingRecord, RecordStore, raw_hash
 from harvester.types import make_record_id
 
 
@@ -67,6 +68,10 @@ Outcome = tuple[Any, ...]
 Chunk = tuple[str, bytes, "str | None", bool]  # position, raw, reader error, fatal
 
 _WORKER_SOURCES: dict[str, SourceConfig] = {}
+
+# What `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes, without building an encoder
+# per record; a record's dict holds tuples, dicts and scalars, never itself, so no circularity check.
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def _init_worker(sources: Sequence[SourceConfig]) -> None:
@@ -106,11 +111,12 @@ def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: 
         local_id=record.local_id,
         raw=raw,
         raw_format=fmt,
-        normalized_json=json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        normalized_json=_to_json(record.to_dict()),
         kind=record.kind,
         parent_id=parent,
         file=file,
         position=position,
+        digest=raw_hash(raw),
     )
     return ("ok", incoming)
 
@@ -172,6 +178,27 @@ def _starmap_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Ou
     return task[1], process_batch(*task)
 
 
+def _packed_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Outcome]]:
+    """`_starmap_task` for a worker process: stored records travel back as plain tuples and without
+    their raw bytes (the harvesting process still has them), which halves what crosses the pipe and
+    makes unpickling in the harvesting process, the busiest one, cheap (`_unpack` rebuilds them)."""
+    name, outcomes = _starmap_task(task)
+    return name, [
+        ("ok", (r.id, r.source_id, r.local_id, r.raw_format, r.normalized_json, r.kind, r.parent_id, r.file,
+                r.position, r.digest)) if outcome[0] == "ok" and (r := outcome[1]).raw is raw
+        else outcome
+        for outcome, (_, raw, _, _) in zip(outcomes, task[3], strict=True)
+    ]
+
+
+def _unpack(outcomes: list[Outcome], chunks: list[Chunk]) -> list[Outcome]:
+    return [
+        ("ok", IncomingRecord(t[0], t[1], t[2], raw, t[3], t[4], t[5], t[6], t[7], t[8], t[9]))
+        if outcome[0] == "ok" and isinstance(t := outcome[1], tuple) else outcome
+        for outcome, (_, raw, _, _) in zip(outcomes, chunks, strict=True)
+    ]
+
+
 def _harvest_file_source(
     settings: Settings,
     store: RecordStore,
@@ -195,7 +222,13 @@ def _harvest_file_source(
         # across file boundaries (a source of many small files used to run one file at a time).
         readable: dict[str, bool] = {}
         tasks = _source_tasks(source, files, base, settings.batch_size)
-        for name, outcomes in pool.imap(_starmap_task, tasks):
+        packed = not isinstance(pool, _InlinePool)
+        sent: deque[list[Chunk]] = deque()  # the raw records of the batches in the workers, in order
+        if packed:
+            tasks = _remember(tasks, sent)
+        for name, outcomes in pool.imap(_packed_task if packed else _starmap_task, tasks):
+            if packed:
+                outcomes = _unpack(outcomes, sent.popleft())
             ok = _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress)
             readable[name] = readable.get(name, True) and ok
         progress.close()
@@ -236,6 +269,14 @@ def _source_tasks(
             yield (source.id, name, fmt, [(c.position, c.raw, c.error, c.fatal) for c in batch])
         if empty:
             yield (source.id, name, fmt, [])
+
+
+def _remember(
+    tasks: Iterator[tuple[str, str, str, list[Chunk]]], sent: deque[list[Chunk]]
+) -> Iterator[tuple[str, str, str, list[Chunk]]]:
+    for task in tasks:
+        sent.append(task[3])
+        yield task
 
 
 def _store_outcomes(

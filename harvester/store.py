@@ -106,6 +106,7 @@ class IncomingRecord:
     parent_id: RecordId | None = None
     file: str = ""
     position: str = ""
+    digest: str = ""  # `raw_hash(raw)` when the producer already computed it (harvest workers do)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +293,7 @@ class RecordStore:
             touches: list[tuple[Any, ...]] = []
             parents: set[str] = set()
             for record in batch:
-                digest = raw_hash(record.raw)
+                digest = record.digest or raw_hash(record.raw)
                 old = existing.get(record.id)
                 if old is not None and old[2] == run_id:
                     duplicates.append(record)
