@@ -189,14 +189,36 @@ def to_field(name: str, extract: Extractor, *transforms: Transform) -> Rule:
     return Rule(name, extract, tuple(transforms), where, getattr(extract, "tags", None))
 
 
+_PLANS: dict[tuple[int, tuple[str, ...]], tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
+_PLAN_LIMIT = 4096
+
+
+def _plan(rules: Sequence[Rule], present: tuple[str, ...]) -> tuple[Rule, ...]:
+    """The rules that can find something in a record with these tags (the others are skipped)."""
+    tags = frozenset(present)
+    return tuple(rule for rule in rules if rule.tags is None or not rule.tags.isdisjoint(tags))
+
+
 def apply_rules(rules: Sequence[Rule], view: MarcView) -> dict[str, Any]:
-    """Run every rule; empty results are left out so the record's defaults apply."""
+    """Run every rule; empty results are left out so the record's defaults apply.
+
+    Which rules a record needs depends only on the tags it has, and records of one source mostly share
+    a handful of tag layouts, so for a tuple of rules (immutable) the choice is remembered per tag layout.
+    """
     values: dict[str, Any] = {}
-    present = view.by_tag.keys()
-    for rule in rules:
-        tags = rule.tags
-        if tags is not None and tags.isdisjoint(present):
-            continue
+    if type(rules) is tuple:
+        key = (id(rules), tuple(view.by_tag))
+        cached = _PLANS.get(key)
+        if cached is not None and cached[0] is rules:  # the entry keeps `rules` alive: its id is not reused
+            plan = cached[1]
+        else:
+            plan = _plan(rules, key[1])
+            if len(_PLANS) >= _PLAN_LIMIT:
+                _PLANS.clear()
+            _PLANS[key] = (rules, plan)
+    else:
+        plan = _plan(rules, tuple(view.by_tag))
+    for rule in plan:
         try:  # inlined `Rule.apply`: this loop runs ~30 times per record
             value = rule.extract(view)
             for transform in rule.transforms:
