@@ -49,6 +49,7 @@ _BLOCK = 1 << 20
 _SEPARATORS = b" \t\r\n\x00\x1a"
 _MAX_JSON_ELEMENT = 64 << 20
 _C1_CONTROLS = re.compile("[\u0080-\u009f]")  # MARC's non-sort markers (0x98/0x9C) and stray C1 bytes
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")  # the same, UTF-8 encoded
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -361,9 +362,9 @@ _INDICATORS: dict[str, Indicators] = {}
 def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
     """The most common case of all, faster still: an ASCII or valid UTF-8 data area (no MARC-8 escapes)
     whose directory lists its fields in order, back to back, each ending at its field terminator. The
-    data area is decoded and cleaned once and split at the terminators, which gives exactly the text
-    `_fast_fields` decodes field by field (the terminators are ASCII, they never sit inside a UTF-8
-    sequence, and NFC never composes across them). Returns None when anything differs."""
+    data area is decoded once and split at the terminators, which gives exactly the text `_fast_fields`
+    decodes field by field (the terminators are ASCII, they never sit inside a UTF-8 sequence); each
+    field is then cleaned as `_clean` would. Returns None when anything differs."""
     if body.isascii():
         text = body.decode("ascii")
         pieces = text.split("\x1e")
@@ -375,10 +376,10 @@ def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
             return None
         if "\x1b" in text:
             return None
+        if b"\xc2" in body and _C1_UTF8.search(body):  # C1 controls: rare, looked for in the bytes
+            text = _C1_CONTROLS.sub("", text)
         lengths = body.split(b"\x1e")
-        pieces = _clean(text).split("\x1e")
-        if len(pieces) != len(lengths):
-            return None
+        pieces = text.split("\x1e")
     entries = directory.decode("latin-1")
     if len(entries) != 12 * (len(pieces) - 1):
         return None
@@ -392,6 +393,8 @@ def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
             return None
         position += len(lengths[k]) + 1
         text = pieces[k]
+        if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)  # `_clean`, its C1 controls already gone
         tag = entries[i:i + 3]
         field = _new_field(Field)
         if tag < "010" and tag.isdigit():
@@ -652,10 +655,14 @@ def _data(tag: str, ind1: str, ind2: str, subfields: list[Subfield]) -> Field:
 
 def make_record(leader: str, fields: list[Field]) -> pymarc.Record:
     """A `pymarc.Record` with exactly this leader and these fields (pymarc's constructor rewrites leaders)."""
-    record = pymarc.Record()
-    record.leader = Leader(leader)
-    record.fields = fields
+    record = _new_record(pymarc.Record)  # what `pymarc.Record()` sets, without building a leader twice
+    record.leader, record.fields, record.pos = Leader(leader), fields, 0
+    record.force_utf8, record.to_unicode = False, True
+    record._Record__pos = 0  # type: ignore[attr-defined]
     return record
+
+
+_new_record = pymarc.Record.__new__
 
 
 def marc8(data: bytes) -> str:
