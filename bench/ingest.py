@@ -137,7 +137,7 @@ def measure_ingest(sources: list[tuple[str, Path]], workers: int) -> dict[str, f
 
     with tempfile.TemporaryDirectory() as tmp:
         config = {"data_dir": tmp, "workers": workers,
-                  "sources": [{"id": sid, "path": str(path)} for sid, path in sources]}
+                  "sources": [{"id": sid, "path": str(path.resolve())} for sid, path in sources]}
         settings = parse_settings(config, Path(tmp) / "bench.toml")
         with RecordStore(settings.store_path) as store:
             started = time.perf_counter()
