@@ -16,12 +16,22 @@ every one of them is reduced to one canonical string, so `Record.isbns` / `issns
 from __future__ import annotations
 
 import re
+from operator import mul
 
 _ISBN_TOKEN = re.compile(r"[0-9][0-9\-]{8,16}[0-9Xx]|[0-9]{9}[0-9Xx]")
 _ISBN_SPACED = re.compile(r"(?:97[89][ \-]?)?[0-9](?:[ \-]?[0-9]){8}[ \-]?[0-9Xx]")
 
 
+_WEIGHTS10 = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+_ZEROS10 = 48 * sum(_WEIGHTS10)  # what the ASCII codes of nine "0"s weigh
+
+
 def _isbn10_ok(digits: str) -> bool:
+    body = digits[:9]
+    if len(digits) == 10 and body.isascii() and body.isdigit():  # the usual case, summed in C
+        last = digits[9]
+        total = sum(map(mul, _WEIGHTS10, body.encode())) - _ZEROS10 + (10 if last in "Xx" else ord(last) - 48)
+        return total % 11 == 0
     total = 0
     for weight, char in zip(range(10, 0, -1), digits, strict=True):
         value = 10 if char in "Xx" else ord(char) - 48
@@ -32,7 +42,11 @@ def _isbn10_ok(digits: str) -> bool:
 
 
 def _isbn13_check(first12: str) -> str:
-    total = sum(map(int, first12[0::2])) + 3 * sum(map(int, first12[1::2]))
+    odd, even = first12[0::2], first12[1::2]
+    if first12.isascii() and first12.isdigit():  # ASCII codes summed in C, less 48 a digit
+        total = sum(odd.encode()) - 48 * len(odd) + 3 * (sum(even.encode()) - 48 * len(even))
+    else:
+        total = sum(map(int, odd)) + 3 * sum(map(int, even))
     return str((10 - total % 10) % 10)
 
 
