@@ -86,6 +86,32 @@ def exact_copy(field: IndexField) -> str | None:
     return None
 
 
+FACET_SLOTS = {"library": 3, "format": 1, "language": 1, "decade": 1, "subject_facet": 3}
+"""Every facet is also written one value per single-valued fast field ("slot"): ``library_s1`` holds a
+record's first library, ``library_s2`` its second …, and a record with fewer values holds `NO_VALUE` there,
+so every slot has exactly one value per record. tantivy counts such a column several times faster than
+a multi-valued or sparse one (1M index, "history", 300k matches: library 8.7 ms multi-valued, 0.9 ms per
+slot), so the slots are counted and added up. Values beyond the slots (rare) go to ``library_more``, counted
+in a second call restricted to the records that have such values (marked in `MORE_FIELD`).
+The sum is exact: values are de-duplicated per record, so a record counts once per value."""
+NO_VALUE = "\x00"
+MORE_FIELD = "facet_more"
+SLOT_BUCKETS = 1000
+"""Values asked of each slot column. The sum is only exact when every slot listed ALL its values; when the
+matches hold more distinct values than this, the field is counted on its own (multi-valued) column."""
+SLOTTED = tuple(f.name for f in FIELDS if f.facet and f.name in FACET_SLOTS)
+
+
+def slot_fields(name: str) -> tuple[str, ...]:
+    """The single-valued slot columns of a facet."""
+    return tuple(f"{name}_s{i}" for i in range(1, FACET_SLOTS[name] + 1))
+
+
+def more_field(name: str) -> str:
+    """The multi-valued column holding a facet's values beyond its slots."""
+    return f"{name}_more"
+
+
 YEAR_ASC = "year_asc"
 """Internal fast field for "oldest first": tantivy sorts a missing value first in ascending order."""
 NO_YEAR = 99999
@@ -109,6 +135,10 @@ def build_schema() -> tantivy.Schema:
         copy = exact_copy(field)
         if copy:
             builder.add_text_field(copy, stored=False, tokenizer_name=FOLDED)
+        if field.name in SLOTTED:
+            for slot in (*slot_fields(field.name), more_field(field.name)):
+                builder.add_text_field(slot, stored=False, tokenizer_name=RAW, index_option="basic", fast=True)
+    builder.add_text_field(MORE_FIELD, stored=False, tokenizer_name=RAW, index_option="basic")
     builder.add_integer_field(YEAR_ASC, stored=False, indexed=False, fast=True)
     return builder.build()
 
@@ -117,6 +147,7 @@ def schema_fingerprint() -> str:
     """Changes whenever the embedded schema or analysis changes: an index built otherwise needs a rebuild."""
     plan: list[tuple[Any, ...]] = [(f.name, f.kind, f.multi, f.facet, exact_copy(f)) for f in FIELDS]
     plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC))
+    plan.append(("slots", sorted(FACET_SLOTS.items()), NO_VALUE, MORE_FIELD))
     return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
 
 
@@ -145,6 +176,7 @@ def normalize_identifier(field: str, value: str) -> str:
 
 
 _PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS)
+_SLOTS = tuple((name, slot_fields(name), more_field(name)) for name in SLOTTED)
 _SCHEMA = build_schema()
 
 
@@ -178,6 +210,16 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
         out[name] = texts
         if copy:
             out[copy] = texts
+    more: list[str] = []
+    for name, slots, overflow in _SLOTS:
+        unique = list(dict.fromkeys(out.get(name, ())))
+        for i, slot in enumerate(slots):
+            out[slot] = [unique[i] if i < len(unique) else NO_VALUE]
+        if len(unique) > len(slots):
+            out[overflow] = unique[len(slots) :]
+            more.append(name)
+    if more:
+        out[MORE_FIELD] = more
     year = doc.get("year")
     out[YEAR_ASC] = int(year) if isinstance(year, int) else NO_YEAR
     return tantivy.Document.from_dict(out, _SCHEMA)
@@ -199,17 +241,69 @@ def from_tantivy(stored: Mapping[str, list[Any]]) -> dict[str, Any]:
     return out
 
 
-def facet_aggs(names: list[str], size: int) -> dict[str, Any]:
-    """The tantivy (OpenSearch-style) aggregation request counting the top `size` values of `names`."""
-    return {name: {"terms": {"field": name, "size": size}} for name in names}
+def facet_aggs(names: list[str], size: int, slotted: bool = True) -> dict[str, Any]:
+    """The tantivy (OpenSearch-style) aggregation request counting the top `size` values of `names`.
+
+    With `slotted`, facets are counted on their slot columns (see `FACET_SLOTS`; add `overflow_aggs`
+    over `overflow_query`) and `facet_counts` adds them up; without, on each facet's own column.
+    """
+    aggs: dict[str, Any] = {}
+    for name in names:
+        if slotted and name in FACET_SLOTS:
+            wanted = max(size, SLOT_BUCKETS)
+            for slot in slot_fields(name):
+                aggs[slot] = {"terms": {"field": slot, "size": wanted, "segment_size": wanted}}
+        else:
+            aggs[name] = {"terms": {"field": name, "size": size}}
+    return aggs
 
 
-def facet_counts(result: Mapping[str, Any], names: list[str]) -> dict[str, list[FacetCount]]:
-    """Parse the aggregation answer: most frequent values first."""
+def overflow_aggs(names: list[str], size: int) -> dict[str, Any]:
+    """Counts of the values beyond the slots, to run over `overflow_query`."""
+    wanted = max(size, SLOT_BUCKETS)
     return {
-        name: [FacetCount(str(b["key"]), int(b["doc_count"])) for b in (result.get(name) or {}).get("buckets", [])]
-        for name in names
+        more_field(n): {"terms": {"field": more_field(n), "size": wanted, "segment_size": wanted}}
+        for n in names
+        if n in FACET_SLOTS
     }
+
+
+def overflow_query(schema: tantivy.Schema, query: Query, names: list[str]) -> Query | None:
+    """`query` restricted to the records with values beyond the slots of `names` (None: nothing to count)."""
+    slotted = [n for n in names if n in FACET_SLOTS]
+    if not slotted:
+        return None
+    marked = Query.term_set_query(schema, MORE_FIELD, slotted)
+    return Query.boolean_query([(Occur.Must, query), (Occur.Must, marked)])
+
+
+def facet_counts(
+    result: Mapping[str, Any], names: list[str], size: int, overflow: Mapping[str, Any] | None = None
+) -> dict[str, list[FacetCount] | None]:
+    """Parse the aggregation answer(s): most frequent values first (ties by value).
+
+    None for a slotted facet whose columns did not list every value (count it with ``slotted=False``).
+    """
+    out: dict[str, list[FacetCount] | None] = {}
+    for name in names:
+        if name in result or name not in FACET_SLOTS:
+            buckets = (result.get(name) or {}).get("buckets", [])
+            out[name] = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets]
+            continue
+        answers = [result.get(slot) or {} for slot in slot_fields(name)]
+        answers.append((overflow or {}).get(more_field(name)) or {})
+        totals: dict[str, int] = {}
+        for answer in answers:
+            for b in answer.get("buckets", []):
+                key = str(b["key"])
+                totals[key] = totals.get(key, 0) + int(b["doc_count"])
+        totals.pop(NO_VALUE, None)
+        if any(answer.get("sum_other_doc_count") for answer in answers):
+            out[name] = None
+            continue
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+        out[name] = [FacetCount(k, c) for k, c in ranked if c > 0]
+    return out
 
 
 def field(name: str) -> IndexField:

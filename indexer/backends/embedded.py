@@ -333,6 +333,10 @@ class EmbeddedBackend:
             if task.counts is None:
                 aggs = analysis.facet_aggs(names, size)
                 task.future = self._executor().submit(searcher.aggregate, query, aggs)
+                rest = analysis.overflow_query(self.schema, query, names)
+                if rest is not None:
+                    more = analysis.overflow_aggs(names, size)
+                    task.overflow = self._executor().submit(searcher.aggregate, rest, more)
             tasks.append(task)
         return tasks
 
@@ -352,9 +356,15 @@ class EmbeddedBackend:
     def _finish(task: _FacetTask) -> dict[str, list[FacetCount]]:
         try:
             assert task.future is not None
-            return analysis.facet_counts(task.future.result(), task.names)
+            overflow = task.overflow.result() if task.overflow is not None else None
+            counted = analysis.facet_counts(task.future.result(), task.names, task.size, overflow)
+            rest = [name for name, counts in counted.items() if counts is None]
+            if rest:  # more distinct values than the slot columns list: count the multi-valued fields
+                answer = task.searcher.aggregate(task.query, analysis.facet_aggs(rest, task.size, slotted=False))
+                counted.update(analysis.facet_counts(answer, rest, task.size))
         except ValueError as exc:
             raise BackendError(f"facet counting failed: {exc}") from exc
+        return {name: counts or [] for name, counts in counted.items()}
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -427,6 +437,7 @@ class _FacetTask:
     query: Query
     key: tuple[Any, ...] | None
     future: Future[dict[str, Any]] | None = None
+    overflow: Future[dict[str, Any]] | None = None
     counts: dict[str, list[FacetCount]] | None = None
 
 
@@ -447,8 +458,9 @@ def _facet_groups(wanted: list[str], filters: dict[str, Query], split: bool) -> 
 
 def _discard(tasks: list[_FacetTask]) -> None:
     for task in tasks:
-        if task.future is not None:
-            task.future.cancel()
+        for future in (task.future, task.overflow):
+            if future is not None:
+                future.cancel()
 
 
 def _wanted_facets(request: SearchRequest) -> list[str]:

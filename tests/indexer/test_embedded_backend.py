@@ -291,3 +291,21 @@ def test_random_punctuation_soup_never_raises_anything_but_query_error(tmp_path:
             backend.search(SearchRequest(text=text, sort=rng.choice(["relevance", "oldest", "title"])))
         except QueryError as exc:
             assert "year" in str(exc)  # the only input the parser refuses
+
+
+def test_slotted_facet_counts_equal_the_multi_valued_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slots, overflow beyond the slots and the fallback (too many distinct values) all count exactly."""
+    libraries = [f"Library {n}" for n in range(7)]
+    docs = [
+        make_doc(f"c-slot{n}", f"Slotted ferns {n}", library=libraries[: 1 + n % 7] + libraries[:1])
+        for n in range(30)
+    ]
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(docs))
+    expected = {lib: sum(lib in d["library"] for d in docs) for lib in libraries}
+    counted = backend.search(SearchRequest(text="ferns", facet_size=50)).facets["library"]
+    assert {f.value: f.count for f in counted} == expected
+    assert [f.count for f in counted] == sorted(expected.values(), reverse=True)
+    monkeypatch.setattr(analysis, "SLOT_BUCKETS", 2)  # slots no longer list every value: fallback
+    top = backend.search(SearchRequest(text="ferns", facet_size=2)).facets["library"]
+    assert [(f.value, f.count) for f in top] == [("Library 0", 30), ("Library 1", expected["Library 1"])]
