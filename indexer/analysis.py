@@ -462,7 +462,10 @@ def filter_query(schema: tantivy.Schema, name: str, values: tuple[str, ...]) -> 
     field = FIELDS_BY_NAME.get(name)
     if field is None or field.kind not in ("keyword", "identifier"):
         raise QueryError(f"cannot filter on {name!r}")
-    return Query.term_set_query(schema, name, [nfc(str(v)) for v in values])
+    terms = [Query.term_query(schema, name, value) for value in dict.fromkeys(nfc(str(v)) for v in values)]
+    if len(terms) == 1:
+        return terms[0]
+    return Query.boolean_query([(Occur.Should, term) for term in terms])
 
 
 def has_fuzzable_term(node: object) -> bool:
