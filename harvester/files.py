@@ -359,6 +359,26 @@ _new_field = Field.__new__
 _INDICATORS: dict[str, Indicators] = {}
 
 
+def _make_field(tag: str, text: str) -> Field:
+    """A pymarc `Field` from a tag and its decoded, cleaned text, built without pymarc's constructor
+    (which re-validates what the directory already told us); indicator pairs are shared."""
+    field = _new_field(Field)
+    if tag < "010" and tag.isdigit():
+        field.tag, field.data, field.control_field = tag, text, True
+        field._indicators, field.subfields = None, []
+        return field
+    pieces = text.split("\x1f")
+    head = pieces[0]
+    indicators = _INDICATORS.get(head)
+    if indicators is None:
+        indicators = Indicators(head[:1] or " ", head[1:2] or " ")
+        if len(_INDICATORS) < 4096:
+            _INDICATORS[head] = indicators
+    field.tag, field.data, field.control_field, field._indicators = tag, None, False, indicators
+    field.subfields = [_new_tuple(Subfield, (piece[0], piece[1:])) for piece in pieces[1:] if piece]
+    return field
+
+
 def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
     """The most common case of all, faster still: an ASCII or valid UTF-8 data area (no MARC-8 escapes)
     whose directory lists its fields in order, back to back, each ending at its field terminator. The
@@ -395,22 +415,7 @@ def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
         text = pieces[k]
         if not text.isascii() and not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)  # `_clean`, its C1 controls already gone
-        tag = entries[i:i + 3]
-        field = _new_field(Field)
-        if tag < "010" and tag.isdigit():
-            field.tag, field.data, field.control_field = tag, text, True
-            field._indicators, field.subfields = None, []
-        else:
-            subfields = text.split("\x1f")
-            head = subfields[0]
-            indicators = _INDICATORS.get(head)
-            if indicators is None:
-                indicators = Indicators(head[:1] or " ", head[1:2] or " ")
-                if len(_INDICATORS) < 4096:
-                    _INDICATORS[head] = indicators
-            field.tag, field.data, field.control_field, field._indicators = tag, None, False, indicators
-            field.subfields = [_new_tuple(Subfield, (piece[0], piece[1:])) for piece in subfields[1:] if piece]
-        append(field)
+        append(_make_field(entries[i:i + 3], text))
     return fields
 
 
@@ -439,22 +444,7 @@ def _fast_fields(raw: bytes, directory: bytes, base: int, codec: str, errors: st
             return None
         if not text.isascii():
             text = _clean(text)
-        tag = entries[i:i + 3]
-        field = _new_field(Field)
-        if tag < "010" and tag.isdigit():
-            field.tag, field.data, field.control_field = tag, text, True
-            field._indicators, field.subfields = None, []
-        else:
-            pieces = text.split("\x1f")
-            head = pieces[0]
-            indicators = _INDICATORS.get(head)
-            if indicators is None:
-                indicators = Indicators(head[:1] or " ", head[1:2] or " ")
-                if len(_INDICATORS) < 4096:
-                    _INDICATORS[head] = indicators
-            field.tag, field.data, field.control_field, field._indicators = tag, None, False, indicators
-            field.subfields = [_new_tuple(Subfield, (piece[0], piece[1:])) for piece in pieces[1:] if piece]
-        append(field)
+        append(_make_field(entries[i:i + 3], text))
     return fields
 
 
