@@ -353,16 +353,14 @@ class ClusterStore:
             yield [matching_record(row[1]) for row in rows]
             last = rows[-1][0]
 
+    def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql`` (one ``IN ({})``) for every value, asked in chunks SQLite accepts."""
+        for chunk in _chunks(sorted(set(values))):
+            yield from self.store.query(sql.format(",".join("?" * len(chunk))), chunk)
+
     def _load_live(self, record_ids: Sequence[str]) -> dict[str, Record]:
-        found: dict[str, Record] = {}
-        for chunk in _chunks(list(record_ids)):
-            marks = ",".join("?" * len(chunk))
-            for row in self.store.query(
-                f"SELECT id, normalized FROM records WHERE id IN ({marks}) AND kind = 'bib' AND deleted = 0",
-                chunk,
-            ):
-                found[row[0]] = matching_record(row[1])
-        return found
+        sql = "SELECT id, normalized FROM records WHERE id IN ({}) AND kind = 'bib' AND deleted = 0"
+        return {row[0]: matching_record(row[1]) for row in self._rows_in(sql, record_ids)}
 
     def _write_keys(
         self,
@@ -395,13 +393,7 @@ class ClusterStore:
         """Changed records + records sharing a key with them + merge partners + all their cluster-mates."""
         found = set(seeds)
         for chunk in _chunks(sorted(seeds)):
-            marks = ",".join("?" * len(chunk))
-            keys = {
-                r[0]
-                for r in self.store.query(
-                    f"SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({marks})", chunk
-                )
-            }
+            keys = {r[0] for r in self._rows_in("SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({})", chunk)}
             for key in keys:
                 rows = self.store.query(
                     "SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, MAX_BLOCK)
@@ -410,34 +402,15 @@ class ClusterStore:
         for pair in self.overrides().merge:
             if pair & found:
                 found.update(pair)
-        clusters: set[str] = set()
-        for chunk in _chunks(sorted(found)):
-            marks = ",".join("?" * len(chunk))
-            clusters.update(
-                r[0]
-                for r in self.store.query(
-                    f"SELECT DISTINCT cluster_id FROM cluster_members WHERE record_id IN ({marks})", chunk
-                )
-            )
-        for chunk in _chunks(sorted(clusters)):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in self.store.query(
-                    f"SELECT record_id FROM cluster_members WHERE cluster_id IN ({marks})", chunk
-                )
-            )
+        clusters_sql = "SELECT DISTINCT cluster_id FROM cluster_members WHERE record_id IN ({})"
+        clusters = {r[0] for r in self._rows_in(clusters_sql, found)}
+        mates_sql = "SELECT record_id FROM cluster_members WHERE cluster_id IN ({})"
+        found.update(r[0] for r in self._rows_in(mates_sql, clusters))
         return found
 
     def _old_membership(self, record_ids: Iterable[str]) -> dict[str, str]:
-        old: dict[str, str] = {}
-        for chunk in _chunks(sorted(record_ids)):
-            marks = ",".join("?" * len(chunk))
-            for row in self.store.query(
-                f"SELECT record_id, cluster_id FROM cluster_members WHERE record_id IN ({marks})", chunk
-            ):
-                old[row[0]] = row[1]
-        return old
+        sql = "SELECT record_id, cluster_id FROM cluster_members WHERE record_id IN ({})"
+        return {row[0]: row[1] for row in self._rows_in(sql, record_ids)}
 
     def _apply(
         self,
@@ -511,12 +484,7 @@ class ClusterStore:
                 db.execute("DELETE FROM cluster_redirects WHERE new_id = ?", (cluster_id,))
 
     def _born(self, cluster_ids: set[str]) -> dict[str, int]:
-        born: dict[str, int] = {}
-        for chunk in _chunks(sorted(cluster_ids)):
-            marks = ",".join("?" * len(chunk))
-            rows = self.store.query(f"SELECT id, n FROM clusters WHERE id IN ({marks})", chunk)
-            born.update((r[0], r[1]) for r in rows)
-        return born
+        return {r[0]: r[1] for r in self._rows_in("SELECT id, n FROM clusters WHERE id IN ({})", cluster_ids)}
 
 
 def assign_ids(
