@@ -389,16 +389,19 @@ class QueryBuilder:
         copy = exact_copy(field)
         return (copy, False) if copy else ("", False)
 
-    def _tokens(self, text: str, stemmed: bool) -> list[str]:
-        return analyze_stemmed(text) if stemmed else analyze_folded(text)
-
-    def _term(self, field: IndexField, text: str) -> Query | None:
+    def _analyzed(self, field: IndexField, text: str) -> tuple[str, list[str]] | None:
+        """(tantivy field, tokens) that `text` typed against `field` is matched as; None = nothing to match."""
         name, stemmed = self._target(field)
         if not name:
             return None
-        tokens = self._tokens(text, stemmed)
-        if not tokens:
+        tokens = analyze_stemmed(text) if stemmed else analyze_folded(text)
+        return (name, tokens) if tokens else None
+
+    def _term(self, field: IndexField, text: str) -> Query | None:
+        analyzed = self._analyzed(field, text)
+        if analyzed is None:
             return None
+        name, tokens = analyzed
         if len(tokens) > 1:
             return self._boost(Query.phrase_query(self.schema, name, _words(tokens)), field.boost)
         exact = self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
@@ -421,12 +424,10 @@ class QueryBuilder:
         return self._boost(query, field.boost * FUZZY_WEIGHT)
 
     def _phrase(self, field: IndexField, text: str) -> Query | None:
-        name, stemmed = self._target(field)
-        if not name:
+        analyzed = self._analyzed(field, text)
+        if analyzed is None:
             return None
-        tokens = self._tokens(text, stemmed)
-        if not tokens:
-            return None
+        name, tokens = analyzed
         if len(tokens) == 1:
             return self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
         return self._boost(Query.phrase_query(self.schema, name, _words(tokens)), field.boost)
