@@ -5,7 +5,7 @@
 (a) **Goldfinch** (HathiTrust, ``goldfinch/val.json.zip`` + ``val_labels.csv``: 18,976 MARC-in-JSON
     records, 10,208 labelled pairs). The ``CID`` field encodes the answer and is dropped from every
     record before anything else sees it. Records go through the real harvester normalization
-    (`harvester.files.parse_raw_record(raw, "marcjson")` + `harvester.marc_rules.normalize_marc`) and
+    (`harvester.marc.files.parse_raw_record(raw, "marcjson")` + `harvester.marc.mapping.normalize_marc`) and
     are clustered all together in ONE `DedupMatcher.cluster` call; a labelled pair is predicted
     "same" when both records end up in one cluster.
 
@@ -26,7 +26,7 @@
     source ``dblp`` and ACM rows in source ``acm`` (one-per-source rule on: each table is duplicate
     free). All 4,910 records are clustered together; every same-cluster cross-source pair is compared
     with the perfect mapping. No pair of the reported DBLP-ACM task is used for tuning: the two
-    article rules in `indexer.dedup` (articles of different years, article titles below a rapidfuzz
+    article rules in `indexer.dedup.decide` (articles of different years, article titles below a rapidfuzz
     ratio of 70 are different items) were derived from the dblp-acm-magellan *train* split only
     (``--magellan train`` prints the pairwise check on it; valid/test were never looked at).
 
@@ -57,8 +57,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from harvester.record import Author, Record  # noqa: E402
-from indexer.dedup import DedupMatcher  # noqa: E402
-from indexer.matching import NO_OVERRIDES  # noqa: E402
+from indexer.dedup.decide import DedupMatcher  # noqa: E402
+from indexer.dedup.matching import NO_OVERRIDES  # noqa: E402
 
 DATA = Path("/work/shared/data/dedup")
 Pair = tuple[str, str, int]
@@ -84,8 +84,8 @@ def goldfinch_raw(data: Path = DATA) -> Iterable[dict]:
 
 def goldfinch_records(data: Path = DATA, source_id: str = "goldfinch") -> list[Record]:
     """Every distinct Goldfinch record through the real harvester normalization."""
-    from harvester.files import parse_raw_record
-    from harvester.marc_rules import normalize_marc
+    from harvester.marc.files import parse_raw_record
+    from harvester.marc.mapping import normalize_marc
 
     source = goldfinch_source(source_id)
     records: dict[str, Record] = {}
@@ -99,7 +99,7 @@ def goldfinch_records(data: Path = DATA, source_id: str = "goldfinch") -> list[R
 
 
 def goldfinch_source(source_id: str = "goldfinch"):  # noqa: ANN201 - SourceConfig
-    from harvester.profiles import resolve_profile
+    from harvester.marc.profiles import resolve_profile
     from harvester.settings import Library, SourceConfig
 
     return SourceConfig(
@@ -114,13 +114,13 @@ def goldfinch_source(source_id: str = "goldfinch"):  # noqa: ANN201 - SourceConf
 
 
 def _has_auto() -> bool:
-    from harvester.profiles import PROFILES
+    from harvester.marc.profiles import PROFILES
 
     return "auto" in PROFILES
 
 
 def _first_profile():  # noqa: ANN202
-    from harvester.profiles import PROFILES
+    from harvester.marc.profiles import PROFILES
 
     return next(iter(PROFILES.values()))
 

@@ -4,7 +4,7 @@ The server is the real PyPI ``oaipmh`` data provider (``BatchingServer``) runnin
 (so that serving does not compete with the harvester for the interpreter lock), serving ``--records``
 MARCXML records made from the 30 real Library of Congress records in tests/data/oai/records (each copy
 with its own 001 and OAI identifier) in pages of ``--page-size``. The harvester is the production path:
-`harvester.oai.harvest_oai` — sickle client, strict parse, MARC rules, one transaction per page with
+`harvester.oai.harvest.harvest_oai` — sickle client, strict parse, MARC rules, one transaction per page with
 its checkpoint. ``--server replay`` serves the same pages pre-rendered instead, to time the harvester
 alone.
 
@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harvester.oai import harvest_oai  # noqa: E402
-from harvester.profiles import PROFILES  # noqa: E402
+from harvester.marc.profiles import PROFILES  # noqa: E402
+from harvester.oai.harvest import harvest_oai  # noqa: E402
 from harvester.settings import Library, SourceConfig  # noqa: E402
 from harvester.store import RecordStore  # noqa: E402
 from tests.harvester.oai_servers import (  # noqa: E402

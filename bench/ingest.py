@@ -157,7 +157,7 @@ def _child(kind: str, payload: str) -> dict[str, float]:
 
 
 def _marc_files(path: Path) -> list[Path]:
-    from harvester.files import list_files
+    from harvester.marc.files import list_files
 
     return list_files(path)
 

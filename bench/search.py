@@ -36,8 +36,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from indexer.backends.base import SearchRequest  # noqa: E402
-from indexer.backends.embedded import EmbeddedBackend  # noqa: E402
+from indexer.search.backends.base import SearchRequest  # noqa: E402
+from indexer.search.backends.embedded import EmbeddedBackend  # noqa: E402
 
 SEED = 20261124
 LIBRARIES = [
@@ -89,7 +89,7 @@ def isbn13(n: int) -> str:
 
 
 class Generator:
-    """Seeded synthetic merged records in the index-document shape of `indexer.documents`."""
+    """Seeded synthetic merged records in the index-document shape of `indexer.search.documents`."""
 
     def __init__(self, seed: int = SEED) -> None:
         self.rng = random.Random(seed)

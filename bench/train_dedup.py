@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_eval import DATA, goldfinch_labels, goldfinch_records, is_tuning  # noqa: E402
 
-from indexer.dedup import FEATURES, MODEL_PATH, features, vetoes  # noqa: E402
-from indexer.keys import profile  # noqa: E402
+from indexer.dedup.decide import FEATURES, MODEL_PATH, features, vetoes  # noqa: E402
+from indexer.dedup.keys import profile  # noqa: E402
 
 L2 = 1.0
 MIN_SUPPORT = 20
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         scored.append((1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), y))
     f1, threshold = best_threshold(scored, positives)
     model = {
-        "about": "Logistic weights of indexer.dedup; trained by bench/train_dedup.py on the tuning half "
+        "about": "Logistic weights of indexer.dedup.decide; trained by bench/train_dedup.py on the tuning half "
         "of the Goldfinch val pairs (sha1 split, see bench/dedup_eval.py). Do not edit by hand.",
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
         "training_pairs": len(rows),

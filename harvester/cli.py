@@ -140,7 +140,7 @@ def _status_extras(app: AppContext) -> dict[str, dict[str, Any]]:
         if source.type != "oai-pmh":
             continue
         try:
-            from harvester.oai import oai_status
+            from harvester.oai.harvest import oai_status
         except ImportError:  # pragma: no cover - OAI support not installed
             break
         info = oai_status(store, source.id)
@@ -186,7 +186,7 @@ def quarantine(app: AppContext, source_id: str, raw: bool) -> None:
 @pass_app
 def show(app: AppContext, record_id: str, as_json: bool) -> None:
     """A stored record: normalized fields, then the raw record as text."""
-    from harvester.raw_view import raw_as_text
+    from harvester.marc.raw_view import raw_as_text
 
     stored = app.store().get(record_id)
     if stored is None:

@@ -4,7 +4,7 @@ A `Record` is plain data (cf. pymarc's record model): frozen dataclasses, no I/O
 imports, so the harvester can build it, the record store can keep it as JSON, and the indexer can
 cluster and merge it without knowing where it came from.
 
-Field by field, for MARC bibliographic records (see `harvester.marc_rules` for the mapping itself):
+Field by field, for MARC bibliographic records (see `harvester.marc.mapping` for the mapping itself):
 
 - ``id``: ``source:localid`` (001, or the source's configured id field);
 - ``title`` / ``subtitle`` / ``part``: 245 $a, $b, and $n$p; ``title_sort`` drops the nonfiling

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
-from harvester.files import RawChunk, iter_raw_records, list_files, parse_raw_record, sniff_format
-from harvester.marc_rules import local_id_of, normalize_marc
+from harvester.marc.files import RawChunk, iter_raw_records, list_files, parse_raw_record, sniff_format
+from harvester.marc.mapping import local_id_of, normalize_marc
 from harvester.progress import Progress
 from harvester.settings import Settings, SourceConfig
 from harvester.store import IncomingRecord, RecordStore, raw_hash
@@ -338,7 +338,7 @@ def _head(path: Path, limit: int = 4096) -> bytes:
 
 
 def _harvest_oai_source(store: RecordStore, source: SourceConfig, full: bool) -> SourceResult:
-    from harvester.oai import harvest_oai
+    from harvester.oai.harvest import harvest_oai
 
     result = SourceResult(source.id)
     started = time.monotonic()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harvester.profiles import PROFILES, HoldingsProfile, resolve_profile
+from harvester.marc.profiles import PROFILES, HoldingsProfile, resolve_profile
 
 DEFAULT_CONFIG = Path("config/unioncat.toml")
 SOURCE_TYPES = ("marc", "oai-pmh")

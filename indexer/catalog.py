@@ -16,12 +16,12 @@ from typing import Any
 
 from harvester.settings import Settings
 from harvester.store import QuarantineEntry, RecordStore, StoredRecord
-from indexer.backends.base import SearchBackend, SearchRequest, SearchResults
-from indexer.clusters import ClusterStore
+from indexer.dedup.clusters import ClusterStore
+from indexer.dedup.matchers import matcher_for
+from indexer.dedup.matching import Explanation, Matcher
 from indexer.holdings_check import HoldingsAnswer, check_holdings
-from indexer.matchers import matcher_for
-from indexer.matching import Explanation, Matcher
 from indexer.merge import MergedRecord, load_merged
+from indexer.search.backends.base import SearchBackend, SearchRequest, SearchResults
 
 
 class Catalog:
@@ -38,7 +38,7 @@ class Catalog:
     @classmethod
     def open(cls, settings: Settings) -> Catalog:
         """The catalog of a config: its record store and its configured search backend (closed by `close`)."""
-        from indexer.backends import open_backend
+        from indexer.search.backends import open_backend
 
         store = RecordStore(settings.store_path)
         try:
@@ -125,7 +125,7 @@ class Catalog:
 
 def _oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
     try:
-        from harvester.oai import oai_status
+        from harvester.oai.harvest import oai_status
     except ImportError:  # OAI support not present in this checkout
         return {}
     return dict(oai_status(store, source_id))

@@ -1,6 +1,6 @@
 """Index-side commands: ``index``, ``search``, ``holdings``, ``clusters``.
 
-``explain`` and ``override`` live in `indexer.dedup_cli`; the root group (`search_ui.cli`) gathers both.
+``explain`` and ``override`` live in `indexer.dedup.cli`; the root group (`search_ui.cli`) gathers both.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 import click
 
 from harvester.cli import AppContext, pass_app
-from indexer.backends.base import BackendError, SearchRequest, SearchResults
-from indexer.schema import FACET_FIELDS, SORTS
+from indexer.search.backends.base import BackendError, SearchRequest, SearchResults
+from indexer.search.schema import FACET_FIELDS, SORTS
 
 
 def _backend(app: AppContext) -> Any:
-    from indexer.backends import open_backend
+    from indexer.search.backends import open_backend
 
     try:
         return open_backend(app.settings)
@@ -198,7 +198,7 @@ def holdings(app: AppContext, identifiers: tuple[str, ...], as_csv: bool) -> Non
 @pass_app
 def clusters(app: AppContext, fmt: str, min_size: int) -> None:
     """Every cluster (clusters of one included) with its member records, as of the last `unioncat index`."""
-    from indexer.clusters import ClusterStore
+    from indexer.dedup.clusters import ClusterStore
 
     store = ClusterStore(app.store())
     total = shown = records = 0

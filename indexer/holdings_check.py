@@ -3,7 +3,7 @@
 Staff paste ISBNs, ISSNs, OCLC numbers or LCCNs in whatever form their request system shows
 ("0-19-852663-6 (pbk.)", "(OCoLC)ocm00012345", "n 78-890351"); each is recognised and normalized by
 `harvester.identifiers.recognise_identifier` and looked up in the identifier table that
-`indexer.clusters.ClusterStore` keeps for every live record (an indexed SQLite look-up, exact, so it
+`indexer.dedup.clusters.ClusterStore` keeps for every live record (an indexed SQLite look-up, exact, so it
 is both fast and independent of the search engine's analysis). The answer lists, per identifier, the
 matching item(s) — whole clusters, since every member is the same item — and every holding library
 with location, call number, status, copies and whether it lends.
@@ -26,7 +26,7 @@ from harvester.identifiers import (
 )
 from harvester.record import Holding
 from harvester.store import RecordStore
-from indexer.clusters import ClusterStore
+from indexer.dedup.clusters import ClusterStore
 from indexer.labels import format_label
 from indexer.merge import load_merged, source_libraries
 

@@ -24,12 +24,12 @@ from typing import Any
 from harvester.progress import Progress
 from harvester.settings import Settings
 from harvester.store import RecordStore
-from indexer.backends.base import BackendError, SearchBackend
-from indexer.clusters import ClusterChanges, ClusterStore
-from indexer.documents import build_document
-from indexer.matchers import matcher_for
-from indexer.matching import Matcher
+from indexer.dedup.clusters import ClusterChanges, ClusterStore
+from indexer.dedup.matchers import matcher_for
+from indexer.dedup.matching import Matcher
 from indexer.merge import load_merged, source_libraries
+from indexer.search.backends.base import BackendError, SearchBackend
+from indexer.search.documents import build_document
 
 REBUILD_STATE = "index.rebuild_pending"
 """Store state set while a full rebuild runs, so that a failed one is redone by the next run."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harvester.profiles import PROFILES
+from harvester.marc.profiles import PROFILES
 from harvester.settings import _SOURCE_KEYS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,9 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from harvester.raw_view import raw_as_text
+from harvester.marc.raw_view import raw_as_text
 from harvester.record import Holding
-from indexer.matching import Explanation, Reason
+from indexer.dedup.matching import Explanation, Reason
 from search_ui.views.common import JSON, call, render
 
 if TYPE_CHECKING:

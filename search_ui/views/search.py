@@ -15,9 +15,9 @@ from rapidfuzz import fuzz, process
 from starlette.requests import Request
 from starlette.responses import Response
 
-from indexer.backends.base import MAX_PAGE, FacetCount, QueryError, SearchRequest, SearchResults
 from indexer.labels import FORMAT_LABELS
-from indexer.schema import FACET_FIELDS, FIELDS_BY_NAME
+from indexer.search.backends.base import MAX_PAGE, FacetCount, QueryError, SearchRequest, SearchResults
+from indexer.search.schema import FACET_FIELDS, FIELDS_BY_NAME
 from search_ui.views.common import JSON, call, json_error, render
 from search_ui.views.search_form import (
     ADVANCED_FIELDS,

@@ -7,7 +7,7 @@ URL parameters:
   q, field        the box and its field selector (all | title | author | subject | identifier | publisher)
   title, author, subject, publisher, identifier, year_from, year_to   the advanced form
   library, format, language, decade, subject_facet   facet filters (repeatable; OR within a field)
-  sort, page      one of indexer.schema.SORTS; 1..MAX_PAGE
+  sort, page      one of indexer.search.schema.SORTS; 1..MAX_PAGE
 
     form = SearchForm.from_params(request.query_params)
     results = catalog.search(form.to_request())
@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from indexer.backends.base import MAX_PAGE, SearchRequest
 from indexer.labels import language_name
-from indexer.schema import FACET_FIELDS, FIELDS_BY_NAME, SORTS
+from indexer.search.backends.base import MAX_PAGE, SearchRequest
+from indexer.search.schema import FACET_FIELDS, FIELDS_BY_NAME, SORTS
 
 FIELD_CHOICES: tuple[tuple[str, str], ...] = (
     ("all", "All fields"),

@@ -73,8 +73,8 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from harvester.run import harvest_sources
     from harvester.settings import load_settings
     from harvester.store import RecordStore
-    from indexer.backends import open_backend
     from indexer.run import update_index
+    from indexer.search.backends import open_backend
 
     settings = dataclasses.replace(
         load_settings(ROOT / "config" / "unioncat.toml"), data_dir=tmp_path_factory.mktemp("demo")

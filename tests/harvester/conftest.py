@@ -15,8 +15,8 @@ import pytest
 from lxml import etree
 
 from harvester.errors import HarvestError
-from harvester.oai import harvest_oai
-from harvester.profiles import PROFILES
+from harvester.marc.profiles import PROFILES
+from harvester.oai.harvest import harvest_oai
 from harvester.settings import Library, SourceConfig
 from harvester.store import RecordStore, raw_hash
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pymarc
 import pytest
 
-from harvester import files
 from harvester.errors import BadFeed, RecordRejected
-from harvester.files import iter_raw_records, list_files, parse_raw_record, sniff_format
+from harvester.marc import files
+from harvester.marc.files import iter_raw_records, list_files, parse_raw_record, sniff_format
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MARC = DATA / "marc"

@@ -12,11 +12,11 @@ from typing import Any
 
 import pymarc
 
-from harvester.files import iter_raw_records, parse_raw_record, sniff_format
-from harvester.holdings import holdings_of
-from harvester.marc_rules import local_id_of, normalize_marc
+from harvester.marc.files import iter_raw_records, parse_raw_record, sniff_format
+from harvester.marc.holdings import holdings_of
+from harvester.marc.mapping import local_id_of, normalize_marc
+from harvester.marc.rules import MarcView
 from harvester.record import Holding, Record
-from harvester.rules import MarcView
 from harvester.settings import SourceConfig, parse_settings
 
 MARC = Path(__file__).resolve().parents[1] / "data" / "marc"

@@ -13,10 +13,10 @@ import pymarc
 import pytest
 
 from harvester.errors import RecordSkipped
-from harvester.files import iter_raw_records, parse_raw_record, sniff_format
-from harvester.marc_rules import local_id_of, normalize_marc, sort_key
+from harvester.marc.files import iter_raw_records, parse_raw_record, sniff_format
+from harvester.marc.mapping import local_id_of, normalize_marc, sort_key
+from harvester.marc.rules import MarcView, marc, parse_spec, to_field, trim_punctuation
 from harvester.record import AltScript, Author, Link, Record, Subject
-from harvester.rules import MarcView, marc, parse_spec, to_field, trim_punctuation
 from harvester.settings import SourceConfig, parse_settings
 
 MARC = Path(__file__).resolve().parents[1] / "data" / "marc"

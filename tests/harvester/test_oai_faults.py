@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from harvester.errors import SourceUnavailable
-from harvester.oai import oai_status
-from harvester.oai_client import HarvestClient, ServerFailure
-from harvester.oai_pages import StuckFeed
+from harvester.oai.client import HarvestClient, ServerFailure
+from harvester.oai.harvest import oai_status
+from harvester.oai.pages import StuckFeed
 from harvester.run import harvest_sources
 from harvester.settings import load_settings
 from harvester.store import RecordStore
@@ -308,7 +308,7 @@ def test_an_expired_saved_token_restarts_the_window(store: RecordStore) -> None:
 def test_retry_after_as_an_http_date() -> None:
     from email.utils import format_datetime
 
-    from harvester.oai_client import _retry_after
+    from harvester.oai.client import _retry_after
 
     soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= (_retry_after(soon) or 0) <= 30

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harvester.dc import dc_to_record
 from harvester.errors import RecordRejected
-from harvester.mods import mods_to_record
-from harvester.oai_pages import OAIRecord, page_records
-from harvester.oai_payload import Identifiers, payload_kind, record_json, to_incoming
+from harvester.oai.dc import dc_to_record
+from harvester.oai.mods import mods_to_record
+from harvester.oai.pages import OAIRecord, page_records
+from harvester.oai.payload import Identifiers, payload_kind, record_json, to_incoming
 from harvester.record import Record
 from harvester.store import RecordStore
 from harvester.xml import parse_bytes
@@ -132,7 +132,7 @@ def test_mfhd_holdings_records_over_oai_attach_to_their_bib(store: RecordStore) 
     """FOLIO's bibs + MFHD records as MARCXML: 004 names the bib's 001, the store keys by OAI identifier."""
     from pymarc import record_to_xml
 
-    from harvester.files import iter_raw_records, parse_raw_record
+    from harvester.marc.files import iter_raw_records, parse_raw_record
     from tests.harvester.conftest import run_harvest
     from tests.harvester.oai_servers import DATA, Catalog
 

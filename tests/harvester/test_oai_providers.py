@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from harvester.oai import oai_status
+from harvester.oai.harvest import oai_status
 from harvester.store import RecordStore
 from tests.harvester.conftest import canonical_hash, live_records, oai_source, run_harvest
 from tests.harvester.oai_servers import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from harvester.errors import BadFeed
-from harvester.oai import oai_status
+from harvester.oai.harvest import oai_status
 from harvester.store import RecordStore
 from tests.harvester.conftest import live_records, oai_source, run_harvest
 from tests.harvester.oai_servers import Reply, read_data, replay_handler, serving

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.profiles import PROFILES
+from harvester.marc.profiles import PROFILES
 from harvester.settings import ConfigError, config_path, load_settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@
 Runs against the embedded tantivy backend always, and against OpenSearch only when
 ``UNIONCAT_OPENSEARCH_URL`` names a reachable cluster (otherwise that parameter is reported as SKIPPED,
 never silently passed). The documents are plain dicts in the index-document shape of
-`indexer.documents`, so the suite tests the engines, not the pipeline that feeds them.
+`indexer.search.documents`, so the suite tests the engines, not the pipeline that feeds them.
 
 Multi-select facets: counts for a facet field that is itself filtered are computed without that
 field's own filter (so a patron can add a second library); every other facet counts all matches.
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from indexer.backends.base import MAX_PAGE, QueryError, SearchBackend, SearchRequest, SearchResults
+from indexer.search.backends.base import MAX_PAGE, QueryError, SearchBackend, SearchRequest, SearchResults
 
 DUKE, NCSU, LUL, UMICH = (
     "Duke University",
@@ -30,7 +30,7 @@ DUKE, NCSU, LUL, UMICH = (
 
 
 def make_doc(doc_id: str, title: str, **fields: Any) -> dict[str, Any]:
-    """An index document with every field present, as `indexer.documents` builds them."""
+    """An index document with every field present, as `indexer.search.documents` builds them."""
     year = fields.get("year")
     doc: dict[str, Any] = {
         "id": doc_id,
@@ -171,7 +171,7 @@ ALL_DOCS = DOCS + FILLERS
 
 
 def _embedded(tmp: Path) -> SearchBackend:
-    from indexer.backends.embedded import EmbeddedBackend
+    from indexer.search.backends.embedded import EmbeddedBackend
 
     return EmbeddedBackend(tmp / "index")
 
@@ -181,7 +181,7 @@ def _opensearch() -> SearchBackend:
     if not url:
         pytest.skip("UNIONCAT_OPENSEARCH_URL not set: no OpenSearch cluster reachable here")
     from harvester.settings import SearchSettings
-    from indexer.backends.opensearch import OpenSearchBackend
+    from indexer.search.backends.opensearch.backend import OpenSearchBackend
 
     settings = SearchSettings(backend="opensearch", url=url, index_prefix=f"unioncat-test-{uuid.uuid4().hex[:8]}")
     return OpenSearchBackend(settings)

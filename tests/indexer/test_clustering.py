@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from harvester.record import Author, Record
-from indexer.clustering import BLOCK_CAP, WINDOW, candidate_pairs
-from indexer.clusters import ClusterStore
-from indexer.dedup import DedupMatcher
-from indexer.matching import Overrides
+from indexer.dedup.clustering import BLOCK_CAP, WINDOW, candidate_pairs
+from indexer.dedup.clusters import ClusterStore
+from indexer.dedup.decide import DedupMatcher
+from indexer.dedup.matching import Overrides
 from tests.indexer.conftest import Catalogue
 
 MATCHER = DedupMatcher()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 
 from harvester.store import RecordStore
-from indexer.clusters import ClusterStore, assign_ids, make_cluster_id
-from indexer.idmatch import IdentifierMatcher
-from indexer.matching import Overrides
+from indexer.dedup.clusters import ClusterStore, assign_ids, make_cluster_id
+from indexer.dedup.idmatch import IdentifierMatcher
+from indexer.dedup.matching import Overrides
 from tests.indexer.conftest import Catalogue, make_record
 
 ISBN_X = "9780306406157"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from harvester.files import parse_raw_record
-from harvester.marc_rules import normalize_marc
+from harvester.marc.files import parse_raw_record
+from harvester.marc.mapping import normalize_marc
 from harvester.record import AltScript, Author, Record
-from indexer.dedup import DedupMatcher, Model
-from indexer.matching import Overrides
+from indexer.dedup.decide import DedupMatcher, Model
+from indexer.dedup.matching import Overrides
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dedup"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from harvester.store import RecordStore
-from indexer.clusters import ClusterStore
+from indexer.dedup.clusters import ClusterStore
 from search_ui.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]

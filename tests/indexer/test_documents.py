@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harvester.record import AltScript, Author, Holding, Link, Subject
-from indexer.documents import build_document, sort_key
 from indexer.labels import format_label, language_name
 from indexer.merge import merge_records
-from indexer.schema import FIELDS_BY_NAME
+from indexer.search.documents import build_document, sort_key
+from indexer.search.schema import FIELDS_BY_NAME
 from tests.indexer.conftest import make_record
 
 DISPLAY_KEYS = {"title", "authors", "year", "format", "edition", "publisher", "place", "extent", "summary",

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from harvester.settings import SearchSettings, Settings
-from indexer import analysis
-from indexer.analysis import fuzzy_distance
-from indexer.backends import open_backend
-from indexer.backends.base import BackendError, SearchBackend, SearchRequest
-from indexer.backends.embedded import CURRENT, SCHEMA_FILE, EmbeddedBackend
+from indexer.search import analysis
+from indexer.search.analysis import fuzzy_distance
+from indexer.search.backends import open_backend
+from indexer.search.backends.base import BackendError, SearchBackend, SearchRequest
+from indexer.search.backends.embedded import CURRENT, SCHEMA_FILE, EmbeddedBackend
 from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,8 +99,8 @@ def test_reader_in_another_process_notices_rebuilds_and_commits(tmp_path: Path) 
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from indexer.backends.embedded import EmbeddedBackend\n"
-        "from indexer.backends.base import SearchRequest\n"
+        "from indexer.search.backends.embedded import EmbeddedBackend\n"
+        "from indexer.search.backends.base import SearchRequest\n"
         "b = EmbeddedBackend(Path(sys.argv[1]))\n"
         "for line in sys.stdin:\n"
         "    print(b.search(SearchRequest(text=line.strip())).total, flush=True)\n"
@@ -277,7 +277,7 @@ def test_decomposed_unicode_matches_composed_both_ways(tmp_path: Path) -> None:
 def test_random_punctuation_soup_never_raises_anything_but_query_error(tmp_path: Path) -> None:
     import random
 
-    from indexer.backends.base import QueryError
+    from indexer.search.backends.base import QueryError
 
     backend = EmbeddedBackend(tmp_path)
     backend.rebuild(iter(DOCS))

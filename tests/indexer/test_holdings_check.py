@@ -9,9 +9,9 @@ import pytest
 
 from harvester.record import Holding
 from harvester.store import RecordStore
-from indexer.clusters import ClusterStore
+from indexer.dedup.clusters import ClusterStore
+from indexer.dedup.idmatch import IdentifierMatcher
 from indexer.holdings_check import MAX_IDENTIFIERS, answers_to_csv, check_holdings, parse_identifier_list
-from indexer.idmatch import IdentifierMatcher
 from tests.indexer.conftest import Catalogue, make_mfhd, make_record
 
 

@@ -12,12 +12,12 @@ import pytest
 from harvester.run import harvest_sources
 from harvester.settings import Settings, load_settings
 from harvester.store import RecordStore
-from indexer.backends.base import SearchRequest
-from indexer.backends.embedded import EmbeddedBackend
 from indexer.catalog import Catalog
-from indexer.clusters import ClusterStore, make_cluster_id
-from indexer.idmatch import IdentifierMatcher
+from indexer.dedup.clusters import ClusterStore, make_cluster_id
+from indexer.dedup.idmatch import IdentifierMatcher
 from indexer.run import IndexRunning, update_index
+from indexer.search.backends.base import SearchRequest
+from indexer.search.backends.embedded import EmbeddedBackend
 from tests.indexer.conftest import Catalogue, make_record
 
 ISBN = "9780306406157"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harvester.record import Author, Record
-from indexer.keys import (
+from indexer.dedup.keys import (
     blocking_keys,
     composite_keys,
     edition_number,

@@ -8,8 +8,8 @@ from harvester.record import Author, Holding, Link, Record, Subject
 from harvester.run import harvest_sources
 from harvester.settings import load_settings
 from harvester.store import RecordStore
-from indexer.clusters import ClusterStore
-from indexer.idmatch import IdentifierMatcher
+from indexer.dedup.clusters import ClusterStore
+from indexer.dedup.idmatch import IdentifierMatcher
 from indexer.merge import completeness, load_merged, merge_records
 from tests.indexer.conftest import Catalogue, make_mfhd, make_record
 

@@ -31,13 +31,13 @@ from opensearchpy.helpers import actions as bulk_helpers
 from opensearchpy.serializer import JSONSerializer
 
 from harvester.settings import SearchSettings, load_settings
-from indexer.backends.base import BackendError, FacetCount, QueryError, SearchHit, SearchRequest
-from indexer.backends.opensearch import OpenSearchBackend, make_client
-from indexer.backends.opensearch_bulk import BulkOptions, DocumentError, IndexingError
-from indexer.backends.opensearch_mapping import index_body, prepare_document, stored_document
-from indexer.backends.opensearch_query import translate
-from indexer.backends.opensearch_search import read_results, search_body
-from indexer.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.backends.base import BackendError, FacetCount, QueryError, SearchHit, SearchRequest
+from indexer.search.backends.opensearch.backend import OpenSearchBackend, make_client
+from indexer.search.backends.opensearch.bulk import BulkOptions, DocumentError, IndexingError
+from indexer.search.backends.opensearch.mapping import index_body, prepare_document, stored_document
+from indexer.search.backends.opensearch.query import translate
+from indexer.search.backends.opensearch.search import read_results, search_body
+from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
 
 ROOT = Path(__file__).resolve().parents[2]
 STAMP = datetime(2026, 11, 24, 11, 30, 0, 123456, tzinfo=UTC)
@@ -498,7 +498,7 @@ def test_a_rebuild_index_starts_without_replicas() -> None:
 def test_config_file_is_the_mapping_the_code_builds() -> None:
     saved = json.loads((ROOT / "config/opensearch/index.json").read_text(encoding="utf-8"))
     assert saved == index_body(), (
-        "regenerate: python -m indexer.backends.opensearch_mapping > config/opensearch/index.json"
+        "regenerate: python -m indexer.search.backends.opensearch.mapping > config/opensearch/index.json"
     )
 
 
@@ -621,7 +621,7 @@ def test_fuzzy_mode_adds_typo_tolerance_at_half_boost_on_unstemmed_copies() -> N
                 {"bool": {"should": [authors, typo("authors", "photografers", 2, 1.5)]}},
                 # no unstemmed copy: the stemmed terms, with the stemmed word
                 {"bool": {"should": [subjects, typo("subjects.stemmed", "photograf", 2, 1.0)]}},
-                notes,  # typos are not forgiven in notes (indexer.analysis.FUZZY_FIELDS)
+                notes,  # typos are not forgiven in notes (indexer.search.analysis.FUZZY_FIELDS)
             ],
             "tie_breaker": 0.3,
         }
@@ -1137,7 +1137,7 @@ def test_docker_compose_file_parses() -> None:
 
 def test_open_backend_builds_the_opensearch_backend_from_the_config(tmp_path: Path) -> None:
     from harvester.settings import Settings
-    from indexer.backends import open_backend
+    from indexer.search.backends import open_backend
 
     search = SearchSettings(backend="opensearch", url="http://localhost:9200", index_prefix="consortium")
     backend = open_backend(Settings(tmp_path / "unioncat.toml", tmp_path, (), search))
@@ -1146,6 +1146,7 @@ def test_open_backend_builds_the_opensearch_backend_from_the_config(tmp_path: Pa
 
 
 def test_page_size_cap_agrees_with_the_embedded_engine() -> None:
-    from indexer.backends import embedded, opensearch_search
+    from indexer.search.backends import embedded
+    from indexer.search.backends.opensearch import search as opensearch_search
 
     assert opensearch_search.MAX_PER_PAGE == embedded.MAX_PER_PAGE

@@ -1,12 +1,12 @@
-"""The query language → the backend-neutral tree (`indexer.query`); odd input degrades, never crashes."""
+"""The query language → the backend-neutral tree (`indexer.search.query`); odd input degrades, never crashes."""
 
 from __future__ import annotations
 
 import pytest
 
-from indexer.backends.base import QueryError
-from indexer.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange, parse_query
-from indexer.query_parser import MAX_CLAUSES, parse
+from indexer.search.backends.base import QueryError
+from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange, parse_query
+from indexer.search.query_parser import MAX_CLAUSES, parse
 
 TITLE = ("title", "subtitle")
 

@@ -272,9 +272,9 @@ library = { code = "WES", name = "West Institute" }
 
 def build(root: Path) -> Dataset:
     """Write the config, the store and the index under ``root``; return the ids tests ask about."""
-    from indexer.backends import open_backend
-    from indexer.clusters import ClusterStore
+    from indexer.dedup.clusters import ClusterStore
     from indexer.run import update_index
+    from indexer.search.backends import open_backend
 
     (root / "unioncat.toml").write_text(CONFIG, encoding="utf-8")
     settings = load_settings(root / "unioncat.toml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import QueryParams
 
-from indexer.backends.base import MAX_PAGE
+from indexer.search.backends.base import MAX_PAGE
 from search_ui.views.search_form import SearchForm, fielded
 
 

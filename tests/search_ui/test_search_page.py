@@ -6,7 +6,7 @@ import re
 
 from starlette.testclient import TestClient
 
-from indexer.backends.base import MAX_PAGE
+from indexer.search.backends.base import MAX_PAGE
 from tests.search_ui.dataset import Dataset
 from tests.search_ui.html import params, texts, tree
 

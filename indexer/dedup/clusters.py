@@ -1,0 +1,550 @@
+"""Cluster bookkeeping: which records form one item, under an id that stays put.
+
+The matcher (`indexer.dedup.matchers.matcher_for`) only decides groups; this module keeps them in the record
+store's SQLite file (tables owned through ``store.migrate("clusters", …)``) so that:
+
+- clustering is incremental: records changed since the last run (the store's ``seq``), plus the live
+  records sharing a blocking key with them, plus the current cluster-mates of all of those, are handed
+  to the matcher, and nothing else is touched;
+- cluster ids are permalinks: a re-clustered group keeps the id of the old cluster that gives it most
+  members (ties: the older cluster); an id that no group keeps is retired and redirects to the cluster
+  now holding most of its records; a brand-new group gets ``"c" + 16 hex`` of a hash of its smallest
+  record id, so the same data gives the same ids even in a fresh store;
+- staff overrides (merge / split / block an identifier) live here, survive re-harvests and rebuilds,
+  and mark the records they touch for re-clustering;
+- every cluster whose content or membership changed is queued for the search index (`index_queue`),
+  in the same transaction, so an indexing run that fails is simply redone by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from harvester.record import Record
+from harvester.store import RecordStore
+from indexer.dedup.idmatch import identifier_keys
+from indexer.dedup.matching import Matcher, Overrides
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE clusters (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE cluster_members (
+        record_id TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL
+    );
+    CREATE INDEX cluster_members_cluster ON cluster_members (cluster_id, record_id);
+    CREATE TABLE cluster_keys (
+        key TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (key, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX cluster_keys_record ON cluster_keys (record_id);
+    CREATE TABLE record_identifiers (
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (kind, value, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX record_identifiers_record ON record_identifiers (record_id);
+    CREATE TABLE cluster_overrides (
+        kind TEXT NOT NULL,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        PRIMARY KEY (kind, a, b)
+    );
+    CREATE TABLE cluster_redirects (
+        old_id TEXT PRIMARY KEY,
+        new_id TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE cluster_pending (record_id TEXT PRIMARY KEY);
+    CREATE TABLE index_queue (cluster_id TEXT PRIMARY KEY, action TEXT NOT NULL);
+    """,
+)
+
+OVERRIDE_KINDS = ("merge", "split", "block")
+MAX_BLOCK = 1000
+"""Records taken from one blocking key per changed record; a bigger block is a misused identifier or a
+very common key, and its records' cluster-mates are pulled in anyway, so the cap loses little."""
+SEQ_STATE = "clusters.seq"
+MATCHER_STATE = "clusters.matcher"
+_CHUNK = 900
+
+
+UNUSED_FOR_MATCHING = ("holdings", "links", "notes", "summary")
+"""Fields dropped from the records handed to the matcher: no matcher decides on them, and holdings
+(one per item in many exports) are most of a record's size, so a full pass over millions of records
+fits in far less memory. `Catalog.explain` gives matchers full records; the decision is the same."""
+
+
+def matching_record(normalized_json: str) -> Record:
+    """A stored record's normalized JSON as the `Record` matchers see (see `UNUSED_FOR_MATCHING`)."""
+    data = json.loads(normalized_json)
+    for name in UNUSED_FOR_MATCHING:
+        data.pop(name, None)
+    return Record.from_dict(data)
+
+
+def make_cluster_id(record_id: str, salt: int = 0) -> str:
+    """The id of a new cluster: derived from its smallest record id, so it is reproducible."""
+    text = record_id if not salt else f"{record_id}#{salt}"
+    return "c" + hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+@dataclass(slots=True)
+class ClusterChanges:
+    """What one clustering pass did."""
+
+    full: bool = False
+    records: int = 0  # records (re)considered
+    groups: int = 0  # groups the matcher returned
+    new: int = 0
+    retired: int = 0
+    queued: list[str] = field(default_factory=list)  # cluster ids to (re)index
+    deleted: list[str] = field(default_factory=list)  # cluster ids to remove from the index
+
+
+class ClusterStore:
+    """Clusters, members, blocking keys, identifiers, overrides and redirects, kept in the record store."""
+
+    def __init__(self, store: RecordStore) -> None:
+        self.store = store
+        store.migrate("clusters", MIGRATIONS)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def cluster_of(self, record_id: str) -> str | None:
+        rows = self.store.query("SELECT cluster_id FROM cluster_members WHERE record_id = ?", (record_id,))
+        return rows[0][0] if rows else None
+
+    def members(self, cluster_id: str) -> list[str]:
+        rows = self.store.query(
+            "SELECT record_id FROM cluster_members WHERE cluster_id = ? ORDER BY record_id", (cluster_id,)
+        )
+        return [row[0] for row in rows]
+
+    def iter_clusters(self, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
+        """Every cluster with its members (clusters of one included), streamed in id order."""
+        last = ("", "")
+        current: tuple[str, list[str]] | None = None
+        while True:
+            rows = self.store.query(
+                "SELECT cluster_id, record_id FROM cluster_members WHERE (cluster_id, record_id) > (?, ?) "
+                "ORDER BY cluster_id, record_id LIMIT ?",
+                (*last, batch),
+            )
+            if not rows:
+                break
+            for cluster_id, record_id in rows:
+                if current is None or current[0] != cluster_id:
+                    if current is not None:
+                        yield current
+                    current = (cluster_id, [])
+                current[1].append(record_id)
+            last = (rows[-1][0], rows[-1][1])
+        if current is not None:
+            yield current
+
+    def count(self) -> int:
+        return int(self.store.query("SELECT COUNT(*) FROM clusters")[0][0])
+
+    def exists(self, cluster_id: str) -> bool:
+        return bool(self.store.query("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)))
+
+    def redirect(self, cluster_id: str) -> str | None:
+        """Where a retired cluster id now points (following chains to a live cluster), or None."""
+        current = cluster_id
+        for _ in range(32):
+            rows = self.store.query("SELECT new_id FROM cluster_redirects WHERE old_id = ?", (current,))
+            if not rows:
+                return None
+            current = rows[0][0]
+            if self.exists(current):
+                return current
+        return None
+
+    def records_with_identifier(self, kind: str, value: str) -> list[str]:
+        """Live bib records carrying a normalized identifier (blocked ones too): the holdings check."""
+        rows = self.store.query(
+            "SELECT record_id FROM record_identifiers WHERE kind = ? AND value = ? ORDER BY record_id",
+            (kind, value),
+        )
+        return [row[0] for row in rows]
+
+    # --- overrides -------------------------------------------------------------------------------
+
+    def overrides(self) -> Overrides:
+        merge: set[frozenset[str]] = set()
+        split: set[frozenset[str]] = set()
+        block: set[str] = set()
+        for kind, a, b in self.store.query("SELECT kind, a, b FROM cluster_overrides"):
+            if kind == "block":
+                block.add(a)
+            else:
+                (merge if kind == "merge" else split).add(frozenset((a, b)))
+        return Overrides(frozenset(merge), frozenset(split), frozenset(block))
+
+    def add_override(self, kind: str, a: str, b: str = "") -> None:
+        """Record a staff decision; the records it touches are re-clustered by the next index run.
+
+        ``merge``/``split`` take two record ids; ``block`` takes one identifier key ("isbn:978…").
+        """
+        a, b = _check_override(kind, a, b)
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO cluster_overrides VALUES (?, ?, ?, ?)", (kind, a, b, time.time())
+            )
+            self._mark_pending(db, self._override_records(kind, a, b))
+
+    def remove_override(self, kind: str, a: str, b: str = "") -> bool:
+        a, b = _check_override(kind, a, b)
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM cluster_overrides WHERE kind = ? AND a = ? AND b = ?", (kind, a, b)
+            )
+            if cursor.rowcount:
+                self._mark_pending(db, self._override_records(kind, a, b))
+            return bool(cursor.rowcount)
+
+    def list_overrides(self) -> list[dict[str, object]]:
+        rows = self.store.query(
+            "SELECT kind, a, b, created_at FROM cluster_overrides ORDER BY created_at, kind"
+        )
+        return [dict(row) for row in rows]
+
+    def _override_records(self, kind: str, a: str, b: str) -> list[str]:
+        if kind != "block":
+            return [a, b]
+        prefix, _, value = a.partition(":")
+        rows = self.store.query("SELECT record_id FROM cluster_keys WHERE key = ?", (a,))
+        rows += self.store.query(
+            "SELECT record_id FROM record_identifiers WHERE kind = ? AND value = ?", (prefix, value)
+        )
+        return [row[0] for row in rows]
+
+    @staticmethod
+    def _mark_pending(db: sqlite3.Connection, record_ids: Iterable[str]) -> None:
+        db.executemany("INSERT OR IGNORE INTO cluster_pending VALUES (?)", [(r,) for r in record_ids])
+
+    # --- the index queue -------------------------------------------------------------------------
+
+    def index_queue(self) -> tuple[list[str], list[str]]:
+        """Cluster ids waiting to be (re)indexed and to be deleted from the index."""
+        rows = self.store.query("SELECT cluster_id, action FROM index_queue ORDER BY cluster_id")
+        return [r[0] for r in rows if r[1] == "index"], [r[0] for r in rows if r[1] == "delete"]
+
+    def mark_indexed(self, cluster_ids: Sequence[str], action: str) -> None:
+        with self.store.transaction() as db:
+            for chunk in _chunks(list(cluster_ids)):
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    f"DELETE FROM index_queue WHERE action = ? AND cluster_id IN ({marks})", (action, *chunk)
+                )
+
+    def clear_index_queue(self) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM index_queue")
+
+    # --- clustering ------------------------------------------------------------------------------
+
+    def needs_full(self, matcher: Matcher) -> bool:
+        """First run, or the matcher changed since the clusters were made: re-cluster everything."""
+        return self.store.get_state(MATCHER_STATE) != matcher.name or self.store.get_state(SEQ_STATE) is None
+
+    def update(self, matcher: Matcher, on_progress: Callable[[int], None] | None = None) -> ClusterChanges:
+        """Re-cluster what changed since the last pass (or everything, when `needs_full`)."""
+        if self.needs_full(matcher):
+            return self.recluster_all(matcher, on_progress)
+        since = int(self.store.get_state(SEQ_STATE) or 0)
+        top = self.store.max_seq()
+        changed_count = self.store.query(
+            "SELECT COUNT(*) FROM records WHERE seq > ? AND seq <= ? AND kind = 'bib'", (since, top)
+        )[0][0]
+        if changed_count > max(200_000, self.count() // 2):
+            return self.recluster_all(matcher, on_progress)  # cheaper than a huge incremental pass
+        overrides = self.overrides()
+        changed: dict[str, Record | None] = {}
+        rows = self.store.query(
+            "SELECT id, kind, deleted, normalized FROM records WHERE seq > ? AND seq <= ?", (since, top)
+        )
+        for record_id, kind, deleted, normalized in rows:
+            changed[record_id] = matching_record(normalized) if kind == "bib" and not deleted else None
+        del rows
+        pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]
+        for record_id, record in self._load_live([r for r in pending if r not in changed]).items():
+            changed[record_id] = record
+        for record_id in pending:
+            changed.setdefault(record_id, None)
+        with self.store.transaction() as db:
+            self._write_keys(db, changed, matcher, overrides)
+        candidates = self._gather(set(changed))
+        records = self._load_live(sorted(candidates))
+        # the matcher runs outside any write transaction, so harvests are not held up meanwhile
+        groups = matcher.cluster(list(records.values()), overrides) if records else []
+        with self.store.transaction() as db:
+            old_of = self._old_membership(candidates)
+            result = self._apply(db, groups, old_of, set(changed), full=False)
+            result.records = len(records)
+            self._finish(db, top, matcher, pending)
+        return result
+
+    def recluster_all(
+        self, matcher: Matcher, on_progress: Callable[[int], None] | None = None
+    ) -> ClusterChanges:
+        """Hand every live bib record to the matcher at once (first run, `index --rebuild`, new matcher).
+
+        Keys and identifiers are replaced in one transaction (readers see the old ones until it
+        commits), the matcher runs outside any transaction, and the result is written in a second one.
+        """
+        overrides = self.overrides()
+        top = self.store.max_seq()
+        pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]
+        records: list[Record] = []
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM cluster_keys")
+            db.execute("DELETE FROM record_identifiers")
+            for batch in self._iter_live_batches():
+                self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
+                records.extend(batch)
+                if on_progress is not None:
+                    on_progress(len(batch))
+        groups = matcher.cluster(records, overrides) if records else []
+        count = len(records)
+        del records
+        with self.store.transaction() as db:
+            rows = db.execute("SELECT record_id, cluster_id FROM cluster_members")
+            old_of = {row[0]: row[1] for row in rows}
+            result = self._apply(db, groups, old_of, set(), full=True)
+            result.records = count
+            db.execute("DELETE FROM index_queue")
+            self._finish(db, top, matcher, pending)
+        return result
+
+    # --- clustering internals --------------------------------------------------------------------
+
+    def _finish(self, db: sqlite3.Connection, top: int, matcher: Matcher, pending: list[str]) -> None:
+        """Record how far clustering got; pending records marked meanwhile stay pending."""
+        db.executemany("DELETE FROM cluster_pending WHERE record_id = ?", [(r,) for r in pending])
+        self.store.set_state(SEQ_STATE, top)
+        self.store.set_state(MATCHER_STATE, matcher.name)
+
+    def _iter_live_batches(self, batch: int = 5000) -> Iterator[list[Record]]:
+        last = ""
+        while True:
+            rows = self.store.query(
+                "SELECT id, normalized FROM records WHERE kind = 'bib' AND deleted = 0 AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (last, batch),
+            )
+            if not rows:
+                return
+            yield [matching_record(row[1]) for row in rows]
+            last = rows[-1][0]
+
+    def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql`` (one ``IN ({})``) for every value, asked in chunks SQLite accepts."""
+        for chunk in _chunks(sorted(set(values))):
+            yield from self.store.query(sql.format(",".join("?" * len(chunk))), chunk)
+
+    def _load_live(self, record_ids: Sequence[str]) -> dict[str, Record]:
+        sql = "SELECT id, normalized FROM records WHERE id IN ({}) AND kind = 'bib' AND deleted = 0"
+        return {row[0]: matching_record(row[1]) for row in self._rows_in(sql, record_ids)}
+
+    def _write_keys(
+        self,
+        db: sqlite3.Connection,
+        changed: dict[str, Record | None],
+        matcher: Matcher,
+        overrides: Overrides,
+        fresh: bool = False,
+    ) -> None:
+        """Replace the blocking keys and identifiers of changed records (none for deleted ones)."""
+        ids = list(changed)
+        if not fresh:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"DELETE FROM cluster_keys WHERE record_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM record_identifiers WHERE record_id IN ({marks})", chunk)
+        keys: list[tuple[str, str]] = []
+        idents: list[tuple[str, str, str]] = []
+        for record_id, record in changed.items():
+            if record is None:
+                continue
+            keys.extend((key, record_id) for key in dict.fromkeys(matcher.blocking_keys(record, overrides)))
+            for key in identifier_keys(record):
+                kind, _, value = key.partition(":")
+                idents.append((kind, value, record_id))
+        db.executemany("INSERT OR IGNORE INTO cluster_keys VALUES (?, ?)", keys)
+        db.executemany("INSERT OR IGNORE INTO record_identifiers VALUES (?, ?, ?)", idents)
+
+    def _gather(self, seeds: set[str]) -> set[str]:
+        """Changed records + records sharing a key with them + merge partners + all their cluster-mates."""
+        found = set(seeds)
+        for chunk in _chunks(sorted(seeds)):
+            keys = {r[0] for r in self._rows_in("SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({})", chunk)}
+            for key in keys:
+                rows = self.store.query(
+                    "SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, MAX_BLOCK)
+                )
+                found.update(r[0] for r in rows)
+        for pair in self.overrides().merge:
+            if pair & found:
+                found.update(pair)
+        clusters_sql = "SELECT DISTINCT cluster_id FROM cluster_members WHERE record_id IN ({})"
+        clusters = {r[0] for r in self._rows_in(clusters_sql, found)}
+        mates_sql = "SELECT record_id FROM cluster_members WHERE cluster_id IN ({})"
+        found.update(r[0] for r in self._rows_in(mates_sql, clusters))
+        return found
+
+    def _old_membership(self, record_ids: Iterable[str]) -> dict[str, str]:
+        sql = "SELECT record_id, cluster_id FROM cluster_members WHERE record_id IN ({})"
+        return {row[0]: row[1] for row in self._rows_in(sql, record_ids)}
+
+    def _apply(
+        self,
+        db: sqlite3.Connection,
+        groups: list[list[str]],
+        old_of: dict[str, str],
+        changed: set[str],
+        full: bool,
+    ) -> ClusterChanges:
+        """Give groups their ids (stability rule), retire the rest with redirects, write and queue."""
+        old_ids = set(old_of.values())
+        if full:  # every existing cluster is among the old ones: no look-ups needed
+            born = {row[0]: row[1] for row in db.execute("SELECT id, n FROM clusters")}
+            ids = assign_ids(groups, old_of, born, taken=born.__contains__)
+        else:
+            born = self._born(old_ids)
+            ids = assign_ids(groups, old_of, born, taken=self.exists)
+        old_members: dict[str, set[str]] = {}
+        for record_id, cluster_id in old_of.items():
+            old_members.setdefault(cluster_id, set()).add(record_id)
+        result = ClusterChanges(full=full, groups=len(groups))
+        now = time.time()
+        pairs = zip(groups, ids, strict=True)
+        new_of = {record_id: cluster_id for group, cluster_id in pairs for record_id in group}
+        if full:
+            db.execute("DELETE FROM cluster_members")
+        else:
+            for chunk in _chunks(sorted(set(old_of) | changed)):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"DELETE FROM cluster_members WHERE record_id IN ({marks})", chunk)
+        retired = sorted(old_ids - set(ids))
+        self._retire(db, retired, old_members, new_of, now)
+        queue: list[tuple[str, str]] = [(cluster_id, "delete") for cluster_id in retired]
+        for group, cluster_id in zip(groups, ids, strict=True):
+            if cluster_id not in old_ids:
+                result.new += 1
+            if old_members.get(cluster_id) != set(group) or changed.intersection(group):
+                queue.append((cluster_id, "index"))
+        db.executemany(
+            "INSERT INTO clusters (id, size, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "size = excluded.size, updated_at = excluded.updated_at",
+            [(cluster_id, len(group), now) for group, cluster_id in zip(groups, ids, strict=True)],
+        )
+        db.executemany("DELETE FROM cluster_redirects WHERE old_id = ?", [(i,) for i in ids])
+        db.executemany("INSERT INTO cluster_members VALUES (?, ?)", list(new_of.items()))
+        if full:
+            db.execute("DELETE FROM clusters WHERE id NOT IN (SELECT cluster_id FROM cluster_members)")
+        else:
+            db.executemany(
+                "INSERT INTO index_queue VALUES (?, ?) "
+                "ON CONFLICT (cluster_id) DO UPDATE SET action = excluded.action",
+                queue,
+            )
+        result.retired = len(retired)
+        result.deleted = retired
+        result.queued = [c for c, action in queue if action == "index"]
+        return result
+
+    @staticmethod
+    def _retire(db: sqlite3.Connection, retired: list[str], old_members: dict[str, set[str]],
+                new_of: dict[str, str], now: float) -> None:
+        """Drop retired ids; each redirects (and so do ids that pointed to it) where its records went."""
+        for cluster_id in retired:
+            target = _redirect_target(old_members[cluster_id], new_of)
+            db.execute("DELETE FROM clusters WHERE id = ?", (cluster_id,))
+            if target:
+                db.execute("INSERT OR REPLACE INTO cluster_redirects VALUES (?, ?, ?)",
+                           (cluster_id, target, now))
+                db.execute("UPDATE cluster_redirects SET new_id = ? WHERE new_id = ?", (target, cluster_id))
+            else:
+                db.execute("DELETE FROM cluster_redirects WHERE new_id = ?", (cluster_id,))
+
+    def _born(self, cluster_ids: set[str]) -> dict[str, int]:
+        return {r[0]: r[1] for r in self._rows_in("SELECT id, n FROM clusters WHERE id IN ({})", cluster_ids)}
+
+
+def assign_ids(
+    groups: Sequence[Sequence[str]],
+    old_of: dict[str, str],
+    born: dict[str, int],
+    taken: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """Cluster ids for ``groups``: each keeps the old id giving it most members (ties: older cluster).
+
+    Contests are settled greedily from the strongest claim, so an old id goes to the group that holds
+    most of its records; a group left without one gets a new id (salted if that id is in use).
+    """
+    claims: list[tuple[int, int, str, int, str]] = []
+    for index, group in enumerate(groups):
+        counts = Counter(old_of[r] for r in group if r in old_of)
+        for old_id, count in counts.items():
+            claims.append((-count, born.get(old_id, 1 << 62), min(group), index, old_id))
+    claims.sort()
+    ids: list[str | None] = [None] * len(groups)
+    used: set[str] = set()
+    for _, _, _, index, old_id in claims:
+        if ids[index] is None and old_id not in used:
+            ids[index] = old_id
+            used.add(old_id)
+    old_ids = set(old_of.values())
+    for index, group in enumerate(groups):
+        if ids[index] is not None:
+            continue
+        smallest, salt = min(group), 0
+        candidate = make_cluster_id(smallest)
+        while candidate in used or candidate in old_ids or (taken is not None and taken(candidate)):
+            salt += 1
+            candidate = make_cluster_id(smallest, salt)
+        ids[index] = candidate
+        used.add(candidate)
+    return [i for i in ids if i is not None]
+
+
+def _redirect_target(members: set[str], new_of: dict[str, str]) -> str | None:
+    """The cluster now holding most of a retired cluster's still-live records."""
+    counts = Counter(new_of[r] for r in members if r in new_of)
+    if not counts:
+        return None
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def _check_override(kind: str, a: str, b: str) -> tuple[str, str]:
+    if kind not in OVERRIDE_KINDS:
+        raise ValueError(f"unknown override {kind!r}; use one of {', '.join(OVERRIDE_KINDS)}")
+    a, b = a.strip(), b.strip()
+    if kind == "block":
+        if not a or ":" not in a:
+            raise ValueError("block takes an identifier key such as isbn:9780306406157")
+        return a, ""
+    if not a or not b or a == b:
+        raise ValueError(f"{kind} takes two different record ids (source:localid)")
+    return (a, b) if a < b else (b, a)
+
+
+def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

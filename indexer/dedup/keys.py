@@ -1,0 +1,361 @@
+"""Normalized match keys: what two records must share before the deduplicator even compares them.
+
+Blocking is what lets deduplication scale: a record is only compared with records that share at least
+one key with it. Keys come in three kinds:
+
+- **identifier keys** (``isbn:``, ``issn:``, ``oclc:``, ``lccn:``, and the ``scheme:value`` standard
+  numbers of 024/015/016 in `Record.other_ids`): exact, cheap, but sometimes misused (a publisher
+  reusing one ISBN for every volume of a set, a serial ISSN printed on a monograph in the series);
+- **composite keys** (``isbnyf:ISBN|year|format|volume``): the decision only trusts a shared ISBN
+  when these agree too (`indexer.dedup.decide`), so a multi-volume set sharing an ISBN does not collapse;
+- **fuzzy keys** for the records with no identifiers at all — most of the older catalog (the
+  Goldfinch pairs carry none): ``tb:`` first two title words + the surname of each of the first three
+  authors, ``ty:`` three title words + year, ``tf:`` five words of title and subtitle + year,
+  ``ay:`` author surname + year, ``tl:`` six words of a long title, ``tt:`` the whole title,
+  ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives).
+  Keys that found no duplicate the others miss on the tuning half of the Goldfinch pairs were dropped
+  (fewer rows in ClusterStore's key table); blocks that grow too big are compared by sorted
+  neighbourhood (`indexer.dedup.clustering`).
+
+Everything is folded the same way (`fold`): Unicode NFKD with diacritics removed, a few letters that do
+not decompose mapped by hand (ß, æ, ø, ł, þ …), lower case, punctuation to spaces; titles also lose
+leading articles and stopwords so "The Hobbit" and "Hobbit, The" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from harvester.record import Record
+
+_SPECIAL = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "&": " and ",
+        "ʹ": "",
+        "ʺ": "",
+        "ʼ": "",
+        "ʻ": "",
+        "'": "",
+        "’": "",
+    }
+)
+_NON_WORD = re.compile(r"[\W_]+")  # letters of every script survive (Cyrillic, CJK…)
+
+STOPWORDS = frozenset(
+    """a an the and or of in on at to for by with from into as is are be
+    le la les l un une des du de d et en au aux
+    der die das dem den des ein eine einer eines und im zu zur zum von vom mit
+    el los las lo y del al
+    il lo gli i della delle dei degli e
+    o os as da do dos das em
+    het een van
+    och af""".split()
+)
+"""Articles, conjunctions and prepositions (English, French, German, Spanish, Italian, Portuguese,
+Dutch, Swedish) that catalogers drop, abbreviate or transpose inconsistently."""
+
+
+@lru_cache(maxsize=262144)
+def fold(text: str) -> str:
+    """Text reduced to lower-case ASCII-ish words separated by single spaces."""
+    if not text:
+        return ""
+    if not text.isascii():  # the slow path only for text that has something to decompose
+        text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    elif "&" in text or "'" in text:
+        text = text.translate(_SPECIAL)
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def words(text: str) -> list[str]:
+    """Folded significant words: stopwords dropped (all of them kept when that leaves nothing)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=262144)
+def _words(text: str) -> tuple[str, ...]:
+    tokens = fold(text).split()
+    significant = tuple(t for t in tokens if t not in STOPWORDS)
+    return significant or tuple(tokens)
+
+
+def title_text(record: Record) -> str:
+    """Title proper plus part (245 $a $n $p) — the subtitle is too often abbreviated or missing.
+
+    Catalogers disagree on where the title proper ends ("Highways: acquiring land …" all in $a, or
+    split into $a and $b), so the title is cut at the first colon, semicolon, " / " or " = ".
+    """
+    title = title_proper(record.title)
+    return f"{title} {record.part}".strip() if record.part else title
+
+
+_TITLE_END = re.compile(r"\s*(?::|;|\s/\s|\s=\s)\s*")
+
+
+def title_proper(title: str) -> str:
+    """The text before a subtitle/statement separator, when something significant precedes it."""
+    head = _TITLE_END.split(title, maxsplit=1)[0]
+    return head if words(head) else title
+
+
+def full_title_text(record: Record) -> str:
+    """Title, subtitle and part as one string (for overlap measures and long-title keys)."""
+    return " ".join(t for t in (record.title, record.subtitle, record.part) if t)
+
+
+def short_title(record: Record, length: int = 4) -> str:
+    """The first `length` significant title words, joined without spaces ("mobydickwhale")."""
+    return "".join(words(title_text(record))[:length])
+
+
+def author_surname(record: Record) -> str:
+    """Folded surname of the first (primary if any) author, or first word of a corporate name."""
+    if not record.authors:
+        return ""
+    author = next((a for a in record.authors if a.primary), record.authors[0])
+    return name_surname(author.name, author.kind)
+
+
+def name_surname(name: str, kind: str = "person") -> str:
+    """Surname of a heading: "Melville, Herman, 1819-1891" and "Herman Melville" → "melville"."""
+    if kind == "person":
+        if "," in name:
+            head = fold(name.split(",", 1)[0])
+        else:
+            parts = fold(name).split()
+            head = parts[-1] if parts else ""
+        return head.replace(" ", "")
+    tokens = words(name)
+    return tokens[0] if tokens else ""
+
+
+def author_surnames(record: Record) -> frozenset[str]:
+    """Surnames of every person author (first word for corporate bodies)."""
+    return frozenset(s for a in record.authors if (s := name_surname(a.name, a.kind)))
+
+
+def identifier_keys(record: Record) -> list[str]:
+    """Exact standard-number keys (already normalized by the harvester)."""
+    keys = [f"isbn:{v}" for v in record.isbns]
+    keys += [f"issn:{v}" for v in record.issns]
+    keys += [f"oclc:{v}" for v in record.oclc_numbers]
+    keys += [f"lccn:{v}" for v in record.lccns]
+    for other in record.other_ids:
+        scheme, sep, value = other.partition(":")
+        if sep and value:
+            keys.append(f"{scheme.lower()}:{value.strip().lower()}")
+    return keys
+
+
+def volume_numbers(record: Record) -> frozenset[str]:
+    """Numbers (arabic, or roman converted) in the volume/part designations: {"2"} for "v. 2", "Part II"."""
+    found: set[str] = set()
+    for text in (*record.volumes, record.part):
+        found.update(numbers_in(text))
+    return frozenset(found)
+
+
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+_ROMAN_WORD = re.compile(r"\b[ivxlc]{1,7}\b")
+_DIGITS = re.compile(r"\d+")
+_NOT_ROMAN = frozenset({"v", "c", "l", "d", "m", "cd", "dc", "mi", "di", "li"})
+"""Single letters that are abbreviations ("v." volume, "c." copy, "l." leaves), not numerals."""
+
+
+def roman_to_int(text: str) -> int | None:
+    """Roman numeral → int ("xiv" → 14); None when it is not a well-formed small numeral."""
+    total, prev = 0, 0
+    for ch in reversed(text):
+        value = _ROMAN.get(ch)
+        if value is None:
+            return None
+        total = total - value if value < prev else total + value
+        prev = max(prev, value)
+    return total if 0 < total < 200 else None
+
+
+def numbers_in(text: str) -> list[str]:
+    """Arabic and roman numbers in `text`, as decimal strings ("v. III, pt. 2" → ["3", "2"])."""
+    folded = fold(text)
+    found = [str(int(d)) for d in _DIGITS.findall(folded)]
+    for word in _ROMAN_WORD.findall(folded):
+        if word in _NOT_ROMAN:
+            continue
+        value = roman_to_int(word)
+        if value is not None:
+            found.append(str(value))
+    return found
+
+
+def composite_keys(record: Record) -> list[str]:
+    """ISBN + year + format + volume: an ISBN key that still tells the volumes of a set apart."""
+    year = record.year if record.year is not None else "?"
+    volume = ",".join(sorted(volume_numbers(record))) or "-"
+    return [f"isbnyf:{isbn}|{year}|{record.format}|{volume}" for isbn in record.isbns]
+
+
+def fuzzy_keys(record: Record) -> list[str]:
+    """Title/author keys for records without shared identifiers.
+
+    Several overlapping keys because catalogers disagree in different places: one record carries the
+    subtitle in 245 $a, another names a different first author, a third has a reprint year.
+    """
+    keys: list[str] = []
+    title_words = words(title_text(record))
+    if not title_words:
+        return keys
+    full_words = words(full_title_text(record))
+    surnames = [s for a in record.authors[:3] if (s := name_surname(a.name, a.kind))]
+    surname = author_surname(record)
+    for name in dict.fromkeys(surnames):
+        keys.append(f"tb:{''.join(title_words[:2])}|{name}")
+    if record.year is not None:
+        keys.append(f"ty:{''.join(title_words[:3])}|{record.year}")
+        keys.append(f"tf:{''.join(full_words[:5])}|{record.year}")
+        if surname and record.authors[0].kind == "person":
+            keys.append(f"ay:{surname}|{record.year}")
+    if len(full_words) >= 5:
+        keys.append(f"tl:{''.join(full_words[:6])}")
+    if len(title_words) >= 2:
+        keys.append(f"tt:{''.join(title_words)}")  # the whole title: records with no author or year
+    initials = "".join(w[0] for w in full_words[:6])
+    if len(full_words) >= 4 and record.year is not None:
+        keys.append(f"ti:{initials}|{record.year}")  # survives a typo inside a word
+    if len(full_words) >= 3 and surname:
+        keys.append(f"tj:{initials}|{surname}")
+    return keys
+
+
+def blocking_keys(record: Record, blocked: frozenset[str] = frozenset()) -> list[str]:
+    """Every key of `record` except the identifiers staff marked as not unique (`blocked`)."""
+    keys = identifier_keys(record) + fuzzy_keys(record)
+    if blocked:
+        keys = [k for k in keys if k not in blocked]
+    return list(dict.fromkeys(keys))
+
+
+_ORDINALS = {
+    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10", "eleventh": "11", "twelfth": "12",
+    "premiere": "1", "deuxieme": "2", "troisieme": "3", "erste": "1", "zweite": "2", "dritte": "3",
+    "segunda": "2", "tercera": "3", "seconda": "2", "terza": "3",
+}  # fmt: skip
+_REPRINT_WORDS = re.compile(r"\b(impression|printing|thousand|tirage|druck|reprint|issue)\b")
+_ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th|d|e|er|re|eme|a|o)?")
+
+
+def edition_number(text: str) -> str:
+    """The edition's number ("2nd ed." / "Second edition" / "3. Aufl." → "2"/"2"/"3"), "" when none.
+
+    "1st ed." counts as no number: most first editions do not say so, so "1" and "" must not differ.
+    """
+    folded = fold(text)
+    if _REPRINT_WORDS.search(folded):
+        return ""
+    for word in folded.split():  # the first number wins: "2d English ed. from the third German ed."
+        number = _ORDINALS.get(word)
+        if number is None:
+            match = _ORDINAL_DIGITS.fullmatch(word)
+            if not match or len(match.group(1)) > 3:
+                continue
+            number = str(int(match.group(1)))
+        return "" if number in ("0", "1") else number
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The folded, comparison-ready view of one record, computed once per clustering run."""
+
+    id: str
+    source_id: str
+    title: str  # folded significant words of 245 $a$n$p
+    full_title: str  # the same with the subtitle
+    surnames: frozenset[str]
+    primary_surname: str
+    responsibility: str
+    year: int | None
+    format: str
+    pages: int | None
+    edition: str  # edition number, "" when none / first
+    edition_text: str
+    volumes: frozenset[str]  # every number of 245 $n$p and 490 $v
+    part_numbers: frozenset[str]  # 245 $n$p only: which volume of a set
+    series: str
+    series_numbers: frozenset[str]  # 490 $v only: the number in a series
+    publisher: str
+    place: str
+    language: str
+    isbns: frozenset[str]
+    issns: frozenset[str]
+    oclc: frozenset[str]
+    lccns: frozenset[str]
+    other_ids: frozenset[str]
+    alt_title: str  # folded 880 rendering of the 245, if any
+    title_numbers: frozenset[str]  # every number in title + subtitle ("Part 4", "S. 1383", "1990 census")
+    title_parts: frozenset[str]  # numbers after "part"/"v."/"no."/"Teil"… inside the title text
+
+
+def profile(record: Record) -> Profile:
+    """Build the `Profile` of a record (pure; callers cache it by record id)."""
+    alt = next((a.text for a in record.alternate_scripts if a.tag == "245"), "")
+    language = next((code for code in record.languages if code and code.strip("| ") and code != "und"), "")
+    return Profile(
+        id=record.id,
+        source_id=record.source_id,
+        title=" ".join(words(title_text(record))),
+        full_title=" ".join(words(full_title_text(record))),
+        surnames=author_surnames(record),
+        primary_surname=author_surname(record),
+        responsibility=" ".join(words(record.responsibility)),
+        year=record.year,
+        format=record.format,
+        pages=record.page_count if record.page_count else None,
+        edition=edition_number(record.edition),
+        edition_text=fold(record.edition),
+        volumes=volume_numbers(record),
+        part_numbers=frozenset(numbers_in(record.part)),
+        series=" ".join(words(" ".join(record.series))),
+        series_numbers=frozenset(n for v in record.volumes if v not in record.part for n in numbers_in(v)),
+        publisher=" ".join(w for w in words(record.publisher) if w not in _PUBLISHER_NOISE),
+        place=fold(record.place),
+        language=language,
+        isbns=frozenset(record.isbns),
+        issns=frozenset(record.issns),
+        oclc=frozenset(record.oclc_numbers),
+        lccns=frozenset(record.lccns),
+        other_ids=frozenset(k for k in identifier_keys(record) if k.split(":", 1)[0] not in _MAIN_IDS),
+        alt_title=fold(alt),
+        title_numbers=frozenset(numbers_in(full_title_text(record))),
+        title_parts=frozenset(str(int(m)) for m in _TITLE_PART.findall(fold(full_title_text(record)))),
+    )
+
+
+_TITLE_PART = re.compile(
+    r"\b(?:part|pt|vol|volume|v|no|number|band|bd|teil|tome|tomo|livre|book|heft)\s+(\d{1,4})\b"
+)
+_MAIN_IDS = frozenset({"isbn", "issn", "oclc", "lccn"})
+_PUBLISHER_NOISE = frozenset(
+    "co company inc ltd limited publishers publisher publishing press printed printer printers sons son"
+    " verlag editions".split()
+)

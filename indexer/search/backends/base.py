@@ -1,0 +1,150 @@
+"""The search-backend interface: what the indexer and the web interface need from a search engine.
+
+Two implementations: `indexer.search.backends.embedded.EmbeddedBackend` (tantivy, in-process, the default)
+and `indexer.search.backends.opensearch.backend.OpenSearchBackend` (a cluster). Both take index documents as plain
+dicts keyed by `indexer.search.schema.FIELDS`, both understand the same query language
+(`indexer.search.query.parse_query`), and both compute facets over *all* matching documents.
+
+    backend = open_backend(settings)
+    backend.index(docs); backend.commit()
+    results = backend.search(SearchRequest(text="moby dick", filters={"format": ("book",)}))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from indexer.search.schema import FACET_FIELDS
+
+MAX_PAGE = 50
+"""Deepest page a patron may ask for: deeper paging costs the engine and helps nobody."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A patron's search: query text, facet filters, sort and page.
+
+    ``filters`` maps a facet field to the values chosen: values of one field are OR-ed (multi-select),
+    fields are AND-ed. ``year_from``/``year_to`` bound the year (inclusive).
+    """
+
+    text: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    facets: tuple[str, ...] = FACET_FIELDS
+    facet_size: int = 30
+    sort: str = "relevance"  # one of indexer.search.schema.SORTS
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (max(1, min(self.page, MAX_PAGE)) - 1) * self.per_page
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str
+    score: float
+    doc: dict[str, Any]  # the stored fields: at least id, title, authors, year, format, library, members, display
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetCount]]
+    page: int = 1
+    per_page: int = 20
+    relaxed: bool = False  # True when AND found nothing and the engine fell back to OR
+    fuzzy: bool = False  # True when exact terms found nothing and typo-tolerant matching was used
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape of `unioncat search --json` and the `/search.json` API."""
+        return {
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "relaxed": self.relaxed,
+            "fuzzy": self.fuzzy,
+            "hits": [_hit_json(hit) for hit in self.hits],
+            "facets": {
+                name: [{"value": f.value, "count": f.count} for f in values]
+                for name, values in self.facets.items()
+            },
+        }
+
+
+def _hit_json(hit: SearchHit) -> dict[str, Any]:
+    doc = hit.doc
+    display = doc.get("display") or {}
+    return {
+        "id": hit.id,
+        "score": round(hit.score, 4),
+        "title": display.get("title") or doc.get("title", ""),
+        "authors": list(doc.get("authors", [])),
+        "year": doc.get("year"),
+        "format": display.get("format") or (doc.get("format") or [""])[0],
+        "edition": display.get("edition", ""),
+        "members": list(doc.get("members", [])),
+        "libraries": list(doc.get("library", [])),
+    }
+
+
+class BackendError(Exception):
+    """The search engine failed or refused a request; carries what it said."""
+
+
+class QueryError(BackendError):
+    """The user's query could not be understood; the message is safe to show to the user."""
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """What every search engine behind unioncat provides."""
+
+    name: str
+
+    def index(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Add or replace documents (by ``id``); returns how many were sent. Visible after `commit`."""
+        ...
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents by id; returns how many ids were sent. Visible after `commit`."""
+        ...
+
+    def commit(self) -> None:
+        """Make indexed and deleted documents visible to searches."""
+        ...
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run a search with facets over all matches; AND by default, OR/fuzzy fallback when empty."""
+        ...
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        """One document by id, or None."""
+        ...
+
+    def count(self) -> int:
+        """How many documents are searchable."""
+        ...
+
+    def rebuild(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Build a fresh index from ``docs`` and swap it in atomically; searches keep working throughout."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """Backend name, index name/location and document count (for `unioncat status`)."""
+        ...
+
+    def close(self) -> None:
+        ...

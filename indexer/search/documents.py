@@ -1,0 +1,90 @@
+"""A merged record as a search document: the dict both backends index (keys = `indexer.search.schema.FIELDS`).
+
+Facet values are display strings ("Duke University", "Music recording", "French"), not codes, so
+that facet counts, filter chips and URLs all speak the patron's language and the web UI never needs
+a second look-up. ``display`` carries what a result list shows, so a search needs no store access.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from harvester.record import Record
+from indexer.labels import format_label, language_name
+from indexer.merge import MergedRecord
+
+MAX_LINKS = 3
+TITLE_TAGS = frozenset({"245", "246", "240", "130", "242"})
+"""880 fields rendering these are searched with the title; other 880s with the notes (low boost), so a
+patron typing Hebrew, Cyrillic or CJK finds the record without the display changing."""
+MAX_SUMMARY = 600
+
+
+def build_document(merged: MergedRecord) -> dict[str, Any]:
+    """The index document of one cluster."""
+    record = merged.record
+    libraries = list(merged.libraries)
+    headings = _distinct(subject.heading for subject in record.subjects)
+    fmt = format_label(record.format)
+    return {
+        "id": merged.id,
+        "title": record.title,
+        "subtitle": " ".join([record.subtitle, *_alternate(record, TITLE_TAGS)]).strip(),
+        "authors": _distinct(author.name for author in record.authors),
+        "subjects": headings,
+        "publisher": [record.publisher] if record.publisher else [],
+        "series": list(record.series),
+        "notes": [*record.notes, *_alternate(record, None)],
+        "isbn": list(record.isbns),
+        "issn": list(record.issns),
+        "oclc": list(record.oclc_numbers),
+        "lccn": list(record.lccns),
+        "other_ids": list(record.other_ids),
+        "year": record.year,
+        "title_sort": sort_key(record.title_sort or record.title),
+        "library_count": len(libraries),
+        "members": [member.record_id for member in merged.members],
+        "library": libraries,
+        "format": [fmt],
+        "language": _distinct(language_name(code) for code in record.languages),
+        "decade": f"{record.year // 10 * 10}s" if record.year else "",
+        "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts),
+        "display": {
+            "title": record.full_title,
+            "authors": _distinct(author.name for author in record.authors),
+            "year": record.year,
+            "format": fmt,
+            "edition": record.edition,
+            "publisher": record.publisher,
+            "place": record.place,
+            "extent": record.extent,
+            "summary": _clip(record.summary, MAX_SUMMARY),
+            "libraries": libraries,
+            "library_count": len(libraries),
+            "member_count": len(merged.members),
+            "isbn": record.isbns[0] if record.isbns else "",
+            "links": [{"url": link.url, "label": link.label} for link in record.links[:MAX_LINKS]],
+        },
+    }
+
+
+def sort_key(title: str) -> str:
+    """Folded, lower-cased title for the title sort ("Éclair" sorts with "eclair")."""
+    text = unicodedata.normalize("NFKD", title.casefold())
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:
+    """Alternate-script (880) texts: those rendering ``tags``, or with None every other one."""
+    if tags is None:
+        return _distinct(alt.text for alt in record.alternate_scripts if alt.tag not in TITLE_TAGS)
+    return _distinct(alt.text for alt in record.alternate_scripts if alt.tag in tags)
+
+
+def _distinct(values: Any) -> list[str]:
+    return [v for v in dict.fromkeys(v for v in values if v)]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,381 @@
+"""The query-language parser: a patron's text → the backend-neutral tree of `indexer.search.query`.
+
+The language is documented in `indexer.search.query`; this module only turns text into that tree. It is
+deliberately forgiving, because the text comes straight from a search box: an unbalanced quote is
+closed at the end, a stray parenthesis is ignored, an unknown ``field:`` is read as plain words, and a
+dangling ``OR``/``NOT`` is dropped. Only input that cannot mean anything sensible (``year:abc``) raises
+`QueryError`, whose message is safe to show to the patron.
+
+Precedence follows what catalog users expect from Lucene-style boxes: juxtaposition is AND, ``OR``
+binds tighter than the implicit AND (``whale moby OR ahab`` = whale AND (moby OR ahab)), ``-w``/``NOT w``
+excludes and ``+w`` insists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harvester import identifiers
+from indexer.search.backends.base import QueryError
+from indexer.search.query import Bool, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange
+from indexer.search.schema import FIELDS, fields_for_alias
+
+MAX_QUERY_CHARS = 1000
+"""Longer input is cut: nobody types more, and it bounds the work a single request can cause."""
+MAX_CLAUSES = 64
+"""More clauses than this are dropped (same reason)."""
+MAX_DEPTH = 8
+"""Brackets nested deeper are ignored (bounded recursion for ``((((…``)."""
+MIN_PREFIX = 2
+"""``a*`` would expand to a large part of the term dictionary; shorter prefixes are plain words."""
+
+_YEAR_ALIASES = {a for f in fields_for_alias("year") for a in f.query_alias} | {"year"}
+_IDENTIFIER_ALIASES = {a for f in FIELDS if f.kind == "identifier" for a in f.query_alias}
+_FIELD_RE = re.compile(r"([A-Za-z_]+):(.*)", re.DOTALL)
+_OPERATORS = {"AND", "OR", "NOT", "&&", "||"}
+_ID_KINDS = {"isbn": "isbn", "issn": "issn", "oclc": "oclc", "lccn": "lccn"}
+_NORMALIZERS = {
+    "isbn": identifiers.normalize_isbn,
+    "issn": identifiers.normalize_issn,
+    "oclc": identifiers.normalize_oclc,
+    "lccn": identifiers.normalize_lccn,
+}
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str  # word | phrase | open | close | op | range
+    text: str
+    field: str = ""  # alias typed before ':' ("" when none)
+    sign: str = ""  # "-" | "+" | ""
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    """Split into words, phrases, brackets and operators; quotes and brackets never fail."""
+    tokens: list[_Tok] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        sign = ""
+        if ch in "-+" and i + 1 < n and not text[i + 1].isspace():
+            sign, i = ch, i + 1
+            ch = text[i]
+        field = ""
+        match = _FIELD_RE.match(text, i)
+        if match and _known_field(match.group(1)):
+            field = match.group(1).lower()
+            i += len(match.group(1)) + 1
+            if i >= n or text[i].isspace():
+                continue  # "title:" with nothing after it
+            ch = text[i]
+        if ch == '"':
+            end = text.find('"', i + 1)
+            end = n if end < 0 else end  # unbalanced quote: the phrase runs to the end
+            tokens.append(_Tok("phrase", text[i + 1 : end], field, sign))
+            i = end + 1
+        elif field in _IDENTIFIER_ALIASES and ch != '"':
+            j = i
+            while j < n and not text[j].isspace():
+                j += 1
+            tokens.append(_Tok("word", text[i:j], field, sign))  # "(OCoLC)ocm123" is one value
+            i = j
+        elif ch == "(":
+            tokens.append(_Tok("open", "(", field, sign))
+            i += 1
+        elif ch == ")":
+            tokens.append(_Tok("close", ")"))
+            i += 1
+        elif ch == "[" and field in _YEAR_ALIASES:
+            end = text.find("]", i)
+            end = n if end < 0 else end
+            tokens.append(_Tok("range", text[i + 1 : end], field, sign))
+            i = end + 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in '()"':
+                j += 1
+            word = text[i:j]
+            i = j
+            if not word:
+                continue
+            if word in _OPERATORS and not field and not sign:
+                tokens.append(_Tok("op", {"&&": "AND", "||": "OR"}.get(word, word)))
+            else:
+                tokens.append(_Tok("word", word, field, sign))
+    return tokens
+
+
+def _known_field(alias: str) -> bool:
+    return alias.lower() in _YEAR_ALIASES or bool(fields_for_alias(alias))
+
+
+# ---------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, tokens: list[_Tok], alone: bool) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.alone = alone  # the whole query is one word: bare identifiers of every kind are recognised
+        self.words: list[str] = []
+        self.clauses = 0
+
+    def peek(self) -> _Tok | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def parse_sequence(self, field: str, depth: int) -> Bool:
+        """Units until a closing bracket (or the end), AND-ed; OR groups neighbours."""
+        must: list[object] = []
+        must_not: list[object] = []
+        pending_not = False
+        while (tok := self.peek()) is not None:
+            if tok.kind == "close":
+                self.pos += 1
+                if depth > 0:
+                    break
+                continue  # a stray ")" at top level is ignored
+            if tok.kind == "op":
+                self.pos += 1
+                pending_not = pending_not or tok.text == "NOT"
+                continue  # AND is the default; a leading/dangling OR means nothing
+            negate, node = self.parse_or_group(field, depth)
+            if node is None:
+                pending_not = False
+                continue
+            if self.clauses >= MAX_CLAUSES:
+                continue
+            self.clauses += 1
+            if negate != pending_not:
+                must_not.append(node)
+            elif isinstance(node, Bool) and not node.should:
+                must.extend(node.must)  # "(a -b) c" is a AND NOT b AND c: flat, so relaxing reaches it
+                must_not.extend(node.must_not)
+            else:
+                must.append(node)
+            pending_not = False
+        return Bool(must=tuple(must), must_not=tuple(must_not))
+
+    def parse_or_group(self, field: str, depth: int) -> tuple[bool, object | None]:
+        negate, node = self.parse_unit(field, depth)
+        alternatives = [node] if node is not None else []
+        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
+            self.pos += 1
+            nxt = self.peek()
+            if nxt is None or nxt.kind in ("close", "op"):
+                break  # "a OR" → a
+            _, other = self.parse_unit(field, depth)
+            if other is not None:
+                alternatives.append(other)
+        if len(alternatives) > 1:
+            return False, Bool(should=tuple(alternatives))
+        return negate, (alternatives[0] if alternatives else None)
+
+    def parse_unit(self, field: str, depth: int) -> tuple[bool, object | None]:
+        tok = self.tokens[self.pos]
+        self.pos += 1
+        negate = tok.sign == "-"
+        use_field = tok.field or field
+        if tok.kind == "open":
+            if depth >= MAX_DEPTH:
+                return False, None  # deeper brackets are ignored: their words join this level
+            seen = len(self.words)
+            inner = self.parse_sequence(use_field, depth + 1)
+            if negate:
+                del self.words[seen:]  # excluded words are no hint of what the patron wants
+            return negate, _simplify(inner)
+        if tok.kind == "range":
+            return negate, _year_range_brackets(tok.text)
+        if tok.kind == "phrase":
+            return negate, self.phrase(tok.text, use_field, negate)
+        label = self.identifier_label(tok)
+        if label:
+            value = self.tokens[self.pos]
+            self.pos += 1
+            return negate, _fielded_identifier(label, value.text)
+        return negate, self.word(tok.text, use_field, negate)
+
+    def identifier_label(self, tok: _Tok) -> str:
+        """ "ISBN 0-306-40615-2" as pasted from a citation: the label names the identifier that follows."""
+        label = tok.text.lower().rstrip(":")
+        nxt = self.peek()
+        if tok.field or label not in _ID_KINDS or nxt is None or nxt.kind != "word" or nxt.field or nxt.sign:
+            return ""
+        return label if any(c.isdigit() for c in nxt.text) else ""
+
+    def phrase(self, text: str, field: str, negate: bool) -> object | None:
+        text = " ".join(text.split())
+        if not text:
+            return None
+        if field in _YEAR_ALIASES:
+            return _year_value(text)
+        id_node = _fielded_identifier(field, text)
+        if id_node is not None:
+            return id_node
+        if not negate:
+            self.words.extend(text.split())
+        fields = _fields(field)
+        if " " not in text:
+            return Term(text, fields)
+        return Phrase(text, fields)
+
+    def word(self, text: str, field: str, negate: bool) -> object | None:
+        if field in _YEAR_ALIASES:
+            return _year_value(text)
+        id_node = _fielded_identifier(field, text)
+        if id_node is not None:
+            return id_node
+        fields = _fields(field)
+        if text.endswith("*"):
+            stem = text.rstrip("*")
+            if len(stem) >= MIN_PREFIX and not stem.endswith(("*", "?")) and "*" not in stem:
+                if not negate:
+                    self.words.append(stem)
+                return Prefix(stem, fields)
+            text = stem
+        if not _has_word_char(text):
+            return None
+        if not negate:
+            self.words.append(text)
+        term = Term(text, fields)
+        if not field:
+            bare = _bare_identifier(text, self.alone)
+            if bare is not None:
+                return Bool(should=(bare, term))
+        return term
+
+
+def _has_word_char(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def _fields(alias: str) -> tuple[str, ...]:
+    if not alias:
+        return ()
+    return tuple(f.name for f in fields_for_alias(alias))
+
+
+def _simplify(node: Bool) -> object | None:
+    if node.empty:
+        return None
+    if len(node.must) == 1 and not node.should and not node.must_not:
+        return node.must[0]
+    return node
+
+
+# ---------------------------------------------------------------- identifiers
+
+
+def _fielded_identifier(alias: str, text: str) -> IdentifierMatch | None:
+    """``isbn:0-306-40615-2`` and friends: normalized like the index, falling back to the cleaned text."""
+    if not alias:
+        return None
+    fields = fields_for_alias(alias)
+    if not fields or fields[0].kind != "identifier":
+        return None
+    name = fields[0].name
+    if name in _NORMALIZERS:
+        found = _NORMALIZERS[name](text)
+        cleaned = _clean_identifier(text, upper=name != "lccn")
+        if name == "lccn":
+            cleaned = cleaned.lower()
+        return IdentifierMatch(name, (found,) if found else (cleaned,))
+    recognised = identifiers.recognise_identifier(text)
+    values = [text.strip()]
+    if recognised is not None:
+        values.append(recognised[1])
+    return IdentifierMatch(name, tuple(dict.fromkeys(values)))
+
+
+def _clean_identifier(text: str, upper: bool) -> str:
+    cleaned = "".join(c for c in text if c.isalnum())
+    return cleaned.upper() if upper else cleaned
+
+
+def _bare_identifier(word: str, alone: bool) -> IdentifierMatch | None:
+    """A standard number typed on its own: ISBN/ISSN anywhere, OCLC/LCCN only when the query is just it.
+
+    Bare digits ("1984") are also read as words by the caller, so a title that is a number still matches.
+    """
+    if not any(c.isdigit() for c in word):
+        return None
+    found = identifiers.recognise_identifier(word)
+    if found is None:
+        return None
+    kind, value = found
+    if kind in ("oclc", "lccn") and not alone and not identifiers.is_oclc_prefixed(word):
+        return None
+    return IdentifierMatch(_ID_KINDS[kind], (value,))
+
+
+# ---------------------------------------------------------------- years
+
+_YEAR = r"(\d{1,4})"
+_YEAR_FORMS = (
+    (re.compile(rf"^{_YEAR}$"), lambda a, b: (a, a)),
+    (re.compile(rf"^{_YEAR}\s*(?:-|\.\.|to)\s*{_YEAR}$", re.IGNORECASE), lambda a, b: (a, b)),
+    (re.compile(rf"^{_YEAR}\s*(?:-|\.\.)$"), lambda a, b: (a, None)),
+    (re.compile(rf"^(?:-|\.\.)\s*{_YEAR}$"), lambda a, b: (None, a)),
+    (re.compile(rf"^>=\s*{_YEAR}$"), lambda a, b: (a, None)),
+    (re.compile(rf"^>\s*{_YEAR}$"), lambda a, b: (a + 1, None)),
+    (re.compile(rf"^<=\s*{_YEAR}$"), lambda a, b: (None, a)),
+    (re.compile(rf"^<\s*{_YEAR}$"), lambda a, b: (None, a - 1)),
+)
+YEAR_HELP = "year: expects a year like 1990, a range like 1990-2000 or [1990 TO 2000], or >1990"
+
+
+def _year_value(text: str) -> YearRange:
+    value = text.strip()
+    for pattern, build in _YEAR_FORMS:
+        match = pattern.match(value)
+        if match:
+            nums = [int(g) if g is not None else None for g in match.groups()] + [None]
+            low, high = build(nums[0], nums[1])
+            return _ordered(low, high)
+    raise QueryError(YEAR_HELP)
+
+
+def _year_range_brackets(text: str) -> YearRange:
+    parts = text.replace(",", " ").split()
+    parts = [p for p in parts if p.upper() != "TO"]
+    if len(parts) != 2:
+        raise QueryError(YEAR_HELP)
+    bounds: list[int | None] = []
+    for part in parts:
+        if part == "*":
+            bounds.append(None)
+        elif part.isdigit() and len(part) <= 4:
+            bounds.append(int(part))
+        else:
+            raise QueryError(YEAR_HELP)
+    return _ordered(bounds[0], bounds[1])
+
+
+def _ordered(low: int | None, high: int | None) -> YearRange:
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return YearRange(low, high)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse a patron's query; empty or punctuation-only text gives an empty query (match everything)."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    text = "".join(c if c.isprintable() else " " for c in text)
+    tokens = _tokenize(text)
+    alone = len(tokens) == 1 and tokens[0].kind == "word" and not tokens[0].field and not tokens[0].sign
+    parser = _Parser(tokens, alone)
+    root = parser.parse_sequence("", 0)
+    if len(root.must) == 1 and not root.must_not and isinstance(root.must[0], Bool):
+        inner = root.must[0]
+        if not inner.must and inner.should and not inner.must_not:
+            root = inner  # "a OR b" at the top: relaxing it changes nothing
+    return ParsedQuery(root, tuple(parser.words))
