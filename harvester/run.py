@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
-from harvester.marc.files import RawChunk, iter_raw_records, list_files, parse_raw_record, sniff_format
+from harvester.marc.chunk import RawChunk
+from harvester.marc.files import iter_raw_records, list_files, parse_raw_record, sniff_format
 from harvester.marc.mapping import local_id_of, normalize_marc
 from harvester.progress import Progress
 from harvester.settings import Settings, SourceConfig

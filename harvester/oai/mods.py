@@ -15,15 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from harvester.errors import RecordRejected
-from harvester.oai.payload import (
-    MODS_NS,
-    Identifiers,
-    format_of,
-    language_code,
-    source_holding,
-    title_sort,
-    year_of,
-)
+from harvester.oai.vocab import MODS_NS, Identifiers, format_of, language_code, source_holding, title_sort, year_of
 from harvester.record import Author, Record, Subject
 from harvester.settings import SourceConfig
 from harvester.types import make_record_id

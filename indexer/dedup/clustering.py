@@ -21,14 +21,38 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from harvester.record import Record
 from indexer.dedup.keys import Profile, blocking_keys, profile
 from indexer.dedup.matching import Overrides
 
-if TYPE_CHECKING:
-    from indexer.dedup.decide import DedupMatcher
+
+class PairDecision(Protocol):
+    """What clustering reads of one pairwise decision."""
+
+    @property
+    def probability(self) -> float: ...
+
+    @property
+    def vetoed(self) -> bool: ...
+
+
+class Threshold(Protocol):
+    @property
+    def threshold(self) -> float: ...
+
+
+class PairDecider(Protocol):
+    """The pairwise matcher clustering needs (`indexer.dedup.decide.DedupMatcher` is the one we ship):
+    typed here as a Protocol so that clustering does not import the decision module, which imports it."""
+
+    within_source: frozenset[str]
+
+    @property
+    def model(self) -> Threshold: ...
+
+    def decide(self, a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> PairDecision: ...
 
 BLOCK_CAP = 100
 WINDOW = 10
@@ -70,7 +94,7 @@ def candidate_pairs(
 class _Clusters:
     """Union-find whose unions are checked against the guards (see module docstring)."""
 
-    def __init__(self, matcher: DedupMatcher, records: Sequence[Record], overrides: Overrides) -> None:
+    def __init__(self, matcher: PairDecider, records: Sequence[Record], overrides: Overrides) -> None:
         self.matcher = matcher
         self.records = records
         self.profiles: list[Profile | None] = [None] * len(records)  # built on first comparison
@@ -170,7 +194,7 @@ class _Clusters:
 
 
 def cluster_records(
-    matcher: DedupMatcher, records: Sequence[Record], overrides: Overrides
+    matcher: PairDecider, records: Sequence[Record], overrides: Overrides
 ) -> list[list[str]]:
     """Every record in exactly one group; see the module docstring for the rules."""
     records = _unique(records)

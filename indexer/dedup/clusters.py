@@ -18,72 +18,41 @@ store's SQLite file (tables owned through ``store.migrate("clusters", …)``) so
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from harvester.record import Record
 from harvester.store import RecordStore
+from indexer.dedup.cluster_ids import _redirect_target, assign_ids
+from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.idmatch import identifier_keys
 from indexer.dedup.matching import Matcher, Overrides
 
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE clusters (
-        n INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        size INTEGER NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE cluster_members (
-        record_id TEXT PRIMARY KEY,
-        cluster_id TEXT NOT NULL
-    );
-    CREATE INDEX cluster_members_cluster ON cluster_members (cluster_id, record_id);
-    CREATE TABLE cluster_keys (
-        key TEXT NOT NULL,
-        record_id TEXT NOT NULL,
-        PRIMARY KEY (key, record_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX cluster_keys_record ON cluster_keys (record_id);
-    CREATE TABLE record_identifiers (
-        kind TEXT NOT NULL,
-        value TEXT NOT NULL,
-        record_id TEXT NOT NULL,
-        PRIMARY KEY (kind, value, record_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX record_identifiers_record ON record_identifiers (record_id);
-    CREATE TABLE cluster_overrides (
-        kind TEXT NOT NULL,
-        a TEXT NOT NULL,
-        b TEXT NOT NULL DEFAULT '',
-        created_at REAL NOT NULL,
-        PRIMARY KEY (kind, a, b)
-    );
-    CREATE TABLE cluster_redirects (
-        old_id TEXT PRIMARY KEY,
-        new_id TEXT NOT NULL,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE cluster_pending (record_id TEXT PRIMARY KEY);
-    CREATE TABLE index_queue (cluster_id TEXT PRIMARY KEY, action TEXT NOT NULL);
-    """,
-)
-
 OVERRIDE_KINDS = ("merge", "split", "block")
+
+
 MAX_BLOCK = 1000
+
+
 """Records taken from one blocking key per changed record; a bigger block is a misused identifier or a
 very common key, and its records' cluster-mates are pulled in anyway, so the cap loses little."""
+
+
 SEQ_STATE = "clusters.seq"
+
+
 MATCHER_STATE = "clusters.matcher"
+
+
 _CHUNK = 900
 
 
 UNUSED_FOR_MATCHING = ("holdings", "links", "notes", "summary")
+
+
 """Fields dropped from the records handed to the matcher: no matcher decides on them, and holdings
 (one per item in many exports) are most of a record's size, so a full pass over millions of records
 fits in far less memory. `Catalog.explain` gives matchers full records; the decision is the same."""
@@ -95,12 +64,6 @@ def matching_record(normalized_json: str) -> Record:
     for name in UNUSED_FOR_MATCHING:
         data.pop(name, None)
     return Record.from_dict(data)
-
-
-def make_cluster_id(record_id: str, salt: int = 0) -> str:
-    """The id of a new cluster: derived from its smallest record id, so it is reproducible."""
-    text = record_id if not salt else f"{record_id}#{salt}"
-    return "c" + hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass(slots=True)
@@ -485,51 +448,6 @@ class ClusterStore:
 
     def _born(self, cluster_ids: set[str]) -> dict[str, int]:
         return {r[0]: r[1] for r in self._rows_in("SELECT id, n FROM clusters WHERE id IN ({})", cluster_ids)}
-
-
-def assign_ids(
-    groups: Sequence[Sequence[str]],
-    old_of: dict[str, str],
-    born: dict[str, int],
-    taken: Callable[[str], bool] | None = None,
-) -> list[str]:
-    """Cluster ids for ``groups``: each keeps the old id giving it most members (ties: older cluster).
-
-    Contests are settled greedily from the strongest claim, so an old id goes to the group that holds
-    most of its records; a group left without one gets a new id (salted if that id is in use).
-    """
-    claims: list[tuple[int, int, str, int, str]] = []
-    for index, group in enumerate(groups):
-        counts = Counter(old_of[r] for r in group if r in old_of)
-        for old_id, count in counts.items():
-            claims.append((-count, born.get(old_id, 1 << 62), min(group), index, old_id))
-    claims.sort()
-    ids: list[str | None] = [None] * len(groups)
-    used: set[str] = set()
-    for _, _, _, index, old_id in claims:
-        if ids[index] is None and old_id not in used:
-            ids[index] = old_id
-            used.add(old_id)
-    old_ids = set(old_of.values())
-    for index, group in enumerate(groups):
-        if ids[index] is not None:
-            continue
-        smallest, salt = min(group), 0
-        candidate = make_cluster_id(smallest)
-        while candidate in used or candidate in old_ids or (taken is not None and taken(candidate)):
-            salt += 1
-            candidate = make_cluster_id(smallest, salt)
-        ids[index] = candidate
-        used.add(candidate)
-    return [i for i in ids if i is not None]
-
-
-def _redirect_target(members: set[str], new_of: dict[str, str]) -> str | None:
-    """The cluster now holding most of a retired cluster's still-live records."""
-    counts = Counter(new_of[r] for r in members if r in new_of)
-    if not counts:
-        return None
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
 def _check_override(kind: str, a: str, b: str) -> tuple[str, str]:

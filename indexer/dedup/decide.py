@@ -30,6 +30,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from harvester.record import Record
+from indexer.dedup.clustering import cluster_records
 from indexer.dedup.keys import Profile, blocking_keys, profile
 from indexer.dedup.matching import NO_OVERRIDES, Explanation, Overrides, Reason
 
@@ -313,8 +314,6 @@ class DedupMatcher:
         return Decision(p >= self.model.threshold, p, False)
 
     def cluster(self, records: Sequence[Record], overrides: Overrides = NO_OVERRIDES) -> list[list[str]]:
-        from indexer.dedup.clustering import cluster_records
-
         return cluster_records(self, records, overrides)
 
     def explain(self, a: Record, b: Record, overrides: Overrides = NO_OVERRIDES) -> Explanation:

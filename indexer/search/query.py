@@ -78,8 +78,3 @@ class ParsedQuery:
         """The same query with its top-level required clauses made optional (AND → OR fallback)."""
         return ParsedQuery(Bool(should=self.root.must + self.root.should, must_not=self.root.must_not), self.words)
 
-
-def parse_query(text: str) -> ParsedQuery:  # pragma: no cover - implemented by the parser module below
-    from indexer.search.query_parser import parse
-
-    return parse(text)

@@ -366,7 +366,7 @@ def _ordered(low: int | None, high: int | None) -> YearRange:
 # ---------------------------------------------------------------- entry point
 
 
-def parse(text: str) -> ParsedQuery:
+def parse_query(text: str) -> ParsedQuery:
     """Parse a patron's query; empty or punctuation-only text gives an empty query (match everything)."""
     text = (text or "")[:MAX_QUERY_CHARS]
     text = "".join(c if c.isprintable() else " " for c in text)

@@ -13,7 +13,8 @@ import pymarc
 import pytest
 
 from harvester.errors import BadFeed, RecordRejected
-from harvester.marc import files
+from harvester.marc import iso2709, marcjson
+from harvester.marc.chunk import RawChunk
 from harvester.marc.files import iter_raw_records, list_files, parse_raw_record, sniff_format
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -21,7 +22,7 @@ MARC = DATA / "marc"
 HARVEST = DATA / "harvest"
 
 
-def chunks(path: Path, fmt: str | None = None) -> list[files.RawChunk]:
+def chunks(path: Path, fmt: str | None = None) -> list[RawChunk]:
     return list(iter_raw_records(path, fmt or sniff_format(path)))
 
 
@@ -41,7 +42,7 @@ def test_raw_iso2709_records_are_the_exact_bytes_of_the_file(tmp_path: Path) -> 
 
 
 def test_cutting_survives_read_block_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "_BLOCK", 97)  # far smaller than a record: every record spans blocks
+    monkeypatch.setattr(iso2709, "_BLOCK", 97)  # far smaller than a record: every record spans blocks
     path = HARVEST / "lib-b" / "mfhd.marc"
     data = path.read_bytes()
     got = chunks(path, "iso2709")
@@ -195,7 +196,7 @@ def test_marc_in_json_array_is_streamed_element_by_element(
     lines = (HARVEST / "lib-c" / "goldfinch_5.jsonl").read_text(encoding="utf-8").splitlines()
     path = tmp_path / "array.json"
     path.write_text("[\n" + ",\n".join(lines) + "\n]\n", encoding="utf-8")
-    monkeypatch.setattr(files, "_BLOCK", 64)  # read in tiny blocks: each record needs many reads
+    monkeypatch.setattr(marcjson, "_BLOCK", 64)  # read in tiny blocks: each record needs many reads
     got = chunks(path)
     assert sniff_format(path) == "marcjson"
     assert [c.raw.decode() for c in got] == lines

@@ -14,8 +14,9 @@ import pytest
 
 from harvester.errors import RecordSkipped
 from harvester.marc.files import iter_raw_records, parse_raw_record, sniff_format
-from harvester.marc.mapping import local_id_of, normalize_marc, sort_key
+from harvester.marc.mapping import local_id_of, normalize_marc
 from harvester.marc.rules import MarcView, marc, parse_spec, to_field, trim_punctuation
+from harvester.marc.semantics import sort_key
 from harvester.record import AltScript, Author, Link, Record, Subject
 from harvester.settings import SourceConfig, parse_settings
 

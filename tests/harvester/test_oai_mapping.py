@@ -16,7 +16,8 @@ from harvester.errors import RecordRejected
 from harvester.oai.dc import dc_to_record
 from harvester.oai.mods import mods_to_record
 from harvester.oai.pages import OAIRecord, page_records
-from harvester.oai.payload import Identifiers, payload_kind, record_json, to_incoming
+from harvester.oai.payload import payload_kind, record_json, to_incoming
+from harvester.oai.vocab import Identifiers
 from harvester.record import Record
 from harvester.store import RecordStore
 from harvester.xml import parse_bytes

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 from harvester.store import RecordStore
-from indexer.dedup.clusters import ClusterStore, assign_ids, make_cluster_id
+from indexer.dedup.cluster_ids import assign_ids, make_cluster_id
+from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.idmatch import IdentifierMatcher
 from indexer.dedup.matching import Overrides
 from tests.indexer.conftest import Catalogue, make_record

@@ -18,7 +18,8 @@ from indexer.search import analysis
 from indexer.search.analysis import fuzzy_distance
 from indexer.search.backends import open_backend
 from indexer.search.backends.base import BackendError, SearchBackend, SearchRequest
-from indexer.search.backends.embedded import CURRENT, SCHEMA_FILE, EmbeddedBackend
+from indexer.search.backends.embedded import EmbeddedBackend, facets
+from indexer.search.backends.embedded.backend import CURRENT, SCHEMA_FILE
 from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -306,6 +307,6 @@ def test_slotted_facet_counts_equal_the_multi_valued_counts(tmp_path: Path, monk
     counted = backend.search(SearchRequest(text="ferns", facet_size=50)).facets["library"]
     assert {f.value: f.count for f in counted} == expected
     assert [f.count for f in counted] == sorted(expected.values(), reverse=True)
-    monkeypatch.setattr(analysis, "SLOT_BUCKETS", 2)  # slots no longer list every value: fallback
+    monkeypatch.setattr(facets, "SLOT_BUCKETS", 2)  # slots no longer list every value: fallback
     top = backend.search(SearchRequest(text="ferns", facet_size=2)).facets["library"]
     assert [(f.value, f.count) for f in top] == [("Library 0", 30), ("Library 1", expected["Library 1"])]

@@ -13,7 +13,8 @@ from harvester.run import harvest_sources
 from harvester.settings import Settings, load_settings
 from harvester.store import RecordStore
 from indexer.catalog import Catalog
-from indexer.dedup.clusters import ClusterStore, make_cluster_id
+from indexer.dedup.cluster_ids import make_cluster_id
+from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.idmatch import IdentifierMatcher
 from indexer.run import IndexRunning, update_index
 from indexer.search.backends.base import SearchRequest

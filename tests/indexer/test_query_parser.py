@@ -2,37 +2,43 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexer.search.backends.base import QueryError
-from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange, parse_query
-from indexer.search.query_parser import MAX_CLAUSES, parse
+from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.query_parser import MAX_CLAUSES, parse_query
 
 TITLE = ("title", "subtitle")
 
 
 def test_words_are_required_by_default() -> None:
-    parsed = parse("moby dick")
+    parsed = parse_query("moby dick")
     assert parsed.root == Bool(must=(Term("moby"), Term("dick")))
     assert parsed.words == ("moby", "dick")
 
 
-def test_parse_query_delegates_here() -> None:
-    assert parse_query("moby dick") == parse("moby dick")
+def test_the_query_tree_does_not_know_the_parser() -> None:
+    # The tree is the engine-neutral model both backends read; the parser builds it, never the reverse.
+    import indexer.search.query as tree
+
+    assert not hasattr(tree, "parse_query")
+    assert "query_parser" not in Path(tree.__file__).read_text(encoding="utf-8")
 
 
 def test_relaxed_turns_must_into_should() -> None:
-    relaxed = parse("moby dick -whale").relaxed()
+    relaxed = parse_query("moby dick -whale").relaxed()
     assert relaxed.root == Bool(should=(Term("moby"), Term("dick")), must_not=(Term("whale"),))
 
 
 def test_phrase_and_fielded_phrase() -> None:
-    assert parse('"moby dick"').root.must == (Phrase("moby dick"),)
-    assert parse('title:"moby dick"').root.must == (Phrase("moby dick", TITLE),)
+    assert parse_query('"moby dick"').root.must == (Phrase("moby dick"),)
+    assert parse_query('title:"moby dick"').root.must == (Phrase("moby dick", TITLE),)
 
 
 def test_single_quoted_word_is_a_term() -> None:
-    assert parse('"whale"').root.must == (Term("whale"),)
+    assert parse_query('"whale"').root.must == (Term("whale"),)
 
 
 @pytest.mark.parametrize(
@@ -49,12 +55,12 @@ def test_single_quoted_word_is_a_term() -> None:
     ],
 )
 def test_field_aliases_resolve_through_the_schema(text: str, fields: tuple[str, ...]) -> None:
-    (node,) = parse(text).root.must
+    (node,) = parse_query(text).root.must
     assert isinstance(node, Term) and node.fields == fields
 
 
 def test_field_group_applies_to_every_word() -> None:
-    assert parse("title:(moby dick) melville").root.must == (
+    assert parse_query("title:(moby dick) melville").root.must == (
         Term("moby", TITLE),
         Term("dick", TITLE),
         Term("melville"),
@@ -62,33 +68,33 @@ def test_field_group_applies_to_every_word() -> None:
 
 
 def test_unknown_field_is_read_as_words() -> None:
-    assert parse("foo:bar").root.must == (Term("foo:bar"),)
-    assert parse("http://example.org").root.must == (Term("http://example.org"),)
+    assert parse_query("foo:bar").root.must == (Term("foo:bar"),)
+    assert parse_query("http://example.org").root.must == (Term("http://example.org"),)
 
 
 def test_prefix() -> None:
-    assert parse("whal*").root.must == (Prefix("whal"),)
-    assert parse("author:melv*").root.must == (Prefix("melv", ("authors",)),)
-    assert parse("w*").root.must == (Term("w"),)  # too short to expand
-    assert parse("*").root.empty
+    assert parse_query("whal*").root.must == (Prefix("whal"),)
+    assert parse_query("author:melv*").root.must == (Prefix("melv", ("authors",)),)
+    assert parse_query("w*").root.must == (Term("w"),)  # too short to expand
+    assert parse_query("*").root.empty
 
 
 def test_not_minus_and_plus() -> None:
-    assert parse("moby -whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
-    assert parse("moby NOT whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
-    assert parse("+moby").root.must == (Term("moby"),)
-    assert parse("-whale").root == Bool(must_not=(Term("whale"),))
-    assert parse("moby -whale").words == ("moby",)
+    assert parse_query("moby -whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
+    assert parse_query("moby NOT whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
+    assert parse_query("+moby").root.must == (Term("moby"),)
+    assert parse_query("-whale").root == Bool(must_not=(Term("whale"),))
+    assert parse_query("moby -whale").words == ("moby",)
 
 
 def test_or_binds_tighter_than_implicit_and() -> None:
-    assert parse("whale moby OR ahab").root.must == (Term("whale"), Bool(should=(Term("moby"), Term("ahab"))))
-    assert parse("moby OR ahab").root == Bool(should=(Term("moby"), Term("ahab")))
-    assert parse("a || b").root == Bool(should=(Term("a"), Term("b")))
+    assert parse_query("whale moby OR ahab").root.must == (Term("whale"), Bool(should=(Term("moby"), Term("ahab"))))
+    assert parse_query("moby OR ahab").root == Bool(should=(Term("moby"), Term("ahab")))
+    assert parse_query("a || b").root == Bool(should=(Term("a"), Term("b")))
 
 
 def test_lowercase_operators_are_words() -> None:
-    assert parse("war and peace").root.must == (Term("war"), Term("and"), Term("peace"))
+    assert parse_query("war and peace").root.must == (Term("war"), Term("and"), Term("peace"))
 
 
 @pytest.mark.parametrize(
@@ -108,13 +114,13 @@ def test_lowercase_operators_are_words() -> None:
     ],
 )
 def test_year_ranges(text: str, low: int | None, high: int | None) -> None:
-    assert parse(text).root.must == (YearRange(low, high),)
+    assert parse_query(text).root.must == (YearRange(low, high),)
 
 
 @pytest.mark.parametrize("text", ["year:abc", "year:[1990 TO x]", "year:19900", "year:[1990]"])
 def test_invalid_year_raises_a_safe_query_error(text: str) -> None:
     with pytest.raises(QueryError) as info:
-        parse(text)
+        parse_query(text)
     assert "year" in str(info.value) and "<" not in str(info.value)
 
 
@@ -130,24 +136,24 @@ def test_invalid_year_raises_a_safe_query_error(text: str) -> None:
     ],
 )
 def test_fielded_identifiers_are_normalized(text: str, field: str, value: str) -> None:
-    assert parse(text).root.must == (IdentifierMatch(field, (value,)),)
+    assert parse_query(text).root.must == (IdentifierMatch(field, (value,)),)
 
 
 def test_invalid_fielded_isbn_falls_back_to_the_cleaned_text() -> None:
-    assert parse("isbn:123-45").root.must == (IdentifierMatch("isbn", ("12345",)),)
+    assert parse_query("isbn:123-45").root.must == (IdentifierMatch("isbn", ("12345",)),)
 
 
 def test_bare_isbn_and_issn_are_recognised_but_still_words() -> None:
-    assert parse("0-306-40615-2").root == Bool(
+    assert parse_query("0-306-40615-2").root == Bool(
         should=(IdentifierMatch("isbn", ("9780306406157",)), Term("0-306-40615-2"))
     )
-    (node,) = parse("0317-8471 journal").root.must[:1]
+    (node,) = parse_query("0317-8471 journal").root.must[:1]
     assert node == Bool(should=(IdentifierMatch("issn", ("0317-8471",)), Term("0317-8471")))
 
 
 def test_bare_number_alone_may_be_an_oclc_number_or_a_title_word() -> None:
-    assert parse("1984").root == Bool(should=(IdentifierMatch("oclc", ("1984",)), Term("1984")))
-    assert parse("1984 orwell").root.must == (Term("1984"), Term("orwell"))  # among words: a word
+    assert parse_query("1984").root == Bool(should=(IdentifierMatch("oclc", ("1984",)), Term("1984")))
+    assert parse_query("1984 orwell").root.must == (Term("1984"), Term("orwell"))  # among words: a word
 
 
 @pytest.mark.parametrize(
@@ -175,40 +181,40 @@ def test_bare_number_alone_may_be_an_oclc_number_or_a_title_word() -> None:
     ],
 )
 def test_odd_input_degrades_gracefully(text: str) -> None:
-    parsed = parse(text)
+    parsed = parse_query(text)
     assert isinstance(parsed.root, Bool)
 
 
 def test_unbalanced_quote_runs_to_the_end() -> None:
-    assert parse('"moby dick').root.must == (Phrase("moby dick"),)
-    assert parse('title:"moby').root.must == (Term("moby", TITLE),)
+    assert parse_query('"moby dick').root.must == (Phrase("moby dick"),)
+    assert parse_query('title:"moby').root.must == (Term("moby", TITLE),)
 
 
 def test_unbalanced_brackets_close_at_the_end() -> None:
-    assert parse("(moby dick").root.must == (Term("moby"), Term("dick"))
-    assert parse("moby) dick").root.must == (Term("moby"), Term("dick"))
+    assert parse_query("(moby dick").root.must == (Term("moby"), Term("dick"))
+    assert parse_query("moby) dick").root.must == (Term("moby"), Term("dick"))
 
 
 def test_empty_and_punctuation_only_queries_match_everything() -> None:
     for text in ("", "   ", "!!!", "- + ?"):
-        assert parse(text).root.empty
+        assert parse_query(text).root.empty
 
 
 def test_very_long_input_is_bounded() -> None:
-    parsed = parse(" ".join(f"w{i}" for i in range(1000)))
+    parsed = parse_query(" ".join(f"w{i}" for i in range(1000)))
     assert len(parsed.root.must) == MAX_CLAUSES
 
 
 def test_excluded_group_words_are_not_query_words() -> None:
-    assert parse("moby -(whale ahab)").words == ("moby",)
+    assert parse_query("moby -(whale ahab)").words == ("moby",)
 
 
 def test_identifier_label_before_a_number_is_a_field() -> None:
-    assert parse("ISBN 0-306-40615-2").root.must == (IdentifierMatch("isbn", ("9780306406157",)),)
-    assert parse("oclc 12345 moby").root.must == (IdentifierMatch("oclc", ("12345",)), Term("moby"))
-    assert parse("isbn history").root.must == (Term("isbn"), Term("history"))  # no number: plain words
+    assert parse_query("ISBN 0-306-40615-2").root.must == (IdentifierMatch("isbn", ("9780306406157",)),)
+    assert parse_query("oclc 12345 moby").root.must == (IdentifierMatch("oclc", ("12345",)), Term("moby"))
+    assert parse_query("isbn history").root.must == (Term("isbn"), Term("history"))  # no number: plain words
 
 
 def test_deep_nesting_is_bounded() -> None:
-    parsed = parse("(" * 900 + "moby")
+    parsed = parse_query("(" * 900 + "moby")
     assert parsed.words == ("moby",)

@@ -44,7 +44,7 @@ from indexer.search.backends.opensearch.bulk import (
 from indexer.search.backends.opensearch.mapping import index_body, serving_settings, stored_document
 from indexer.search.backends.opensearch.query import query_clause
 from indexer.search.backends.opensearch.search import check_sort, read_results, search_body
-from indexer.search.query import parse_query
+from indexer.search.query_parser import parse_query
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Plain dicts (not opensearch-dsl objects) so unit tests can compare whole request bodies, and so the
 translation reads like the JSON an operator would type into Dashboards' console.
 
-This mirrors the embedded engine's `indexer.search.analysis.QueryBuilder` clause for clause, because both
+This mirrors the embedded engine's `embedded.tantivy_query.QueryBuilder` clause for clause, because both
 engines must give the same answers: the same fields, the same boosts (from `indexer.search.schema.FIELDS`),
 the same scoring constants and typo rules (imported from `indexer.search.analysis`, not copied), the same
 analysis (query words are analyzed in Python with the embedded engine's own analyzers, text is
@@ -30,14 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.search import analysis
-from indexer.search.analysis import (
-    FUZZY_FIELDS,
-    FUZZY_WEIGHT,
-    IDENTIFIER_BOOST,
-    TIE_BREAKER,
-    fuzzy_distance,
-    nfc,
-)
+from indexer.search.analysis import FUZZY_FIELDS, FUZZY_WEIGHT, IDENTIFIER_BOOST, TIE_BREAKER, fuzzy_distance, nfc
 from indexer.search.backends.base import QueryError
 from indexer.search.backends.opensearch.mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
 from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange

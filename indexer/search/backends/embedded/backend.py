@@ -43,7 +43,9 @@ from indexer.search.backends.base import (
     SearchRequest,
     SearchResults,
 )
-from indexer.search.query import ParsedQuery, parse_query
+from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema
+from indexer.search.query import ParsedQuery
+from indexer.search.query_parser import parse_query
 from indexer.search.schema import FIELDS_BY_NAME, SORTS
 
 CURRENT = "CURRENT"
@@ -54,7 +56,7 @@ FACET_THREADS = max(2, os.cpu_count() or 2)
 FACET_CACHE_SIZE = 64
 PARALLEL_FACETS: tuple[str, ...] = ()
 """Facets counted in a call of their own (in parallel with the rest) for plain word queries. Empty since
-facets are counted on single-valued slot columns (`analysis.FACET_SLOTS`): counting no longer dominates,
+facets are counted on single-valued slot columns (`facets.FACET_SLOTS`): counting no longer dominates,
 and evaluating the query once more cost more than it saved (1M bench: filtered p50 15 -> 13 ms without;
 broad unchanged). Before the slots, subject_facet alone cost as much as the other four together."""
 
@@ -66,7 +68,7 @@ class EmbeddedBackend:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
-        self.schema = analysis.build_schema()
+        self.schema = tantivy_schema.build_schema()
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
@@ -101,8 +103,8 @@ class EmbeddedBackend:
         path = self.index_dir / name
         path.mkdir(parents=True)
         index = tantivy.Index(self.schema, path=str(path), reuse=False)
-        analysis.register_analyzers(index)
-        (path / SCHEMA_FILE).write_text(analysis.schema_fingerprint() + "\n", encoding="utf-8")
+        tantivy_schema.register_analyzers(index)
+        (path / SCHEMA_FILE).write_text(tantivy_schema.schema_fingerprint() + "\n", encoding="utf-8")
         return name, index
 
     def _publish(self, name: str) -> None:
@@ -146,7 +148,7 @@ class EmbeddedBackend:
             fingerprint = (path / SCHEMA_FILE).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             fingerprint = ""
-        if fingerprint != analysis.schema_fingerprint():
+        if fingerprint != tantivy_schema.schema_fingerprint():
             raise BackendError(
                 f"the search index in {path} was built by another version of unioncat; "
                 "rebuild it with `unioncat index --rebuild`"
@@ -155,7 +157,7 @@ class EmbeddedBackend:
             index = tantivy.Index.open(str(path))
         except ValueError as exc:
             raise BackendError(f"cannot open the search index in {path}: {exc}") from exc
-        analysis.register_analyzers(index)
+        tantivy_schema.register_analyzers(index)
         self._drop_writer()
         self._index, self._version = index, name
         self._meta_stamp = _stamp(path / "meta.json")
@@ -194,7 +196,7 @@ class EmbeddedBackend:
             writer = self._writer_for()
             sent = 0
             for doc in docs:
-                converted = analysis.to_tantivy(doc)
+                converted = tantivy_schema.to_tantivy(doc)
                 writer.delete_documents_by_term("id", doc["id"])
                 writer.add_document(converted)
                 sent += 1
@@ -247,8 +249,8 @@ class EmbeddedBackend:
         pending: list[_FacetTask] = []
         relaxed = fuzzy = False
         for attempt, (tree, fuzzy_try, relaxed_try) in enumerate(_attempts(parsed)):
-            base = analysis.QueryBuilder(self.schema, fuzzy=fuzzy_try).build(tree.root)
-            split = not fuzzy_try and analysis.is_cheap(tree.root)
+            base = tantivy_query.QueryBuilder(self.schema, fuzzy=fuzzy_try).build(tree.root)
+            split = not fuzzy_try and tantivy_query.is_cheap(tree.root)
             if attempt == 0:  # most searches match at once: count facets while the page is found
                 pending = self._start_facets(searcher, base, request, filters, split)
             result = self._page(searcher, self._combine(base, filters), request)
@@ -276,7 +278,7 @@ class EmbeddedBackend:
 
     def _filters(self, request: SearchRequest) -> dict[str, Query]:
         filters = {
-            name: analysis.filter_query(self.schema, name, tuple(values))
+            name: tantivy_query.filter_query(self.schema, name, tuple(values))
             for name, values in request.filters.items()
             if values
         }
@@ -305,7 +307,7 @@ class EmbeddedBackend:
     def _hits(searcher: tantivy.Searcher, result: tantivy.SearchResult, request: SearchRequest) -> list[SearchHit]:
         hits = []
         for score, address in result.hits:
-            doc = analysis.from_tantivy(searcher.doc(address).to_dict())
+            doc = tantivy_schema.from_tantivy(searcher.doc(address).to_dict())
             relevance = float(score) if request.sort == "relevance" else 0.0
             hits.append(SearchHit(id=doc["id"], score=relevance, doc=doc))
         return hits
@@ -333,11 +335,11 @@ class EmbeddedBackend:
             task = _FacetTask(names, size, searcher, query, key)
             task.counts = self._facet_cache.get(key) if key and self.cache_facets else None
             if task.counts is None:
-                aggs = analysis.facet_aggs(names, size)
+                aggs = facets.facet_aggs(names, size)
                 task.future = self._executor().submit(searcher.aggregate, query, aggs)
-                rest = analysis.overflow_query(self.schema, query, names)
+                rest = facets.overflow_query(self.schema, query, names)
                 if rest is not None:
-                    more = analysis.overflow_aggs(names, size)
+                    more = facets.overflow_aggs(names, size)
                     task.overflow = self._executor().submit(searcher.aggregate, rest, more)
             tasks.append(task)
         return tasks
@@ -359,11 +361,11 @@ class EmbeddedBackend:
         try:
             assert task.future is not None
             overflow = task.overflow.result() if task.overflow is not None else None
-            counted = analysis.facet_counts(task.future.result(), task.names, task.size, overflow)
+            counted = facets.facet_counts(task.future.result(), task.names, task.size, overflow)
             rest = [name for name, counts in counted.items() if counts is None]
             if rest:  # more distinct values than the slot columns list: count the multi-valued fields
-                answer = task.searcher.aggregate(task.query, analysis.facet_aggs(rest, task.size, slotted=False))
-                counted.update(analysis.facet_counts(answer, rest, task.size))
+                answer = task.searcher.aggregate(task.query, facets.facet_aggs(rest, task.size, slotted=False))
+                counted.update(facets.facet_counts(answer, rest, task.size))
         except ValueError as exc:
             raise BackendError(f"facet counting failed: {exc}") from exc
         return {name: counts or [] for name, counts in counted.items()}
@@ -379,7 +381,7 @@ class EmbeddedBackend:
         result = searcher.search(Query.term_query(self.schema, "id", doc_id), 1, count=False)
         if not result.hits:
             return None
-        return analysis.from_tantivy(searcher.doc(result.hits[0][1]).to_dict())
+        return tantivy_schema.from_tantivy(searcher.doc(result.hits[0][1]).to_dict())
 
     def count(self) -> int:
         return int(self._open().searcher().num_docs)
@@ -411,7 +413,7 @@ class EmbeddedBackend:
 
 _SORT_FIELDS = {
     "newest": ("year", tantivy.Order.Desc),
-    "oldest": (analysis.YEAR_ASC, tantivy.Order.Asc),
+    "oldest": (tantivy_schema.YEAR_ASC, tantivy.Order.Asc),
     "title": ("title_sort", tantivy.Order.Asc),
 }
 
@@ -475,7 +477,7 @@ def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
     count = 0
     try:
         for doc in docs:
-            writer.add_document(analysis.to_tantivy(doc))
+            writer.add_document(tantivy_schema.to_tantivy(doc))
             count += 1
         writer.commit()
     except BaseException:

@@ -1,0 +1,140 @@
+"""MARC-in-JSON: arrays, JSON lines and pretty-printed files streamed record by record, and one
+record parsed into pymarc.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+import pymarc
+from pymarc import Field, Subfield
+
+from harvester.errors import RecordRejected
+from harvester.marc.chunk import RawChunk
+from harvester.marc.iso2709 import _SEPARATORS, _fix_leader
+from harvester.marc.pymarc_build import _control, _data, make_record
+
+_BLOCK = 1 << 20  # bytes read at a time
+_MAX_JSON_ELEMENT = 64 << 20
+
+
+def iter_marcjson(handle: IO[bytes]) -> Iterator[RawChunk]:
+    """MARC-in-JSON: one record per line, or a JSON array of records (streamed element by element)."""
+    first = b""
+    while True:
+        char = handle.read(1)
+        if not char or char not in _SEPARATORS + b"\xef\xbb\xbf":
+            first = char
+            break
+    handle.seek(0)
+    if first == b"[" or (first == b"{" and not _first_line_is_json(handle)):
+        yield from _iter_json_array(handle)  # an array, or pretty-printed objects one after another
+    else:
+        yield from _iter_json_lines(handle)
+
+
+def _first_line_is_json(handle: IO[bytes]) -> bool:
+    line = b""
+    while not line.strip():
+        line = handle.readline()
+        if not line:
+            break
+    handle.seek(0)
+    try:
+        json.loads(line)
+        return True
+    except ValueError:
+        return False
+
+
+def _iter_json_lines(handle: IO[bytes]) -> Iterator[RawChunk]:
+    number = 0
+    for line_number, line in enumerate(handle, start=1):
+        raw = line.rstrip(b"\r\n")
+        if line_number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
+            continue
+        number += 1
+        yield RawChunk(f"record {number} (line {line_number})", raw)
+
+
+def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
+    """Decode one array element at a time with `raw_decode`, reading more text only when needed."""
+    decoder = json.JSONDecoder()
+    incremental = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    text = ""
+    pos = 0
+    eof = False
+    number = 0
+    consumed_lines = 1
+    opened = False
+    while True:
+        while True:  # skip the opening bracket, whitespace and commas
+            while pos < len(text) and (text[pos] in " \t\r\n,\ufeff" or (text[pos] == "[" and not opened)):
+                opened = opened or text[pos] == "["
+                pos += 1
+            if pos < len(text) or eof:
+                break
+            text, pos, eof = _more(handle, incremental, text, pos)
+        if pos >= len(text) or text[pos] == "]":
+            return
+        while True:
+            try:
+                value, end = decoder.raw_decode(text, pos)
+                break
+            except json.JSONDecodeError as exc:
+                if eof or len(text) - pos > _MAX_JSON_ELEMENT:
+                    line = consumed_lines + text.count("\n", 0, pos)
+                    reason = (f"not valid JSON in array element {number + 1} (line {line}): {exc.msg}; "
+                              f"the {number} record(s) before it were read, the rest of the file was not")
+                    raw = text[pos:pos + 4096].encode("utf-8", "surrogateescape")
+                    yield RawChunk(f"record {number + 1} (line {line})", raw, reason, fatal=True)
+                    return
+                text, pos, eof = _more(handle, incremental, text, pos)
+        number += 1
+        line = consumed_lines + text.count("\n", 0, pos)
+        raw = text[pos:end].encode("utf-8", "surrogateescape")
+        if not isinstance(value, dict):
+            yield RawChunk(f"record {number} (line {line})", raw, "array element is not a JSON object")
+        else:
+            yield RawChunk(f"record {number} (line {line})", raw)
+        pos = end
+        if pos > _BLOCK:
+            consumed_lines += text.count("\n", 0, pos)
+            text, pos = text[pos:], 0
+
+
+def _more(handle: IO[bytes], decoder: Any, text: str, pos: int) -> tuple[str, int, bool]:
+    block = handle.read(_BLOCK)
+    chunk = decoder.decode(block, final=not block)
+    return text + chunk, pos, not block
+
+
+def parse_marcjson(raw: bytes) -> pymarc.Record:
+    """A MARC-in-JSON object (``{"leader": ..., "fields": [{"245": {...}}, ...]}``) → `pymarc.Record`."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordRejected(f"not valid JSON: {exc}", raw) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        raise RecordRejected('not a MARC-in-JSON record (no "fields" list)', raw)
+    fields: list[Field] = []
+    for entry in data["fields"]:
+        if not isinstance(entry, dict):
+            raise RecordRejected(f"MARC-in-JSON field is not an object: {entry!r:.80}", raw)
+        for tag, value in entry.items():
+            if isinstance(value, str):
+                fields.append(_control(tag, value))
+            elif isinstance(value, dict):
+                subfields = [Subfield(str(code)[:1], str(text))
+                             for sub in value.get("subfields") or [] if isinstance(sub, dict)
+                             for code, text in sub.items()]
+                fields.append(_data(tag, str(value.get("ind1") or " ")[:1], str(value.get("ind2") or " ")[:1],
+                                    subfields))
+            else:
+                raise RecordRejected(f"MARC-in-JSON field {tag} has a {type(value).__name__} value", raw)
+    return make_record(_fix_leader(str(data.get("leader") or ""), raw), fields)

@@ -1,0 +1,114 @@
+"""MARCXML: stream <record> elements through the hardened parser, salvage records after a syntax
+error, and parse one record into pymarc.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pymarc
+from lxml import etree
+from pymarc import Field, Subfield
+
+from harvester.errors import RecordRejected
+from harvester.marc.chunk import RawChunk
+from harvester.marc.iso2709 import _fix_leader
+from harvester.marc.pymarc_build import _control, _data, make_record
+from harvester.xml import XMLSyntaxError, iter_elements, local_name, parse_bytes, safe_parser
+
+
+def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChunk]:
+    """Stream ``<record>`` elements (any namespace or none); a break in well-formedness is fatal."""
+    number = 0
+    try:
+        for element in iter_elements(handle, ("record",)):
+            number += 1
+            yield RawChunk(f"record {number} (line {element.sourceline})", etree.tostring(element))
+    except XMLSyntaxError as exc:
+        line = exc.lineno or 0
+        reason = (f"not well-formed XML from line {line}, column {exc.offset or 0}: {exc.msg}; "
+                  f"the {number} record(s) before it were read, the rest by scanning for <record> elements")
+        yield from _salvage_xml(path, number, line, reason)
+
+
+_RECORD_SPAN = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*>.*?</\1record\s*>", re.DOTALL)
+
+
+def _salvage_xml(path: Path | None, already: int, line: int, reason: str) -> Iterator[RawChunk]:
+    """After a well-formedness break: the record elements past the ones already read, found by
+    scanning the bytes (memory-mapped, not loaded), each parsed on its own. The element holding the
+    break carries the reason and ``fatal`` (the file was not read cleanly, so nothing of it is
+    deleted); when the break lies outside every element, a separate fatal chunk reports it."""
+    reported = False
+    if path is not None and path.stat().st_size:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            number, scanned, lines = 0, 0, 1
+            for match in _RECORD_SPAN.finditer(data):  # type: ignore[call-overload]
+                number += 1
+                if number <= already:
+                    continue
+                lines += data[scanned:match.start()].count(b"\n")
+                scanned = match.start()
+                last = lines + match.group().count(b"\n")
+                if not reported and lines <= line <= last:
+                    reported = True
+                    yield RawChunk(f"record {number} (line {lines})", match.group(), reason, fatal=True)
+                else:
+                    yield RawChunk(f"record {number} (line {lines})", match.group())
+    if not reported:
+        yield RawChunk(f"line {line} (after record {already})", _lines_around(path, line), reason, fatal=True)
+
+
+def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:
+    """The bytes from a few lines before `line` on, as evidence for a quarantined XML break."""
+    if path is None:
+        return b""
+    out = bytearray()
+    with path.open("rb") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number >= line - 3:
+                out += text
+                if len(out) >= limit:
+                    break
+    return bytes(out[:limit])
+
+
+def parse_marcxml(raw: bytes) -> pymarc.Record:
+    """A MARCXML ``<record>`` (or a ``<collection>`` holding one) → `pymarc.Record`."""
+    try:
+        root = parse_bytes(raw)
+    except XMLSyntaxError as exc:
+        if "Entity '" not in str(exc) and "Namespace prefix" not in str(exc):
+            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+        # an entity whose declaration (in the file's DOCTYPE) was deliberately not resolved, or a
+        # prefix declared on the collection of a record salvaged from a broken file: read it anyway
+        root = etree.fromstring(raw, parser=safe_parser(recover=True))
+        if root is None:
+            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+    if local_name(root) != "record":
+        inner = next((el for el in root.iter() if local_name(el) == "record"), None)
+        if inner is None:
+            raise RecordRejected(f"no MARCXML <record> element (root is <{local_name(root)}>)", raw)
+        root = inner
+    leader = None
+    fields: list[Field] = []
+    for child in root:
+        name = local_name(child)
+        if name == "leader":
+            leader = child.text or ""
+        elif name == "controlfield":
+            tag = (child.get("tag") or "").strip()
+            fields.append(_control(tag, child.text or ""))
+        elif name == "datafield":
+            tag = (child.get("tag") or "").strip()
+            subfields = [Subfield((sub.get("code") or " ")[:1], sub.text or "")
+                         for sub in child if local_name(sub) == "subfield"]
+            fields.append(_data(tag, (child.get("ind1") or " ")[:1] or " ",
+                                (child.get("ind2") or " ")[:1] or " ", subfields))
+    if leader is None:
+        raise RecordRejected("MARCXML record has no <leader>", raw)
+    return make_record(_fix_leader(leader, raw), fields)
