@@ -9,7 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from search_ui.templating import STATIC_DIR
-from search_ui.views import holdings, partners, record, search
+from search_ui.views import holdings, oai, partners, record, search
 
 ROUTES = [
     Route("/", search.home, name="home"),
@@ -23,5 +23,6 @@ ROUTES = [
     Route("/holdings", holdings.holdings, methods=["GET", "POST"], name="holdings"),
     Route("/partners.json", partners.partners, name="partners_json"),
     Route("/partners", partners.partners, name="partners"),
+    Route("/oai", oai.oai, methods=["GET", "POST"], name="oai"),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

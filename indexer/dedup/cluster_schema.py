@@ -44,4 +44,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE cluster_pending (record_id TEXT PRIMARY KEY);
     CREATE TABLE index_queue (cluster_id TEXT PRIMARY KEY, action TEXT NOT NULL);
     """,
+    # 2: tombstones of retired clusters, for the OAI-PMH provider's persistent deletions
+    # (indexer.dedup.cluster_changes); ids retired before this migration keep their redirect's time
+    """
+    CREATE TABLE cluster_retired (
+        id TEXT PRIMARY KEY,
+        retired_at REAL NOT NULL,
+        libraries TEXT NOT NULL DEFAULT '[]',
+        formats TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX cluster_retired_at ON cluster_retired (retired_at, id);
+    CREATE INDEX clusters_updated ON clusters (updated_at, id);
+    INSERT OR IGNORE INTO cluster_retired (id, retired_at) SELECT old_id, created_at FROM cluster_redirects;
+    """,
 )

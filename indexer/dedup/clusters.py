@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from harvester.record import Record
 from harvester.store import RecordStore
+from indexer.dedup import cluster_changes
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.idmatch import identifier_keys
@@ -418,6 +419,7 @@ class ClusterStore:
             [(cluster_id, len(group), now) for group, cluster_id in zip(groups, ids, strict=True)],
         )
         db.executemany("DELETE FROM cluster_redirects WHERE old_id = ?", [(i,) for i in ids])
+        cluster_changes.revive(db, ids)
         db.executemany("INSERT INTO cluster_members VALUES (?, ?)", list(new_of.items()))
         if full:
             db.execute("DELETE FROM clusters WHERE id NOT IN (SELECT cluster_id FROM cluster_members)")
@@ -439,6 +441,7 @@ class ClusterStore:
         for cluster_id in retired:
             target = _redirect_target(old_members[cluster_id], new_of)
             db.execute("DELETE FROM clusters WHERE id = ?", (cluster_id,))
+            cluster_changes.retire(db, cluster_id, old_members[cluster_id], now)
             if target:
                 db.execute("INSERT OR REPLACE INTO cluster_redirects VALUES (?, ?, ?)",
                            (cluster_id, target, now))
