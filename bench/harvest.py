@@ -124,7 +124,7 @@ def main() -> None:
         counts = harvest_oai(source, store, store.start_run("bench"), full=True)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
-        stored = store.query("SELECT COUNT(*) FROM records WHERE deleted = 0")[0][0]
+        stored = store.live_count()
     parent.send("done")
     process.join(timeout=10)
     print(f"server: {args.server} ({args.records:,} MARCXML records, pages of {args.page_size})")

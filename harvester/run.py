@@ -34,7 +34,7 @@ from harvester.marc.files import iter_raw_records, list_files, parse_raw_record,
 from harvester.marc.mapping import local_id_of, normalize_marc
 from harvester.progress import Progress
 from harvester.settings import Settings, SourceConfig
-from harvester.store import IncomingRecord, RecordStore, raw_hash
+from harvester.store import IncomingRecord, QuarantineKind, RecordStore, raw_hash
 from harvester.types import make_record_id
 
 
@@ -299,7 +299,8 @@ def _store_outcomes(
                 _, position, reason, raw, extra = outcome
                 local_id = extra if kind == "rejected" else ""
                 readable = readable and not (kind == "unreadable" and extra)
-                store.quarantine(source_id, run_id, name, position, reason, raw or None, local_id)
+                quarantine_kind = QuarantineKind.REJECTED if kind == "rejected" else QuarantineKind.UNREADABLE
+                store.quarantine(source_id, run_id, name, position, reason, raw or None, local_id, quarantine_kind)
                 counts["quarantined"] += 1
                 size += len(raw)
             else:
@@ -309,7 +310,7 @@ def _store_outcomes(
         for dup in duplicates:
             store.quarantine(source_id, run_id, name, dup.position,
                              f"duplicate record id {dup.id}: already read earlier in this harvest", dup.raw,
-                             dup.local_id)
+                             dup.local_id, QuarantineKind.DUPLICATE)
             counts["quarantined"] += 1
     progress.update(len(outcomes), size)
     return readable

@@ -115,8 +115,7 @@ def merge_records(cluster_id: str, records: Sequence[Record],
 
 def source_libraries(store: RecordStore) -> dict[str, tuple[str, str]]:
     """source id → (library code, library name), from the store's sources table."""
-    rows = store.query("SELECT id, library_code, library_name FROM sources")
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return store.libraries()
 
 
 def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]],
@@ -128,10 +127,10 @@ def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]
     batch = list(clusters)
     libraries = source_libraries(store) if libraries is None else libraries
     ids = [record_id for _, members in batch for record_id in members]
-    bibs = _normalized(store, "id IN ({marks}) AND kind = 'bib' AND deleted = 0", ids)
+    bibs = [(i, Record.from_dict(json.loads(n))) for i, n in store.live_bib_json(ids)]
     mfhd: dict[str, list[Holding]] = {}
-    for record in _normalized(store, "parent_id IN ({marks}) AND deleted = 0", ids, parent=True):
-        mfhd.setdefault(record[0], []).extend(record[1].holdings)
+    for parent_id, normalized in store.live_children_json(ids):
+        mfhd.setdefault(parent_id, []).extend(Record.from_dict(json.loads(normalized)).holdings)
     by_id = {record.id: record for _, record in bibs}
     merged: list[MergedRecord] = []
     for cluster_id, members in batch:
@@ -139,19 +138,6 @@ def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]
         if records:
             merged.append(merge_records(cluster_id, records, mfhd, libraries))
     return merged
-
-
-def _normalized(store: RecordStore, where: str, ids: Sequence[str],
-                parent: bool = False) -> list[tuple[str, Record]]:
-    found: list[tuple[str, Record]] = []
-    key = "parent_id" if parent else "id"
-    for start in range(0, len(ids), 900):
-        chunk = list(ids[start : start + 900])
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT {key}, normalized FROM records WHERE {where.format(marks=marks)} ORDER BY id"
-        rows = store.query(sql, chunk)
-        found.extend((row[0], Record.from_dict(json.loads(row[1]))) for row in rows)
-    return found
 
 
 def _union(ranked: Sequence[Record], name: str, key: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harvester.store import RecordStore
+from harvester.store import QuarantineKind, RecordStore
 
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
@@ -201,9 +201,7 @@ def oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
     last = store.get_state(stats_key(source_id)) or {}
     counts = last.get("counts", {})
     checkpoint = load_checkpoint(store, source_id)
-    pages = store.query(
-        "SELECT COUNT(*) FROM quarantine WHERE source_id = ? AND file = 'oai-page'", (source_id,)
-    )[0][0]
+    pages = store.quarantine_count(source_id, QuarantineKind.BROKEN_PAGE)
     return {
         "watermark": load_watermarks(store, source_id),
         "last_run_status": last.get("status", ""),

@@ -15,7 +15,6 @@ simply wins.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from harvester.errors import RecordRejected, RecordSkipped
 from harvester.oai.pages import OAIRecord
 from harvester.oai.payload import to_incoming
 from harvester.settings import SourceConfig
-from harvester.store import IncomingRecord, RecordStore, raw_hash
+from harvester.store import IncomingRecord, QuarantineKind, RecordStore
 from harvester.types import make_record_id
 
 QUARANTINE_FILE = "oai"
@@ -38,10 +37,11 @@ class PreparedPage:
     rejected: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # identifier, reason, raw
     skipped: int = 0
     deleted: list[str] = field(default_factory=list)  # record ids
+    failed: list[tuple[str, str]] = field(default_factory=list)  # identifier, reason: the server failed on it
 
     @property
     def live(self) -> int:
-        return len(self.incoming) + len(self.rejected) + self.skipped
+        return len(self.incoming) + len(self.rejected) + len(self.failed) + self.skipped
 
 
 Item = tuple[str, bool, "bytes | None"]
@@ -95,6 +95,7 @@ def merge_pages(parts: Iterable[PreparedPage]) -> PreparedPage:
         merged.rejected += part.rejected
         merged.skipped += part.skipped
         merged.deleted += part.deleted
+        merged.failed += part.failed
     return merged
 
 
@@ -102,63 +103,40 @@ def apply_page(
     store: RecordStore, source_id: str, run_id: int, page: PreparedPage, counts: dict[str, int]
 ) -> None:
     """Write a prepared page (call inside ``store.transaction()`` together with the checkpoint)."""
-    with store.transaction() as db:
+    with store.transaction():
         counts["read"] += page.live
         counts["skipped"] += page.skipped
         batch, duplicates = store.write_batch(run_id, page.incoming)
         for name in ("new", "updated", "unchanged"):
             counts[name] += getattr(batch, name)
         for record in duplicates:
-            counts[_rewrite(store, run_id, record)] += 1
+            counts[store.rewrite_record(run_id, record)] += 1
         for identifier, reason, raw in page.rejected:
-            store.quarantine(source_id, run_id, QUARANTINE_FILE, identifier, reason, raw, identifier)
+            store.quarantine(source_id, run_id, QUARANTINE_FILE, identifier, reason, raw, identifier,
+                             kind=QuarantineKind.REJECTED)
+            counts["quarantined"] += 1
+        for identifier, reason in page.failed:
+            store.quarantine(source_id, run_id, QUARANTINE_FILE, identifier, reason, None, identifier,
+                             kind=QuarantineKind.SERVER_FAILURE)
             counts["quarantined"] += 1
         if page.incoming:
-            db.executemany(
-                "DELETE FROM quarantine WHERE source_id = ? AND file = ? AND position = ?",
-                [(source_id, QUARANTINE_FILE, r.local_id) for r in page.incoming],
-            )
+            store.clear_quarantine(source_id, QUARANTINE_FILE, [r.local_id for r in page.incoming])
         if page.deleted:
             counts["deleted"] += store.mark_deleted(page.deleted)
             counts["deleted_headers"] += len(page.deleted)
-
-
-def _rewrite(store: RecordStore, run_id: int, record: IncomingRecord) -> str:
-    """A record already stored earlier in this run: keep the newer copy; 'updated' or 'unchanged'."""
-    db = store.db
-    digest = raw_hash(record.raw)
-    row = db.execute("SELECT raw_hash, deleted FROM records WHERE id = ?", (record.id,)).fetchone()
-    if row is not None and row[0] == digest and not row[1]:
-        return "unchanged"
-    seq = int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
-    db.execute(
-        "UPDATE records SET kind = ?, parent_id = ?, raw = ?, raw_format = ?, raw_hash = ?, normalized = ?, "
-        "deleted = 0, file = ?, position = ?, seen_run = ?, seq = ?, updated_at = ? WHERE id = ?",
-        (record.kind, record.parent_id, record.raw, record.raw_format, digest, record.normalized_json,
-         record.file, record.position, run_id, seq, time.time(), record.id),
-    )
-    return "updated"
 
 
 def quarantine_page(
     store: RecordStore, source_id: str, run_id: int, url: str, reason: str, raw: bytes | None
 ) -> None:
     """Keep a whole response that could not be used, under its URL."""
-    store.quarantine(source_id, run_id, PAGE_FILE, url, reason, raw)
+    store.quarantine(source_id, run_id, PAGE_FILE, url, reason, raw, kind=QuarantineKind.BROKEN_PAGE)
 
 
 def mark_unlisted_deleted(store: RecordStore, source_id: str, runs: Sequence[int]) -> int:
     """After a complete ``--full`` harvest (possibly resumed over several runs), mark every live record
     of the source that none of those runs listed as deleted."""
-    if not runs:
-        return 0
-    marks = ",".join("?" * len(runs))
-    rows = store.query(
-        "SELECT id FROM records WHERE source_id = ? AND deleted = 0 "
-        f"AND (seen_run IS NULL OR seen_run NOT IN ({marks}))",
-        (source_id, *runs),
-    )
-    return store.mark_deleted(row[0] for row in rows)
+    return store.mark_unlisted_deleted(source_id, runs)
 
 
 def new_counts() -> dict[str, int]:

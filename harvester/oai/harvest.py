@@ -66,7 +66,7 @@ from harvester.oai.pages import OAIProtocolError, Page, PageIterator, page_recor
 from harvester.oai.payload import PREFERRED_PREFIXES
 from harvester.oai.workers import PageMapper
 from harvester.settings import SourceConfig
-from harvester.store import RecordStore
+from harvester.store import QuarantineKind, RecordStore
 
 __all__ = ["OAIHarvest", "harvest_oai", "oai_status"]
 
@@ -244,10 +244,9 @@ class OAIHarvest:
 
     def _commit(self, cp: Checkpoint, page: Page, prepared: PreparedPage) -> None:
         """Store a page and move the checkpoint past it, in one transaction."""
-        with self.store.transaction() as db:
+        with self.store.transaction():
             apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
-            db.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ? AND position = ?",
-                       (self.source.id, PAGE_FILE, page.url))  # a page kept when broken, now fine
+            self.store.clear_quarantine(self.source.id, PAGE_FILE, [page.url])  # a page kept when broken, now fine
             if cp.pending_watermark is None:
                 cp.pending_watermark = page.response_date or cp.server_now
             if page.sent_token is None:
@@ -337,13 +336,14 @@ class OAIHarvest:
                                            metadataPrefix=self.prefix)
             except ServerFailure as exc:
                 reason = f"GetRecord failed ({exc}); isolated by splitting window {window.describe()}"
-                prepared.rejected.append((header.identifier, reason, None))
+                prepared.failed.append((header.identifier, reason))
                 continue
             one = prepare_page(self.source, page_records(page.xml, self.client.oai_namespace), self.prefix)
             prepared.incoming += one.incoming
             prepared.rejected += one.rejected
             prepared.skipped += one.skipped
-        self.warnings.append(f"isolated window {window.describe()}: {len(prepared.rejected)} quarantined")
+        quarantined = len(prepared.rejected) + len(prepared.failed)
+        self.warnings.append(f"isolated window {window.describe()}: {quarantined} quarantined")
         with self.store.transaction():
             apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
             cp.listed += prepared.live
@@ -354,14 +354,10 @@ class OAIHarvest:
         """Fetch again the records an earlier run isolated because the server failed on them, so one bad
         record never stays missing just because the watermark has moved past it."""
         limit = int(self.source.options.get("retry_isolated", 100))
-        rows = self.store.query(
-            "SELECT position FROM quarantine WHERE source_id = ? AND file = ? "
-            "AND reason LIKE 'GetRecord failed%' ORDER BY id LIMIT ?",
-            (self.source.id, QUARANTINE_FILE, limit),
-        )
-        for row in rows:
+        failed = self.store.quarantined_positions(self.source.id, QUARANTINE_FILE, QuarantineKind.SERVER_FAILURE, limit)
+        for identifier in failed:
             try:
-                page = self.client.harvest(verb="GetRecord", identifier=row[0], metadataPrefix=self.prefix)
+                page = self.client.harvest(verb="GetRecord", identifier=identifier, metadataPrefix=self.prefix)
             except (ServerFailure, MalformedPage):
                 continue
             records = page_records(page.xml, self.client.oai_namespace)

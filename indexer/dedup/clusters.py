@@ -233,16 +233,12 @@ class ClusterStore:
             return self.recluster_all(matcher, on_progress)
         since = int(self.store.get_state(SEQ_STATE) or 0)
         top = self.store.max_seq()
-        changed_count = self.store.query(
-            "SELECT COUNT(*) FROM records WHERE seq > ? AND seq <= ? AND kind = 'bib'", (since, top)
-        )[0][0]
+        changed_count = self.store.count_changed_bibs(since, top)
         if changed_count > max(200_000, self.count() // 2):
             return self.recluster_all(matcher, on_progress)  # cheaper than a huge incremental pass
         overrides = self.overrides()
         changed: dict[str, Record | None] = {}
-        rows = self.store.query(
-            "SELECT id, kind, deleted, normalized FROM records WHERE seq > ? AND seq <= ?", (since, top)
-        )
+        rows = self.store.changed_between(since, top)
         for record_id, kind, deleted, normalized in rows:
             changed[record_id] = matching_record(normalized) if kind == "bib" and not deleted else None
         del rows
@@ -305,17 +301,8 @@ class ClusterStore:
         self.store.set_state(MATCHER_STATE, matcher.name)
 
     def _iter_live_batches(self, batch: int = 5000) -> Iterator[list[Record]]:
-        last = ""
-        while True:
-            rows = self.store.query(
-                "SELECT id, normalized FROM records WHERE kind = 'bib' AND deleted = 0 AND id > ? "
-                "ORDER BY id LIMIT ?",
-                (last, batch),
-            )
-            if not rows:
-                return
-            yield [matching_record(row[1]) for row in rows]
-            last = rows[-1][0]
+        for rows in self.store.iter_live_bib_json(batch):
+            yield [matching_record(normalized) for _, normalized in rows]
 
     def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
         """Rows of ``sql`` (one ``IN ({})``) for every value, asked in chunks SQLite accepts."""
@@ -323,8 +310,8 @@ class ClusterStore:
             yield from self.store.query(sql.format(",".join("?" * len(chunk))), chunk)
 
     def _load_live(self, record_ids: Sequence[str]) -> dict[str, Record]:
-        sql = "SELECT id, normalized FROM records WHERE id IN ({}) AND kind = 'bib' AND deleted = 0"
-        return {row[0]: matching_record(row[1]) for row in self._rows_in(sql, record_ids)}
+        rows = self.store.live_bib_json(record_ids)
+        return {record_id: matching_record(normalized) for record_id, normalized in rows}
 
     def _write_keys(
         self,

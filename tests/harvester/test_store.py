@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -127,4 +128,60 @@ def test_migrations_run_once_and_downstream_packages_get_their_own(tmp_path: Pat
         store.migrate("downstream", ["CREATE TABLE extra (x INTEGER)"])
         store.migrate("downstream", ["CREATE TABLE extra (x INTEGER)"])
         versions = store.query("SELECT namespace, version FROM schema_migrations ORDER BY namespace")
-    assert [tuple(v) for v in versions] == [("downstream", 1), ("store", 1)]
+    assert [tuple(v) for v in versions] == [("downstream", 1), ("store", 1), ("store", 2)]
+
+
+def test_quarantine_entries_carry_their_kind_and_old_stores_are_classified(tmp_path: Path) -> None:
+    import sqlite3
+
+    from harvester.store import QuarantineKind
+    from harvester.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)  # a store file written before quarantine rows had a kind
+    db.executescript(MIGRATIONS[0])
+    db.executescript(
+        "CREATE TABLE schema_migrations (namespace TEXT, version INTEGER, applied_at REAL, "
+        "PRIMARY KEY (namespace, version)); INSERT INTO schema_migrations VALUES ('store', 1, 0);"
+        "INSERT INTO quarantine (source_id, file, position, reason, created_at) VALUES "
+        "('s', 'oai', 'oai:x:1', 'GetRecord failed (HTTP 500)', 0), "
+        "('s', 'oai-page', 'http://h/oai?verb=ListRecords', 'not XML', 0), "
+        "('s', 'a.mrc', 'record 3', 'duplicate record id s:1: already read earlier in this harvest', 0), "
+        "('s', 'a.mrc', 'record 4', 'record length is not a number', 0);"
+    )
+    db.commit()
+    db.close()
+    with RecordStore(path) as store:
+        kinds = [(e.position, e.kind) for e in store.quarantined("s")]
+        assert kinds == [
+            ("record 3", QuarantineKind.DUPLICATE),
+            ("record 4", QuarantineKind.UNREADABLE),
+            ("oai:x:1", QuarantineKind.SERVER_FAILURE),
+            ("http://h/oai?verb=ListRecords", QuarantineKind.BROKEN_PAGE),
+        ]
+        assert store.quarantined_positions("s", "oai", QuarantineKind.SERVER_FAILURE, 10) == ["oai:x:1"]
+        assert store.quarantine_count("s") == 4 and store.quarantine_count("s", QuarantineKind.BROKEN_PAGE) == 1
+        store.quarantine("s", None, "b.mrc", "record 1", "no 245", None, "7", QuarantineKind.REJECTED)
+        assert store.quarantine_count("s", QuarantineKind.REJECTED) == 1
+        store.clear_quarantine("s", "oai", ["oai:x:1"])
+        assert store.quarantined_positions("s", "oai", QuarantineKind.SERVER_FAILURE, 10) == []
+
+
+def test_a_record_rewritten_in_the_same_run_replaces_the_copy_and_restamps_its_bib(store: RecordStore) -> None:
+    # An OAI-PMH server listing a holdings record twice in one harvest: the newer copy wins, and its bib
+    # gets a new seq (as `write_batch` gives it), so the indexer sees the changed holdings.
+    run = store.start_run("lib")
+    store.write_batch(run, [incoming("b1")])
+    mfhd = IncomingRecord(id="lib:h1", source_id="lib", local_id="h1", raw=b"h", raw_format="iso2709",
+                          normalized_json=json.dumps(Record(id="lib:h1", source_id="lib", local_id="h1",
+                                                            kind="holdings").to_dict()),
+                          kind="holdings", parent_id="lib:b1")
+    store.write_batch(run, [mfhd])
+    bib_seq = store.get("lib:b1").seq
+    _, duplicates = store.write_batch(run, [mfhd])
+    assert [d.id for d in duplicates] == ["lib:h1"]
+    assert store.rewrite_record(run, duplicates[0]) == "unchanged"
+    changed = dataclasses.replace(mfhd, raw=b"h2")
+    assert store.rewrite_record(run, changed) == "updated"
+    assert bytes(store.get("lib:h1").raw) == b"h2"
+    assert store.get("lib:b1").seq > bib_seq

@@ -1,0 +1,73 @@
+"""The record store's tables, as numbered migrations (applied once each by `Database.migrate`)."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the core tables
+    """
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        library_code TEXT NOT NULL,
+        library_name TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE records (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        local_id TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'bib',
+        parent_id TEXT,
+        raw BLOB NOT NULL,
+        raw_format TEXT NOT NULL,
+        raw_hash TEXT NOT NULL,
+        normalized TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        file TEXT NOT NULL DEFAULT '',
+        position TEXT NOT NULL DEFAULT '',
+        seen_run INTEGER,
+        seq INTEGER NOT NULL,
+        first_seen REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX records_source ON records (source_id, deleted);
+    CREATE INDEX records_seq ON records (seq);
+    CREATE INDEX records_parent ON records (parent_id) WHERE parent_id IS NOT NULL;
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        run_id INTEGER,
+        file TEXT NOT NULL DEFAULT '',
+        position TEXT NOT NULL DEFAULT '',
+        local_id TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL,
+        raw BLOB,
+        created_at REAL NOT NULL,
+        UNIQUE (source_id, file, position)
+    );
+    CREATE TABLE harvest_runs (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        status TEXT NOT NULL DEFAULT 'running',
+        counts TEXT NOT NULL DEFAULT '{}',
+        error TEXT
+    );
+    CREATE INDEX harvest_runs_source ON harvest_runs (source_id, id);
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
+    # 2: quarantine rows carry a machine-readable kind (what went wrong), not only a message
+    """
+    ALTER TABLE quarantine ADD COLUMN kind TEXT NOT NULL DEFAULT 'unreadable';
+    UPDATE quarantine SET kind = 'server_failure' WHERE reason LIKE 'GetRecord failed%';
+    UPDATE quarantine SET kind = 'broken_page' WHERE file = 'oai-page';
+    UPDATE quarantine SET kind = 'duplicate' WHERE reason LIKE 'duplicate record id%';
+    CREATE INDEX quarantine_kind ON quarantine (source_id, kind);
+    """,
+)
