@@ -167,3 +167,48 @@ def has_fuzzable_term(node: object) -> bool:
     if isinstance(node, Bool):
         return any(has_fuzzable_term(c) for c in node.must + node.should)
     return False
+
+
+STOPWORDS = frozenset(
+    """a an and are as at be by for from in into is it of on or the to with
+    au aux d de des du et l la le les un une
+    das dem den der des die ein eine einer und von zu
+    del el en la las los y
+    di e gli il lo""".split()
+)
+"""Words too common to decide whether a record matches ("history and art" must find "The history of
+British art"), in the catalog's main languages. They still score (a title containing them ranks
+higher) and phrases keep them. A short fixed list, not a frequency cut-off, so that both backends and
+every index size agree on what is optional."""
+
+
+def is_stopword(text: str) -> bool:
+    """Whether a typed word is only a stopword (after the same folding the index applies)."""
+    tokens = analyze_folded(text)
+    return bool(tokens) and all(token in STOPWORDS for token in tokens)
+
+
+def title_key(text: str) -> str:
+    """A title (or a whole query) reduced for "is this exactly the title?": folded words, ``&`` = and.
+
+    "The History of British Art." and "the history of british art" give the same key; so do
+    "Moby-Dick" and "moby dick", and "War & peace" and "war and peace".
+    """
+    return " ".join(analyze_folded(text.replace("&", " and ")))
+
+
+LEADING_ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las", "il")
+
+
+def title_keys(*titles: str) -> list[str]:
+    """The `title_key` forms a record is found under: each title, also without a leading article."""
+    keys: list[str] = []
+    for title in titles:
+        key = title_key(title)
+        if not key:
+            continue
+        keys.append(key)
+        first, _, rest = key.partition(" ")
+        if rest and first in LEADING_ARTICLES:
+            keys.append(rest)
+    return list(dict.fromkeys(keys))

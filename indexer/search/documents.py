@@ -13,6 +13,7 @@ from typing import Any
 from harvester.record import Record
 from indexer.labels import format_label, language_name
 from indexer.merge import MergedRecord
+from indexer.search.analysis import title_keys
 
 MAX_LINKS = 3
 TITLE_TAGS = frozenset({"245", "246", "240", "130", "242"})
@@ -43,6 +44,7 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
         "other_ids": list(record.other_ids),
         "year": record.year,
         "title_sort": sort_key(record.title_sort or record.title),
+        "title_key": title_keys(record.title, record.full_title, *_alternate_titles(record)),
         "library_count": len(libraries),
         "members": [member.record_id for member in merged.members],
         "library": libraries,
@@ -80,6 +82,12 @@ def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:
     if tags is None:
         return _distinct(alt.text for alt in record.alternate_scripts if alt.tag not in TITLE_TAGS)
     return _distinct(alt.text for alt in record.alternate_scripts if alt.tag in tags)
+
+
+def _alternate_titles(record: Record) -> list[str]:
+    """880 renderings of the 245 title, without the statement of responsibility ("Новая нива / ред.")."""
+    titles = [alt.text.split(" / ")[0] for alt in record.alternate_scripts if alt.tag == "245"]
+    return [part for title in titles for part in dict.fromkeys((title.split(" : ")[0], title))]
 
 
 def _distinct(values: Any) -> list[str]:

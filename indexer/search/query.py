@@ -10,9 +10,13 @@ same answers to the same query. The language, as patrons and staff type it:
   (normalized with `harvester.identifiers`), and a bare ISBN/ISSN/OCLC number typed alone is
   recognised as an identifier too;
 - ``year:1990``, ``year:1990-2000``, ``year:[1990 TO 2000]``, ``year:>1990``;
-- ``whal*``: prefix; ``-word`` or ``NOT word``: exclude; ``a OR b``: either.
+- ``whal*``: prefix; ``-word`` or ``NOT word``: exclude; ``a OR b``: either;
+- ``&`` is the word ``and``; stopwords ("the", "and", "of" …, `indexer.search.analysis.STOPWORDS`) in an
+  AND query are optional: they decide nothing about *whether* a record matches, only how well (a
+  phrase keeps them, ``+the`` insists, and a query of nothing but stopwords needs them all);
+- a query whose words are exactly a record's title (`ExactTitle`) ranks that record first.
 
-Nodes (frozen dataclasses): `Term`, `Phrase`, `Prefix`, `IdentifierMatch`, `YearRange`, and `Bool`
+Nodes (frozen dataclasses): `Term`, `Phrase`, `Prefix`, `IdentifierMatch`, `YearRange`, `ExactTitle`, and `Bool`
 (must / should / must_not lists). ``field`` is None for "all text fields", else a user alias
 resolved through `indexer.search.schema.fields_for_alias` to index field names.
 """
@@ -52,7 +56,21 @@ class YearRange:
     high: int | None = None  # inclusive
 
 
-Node = "Term | Phrase | Prefix | IdentifierMatch | YearRange | Bool"
+@dataclass(frozen=True, slots=True)
+class ExactTitle:
+    """The whole query equals a title (compared as `analysis.title_key` folds both): a scoring-only clause.
+
+    Backends give it the constant score `EXACT_TITLE_SCORE`, high enough to outrank any word scoring,
+    because a patron who typed a title exactly wants that item, not one that repeats its words more.
+    """
+
+    key: str
+
+
+EXACT_TITLE_SCORE = 1000.0
+
+
+Node = "Term | Phrase | Prefix | IdentifierMatch | YearRange | ExactTitle | Bool"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +93,16 @@ class ParsedQuery:
     words: tuple[str, ...] = field(default_factory=tuple)
 
     def relaxed(self) -> ParsedQuery:
-        """The same query with its top-level required clauses made optional (AND → OR fallback)."""
-        return ParsedQuery(Bool(should=self.root.must + self.root.should, must_not=self.root.must_not), self.words)
+        """The same query with its top-level required clauses made optional (AND → OR fallback).
+
+        Optional clauses (stopwords, the exact-title bonus) stay optional: "war and peace" relaxed is
+        war OR peace, scored with "and", never "anything containing and".
+        """
+        root = self.root
+        if not root.must:
+            return self
+        if not root.should:
+            return ParsedQuery(Bool(should=root.must, must_not=root.must_not), self.words)
+        either = Bool(should=root.must)
+        return ParsedQuery(Bool(must=(either,), should=root.should, must_not=root.must_not), self.words)
 

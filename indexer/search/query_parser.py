@@ -17,8 +17,9 @@ import re
 from dataclasses import dataclass
 
 from harvester import identifiers
+from indexer.search.analysis import is_stopword, title_key
 from indexer.search.backends.base import QueryError
-from indexer.search.query import Bool, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange
+from indexer.search.query import Bool, ExactTitle, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS, fields_for_alias
 
 MAX_QUERY_CHARS = 1000
@@ -105,6 +106,8 @@ def _tokenize(text: str) -> list[_Tok]:
             i = j
             if not word:
                 continue
+            if word == "&":
+                word = "and"  # "war & peace" is "war and peace" (optional like any "and")
             if word in _OPERATORS and not field and not sign:
                 tokens.append(_Tok("op", {"&&": "AND", "||": "OR"}.get(word, word)))
             else:
@@ -133,6 +136,7 @@ class _Parser:
     def parse_sequence(self, field: str, depth: int) -> Bool:
         """Units until a closing bracket (or the end), AND-ed; OR groups neighbours."""
         must: list[object] = []
+        optional: list[object] = []  # stopwords: they score, but do not decide whether a record matches
         must_not: list[object] = []
         pending_not = False
         while (tok := self.peek()) is not None:
@@ -145,6 +149,7 @@ class _Parser:
                 self.pos += 1
                 pending_not = pending_not or tok.text == "NOT"
                 continue  # AND is the default; a leading/dangling OR means nothing
+            skippable, seen = tok.kind == "word" and tok.sign != "+", len(self.words)
             negate, node = self.parse_or_group(field, depth)
             if node is None:
                 pending_not = False
@@ -154,13 +159,20 @@ class _Parser:
             self.clauses += 1
             if negate != pending_not:
                 must_not.append(node)
-            elif isinstance(node, Bool) and not node.should:
+                if pending_not:
+                    del self.words[seen:]  # "NOT whale" is no hint of what the patron wants either
+            elif isinstance(node, Bool) and (node.must or not node.should):
                 must.extend(node.must)  # "(a -b) c" is a AND NOT b AND c: flat, so relaxing reaches it
+                optional.extend(node.should)
                 must_not.extend(node.must_not)
+            elif skippable and isinstance(node, Term) and is_stopword(node.text):
+                optional.append(node)
             else:
                 must.append(node)
             pending_not = False
-        return Bool(must=tuple(must), must_not=tuple(must_not))
+        if not must:  # nothing but stopwords ("to be or not to be"): then they are what was asked for
+            must, optional = optional, []
+        return Bool(must=tuple(must), should=tuple(optional), must_not=tuple(must_not))
 
     def parse_or_group(self, field: str, depth: int) -> tuple[bool, object | None]:
         negate, node = self.parse_unit(field, depth)
@@ -210,7 +222,7 @@ class _Parser:
         return label if any(c.isdigit() for c in nxt.text) else ""
 
     def phrase(self, text: str, field: str, negate: bool) -> object | None:
-        text = " ".join(text.split())
+        text = " ".join("and" if word == "&" else word for word in text.split())
         if not text:
             return None
         if field in _YEAR_ALIASES:
@@ -374,8 +386,11 @@ def parse_query(text: str) -> ParsedQuery:
     alone = len(tokens) == 1 and tokens[0].kind == "word" and not tokens[0].field and not tokens[0].sign
     parser = _Parser(tokens, alone)
     root = parser.parse_sequence("", 0)
-    if len(root.must) == 1 and not root.must_not and isinstance(root.must[0], Bool):
+    if len(root.must) == 1 and not root.must_not and not root.should and isinstance(root.must[0], Bool):
         inner = root.must[0]
         if not inner.must and inner.should and not inner.must_not:
             root = inner  # "a OR b" at the top: relaxing it changes nothing
+    key = title_key(" ".join(parser.words))
+    if root.must and key:  # the words, in order, as a whole title: that record first
+        root = Bool(must=root.must, should=(*root.should, ExactTitle(key)), must_not=root.must_not)
     return ParsedQuery(root, tuple(parser.words))

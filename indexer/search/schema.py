@@ -52,6 +52,7 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("other_ids", "identifier", multi=True, query_alias=("id", "identifier")),
     IndexField("year", "int", query_alias=("year", "date")),
     IndexField("title_sort", "keyword"),
+    IndexField("title_key", "keyword", multi=True),  # analysis.title_keys: for the exact-title bonus
     IndexField("library_count", "int"),
     IndexField("library", "keyword", multi=True, facet=True, label="Library", query_alias=("library",)),
     IndexField("format", "keyword", multi=True, facet=True, label="Format", query_alias=("format",)),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.search.backends.base import QueryError
-from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.query import Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.query_parser import MAX_CLAUSES, parse_query
 
 TITLE = ("title", "subtitle")
@@ -15,7 +15,7 @@ TITLE = ("title", "subtitle")
 
 def test_words_are_required_by_default() -> None:
     parsed = parse_query("moby dick")
-    assert parsed.root == Bool(must=(Term("moby"), Term("dick")))
+    assert parsed.root == Bool(must=(Term("moby"), Term("dick")), should=(ExactTitle("moby dick"),))
     assert parsed.words == ("moby", "dick")
 
 
@@ -29,7 +29,8 @@ def test_the_query_tree_does_not_know_the_parser() -> None:
 
 def test_relaxed_turns_must_into_should() -> None:
     relaxed = parse_query("moby dick -whale").relaxed()
-    assert relaxed.root == Bool(should=(Term("moby"), Term("dick")), must_not=(Term("whale"),))
+    either = Bool(should=(Term("moby"), Term("dick")))
+    assert relaxed.root == Bool(must=(either,), should=(ExactTitle("moby dick"),), must_not=(Term("whale"),))
 
 
 def test_phrase_and_fielded_phrase() -> None:
@@ -80,8 +81,9 @@ def test_prefix() -> None:
 
 
 def test_not_minus_and_plus() -> None:
-    assert parse_query("moby -whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
-    assert parse_query("moby NOT whale").root == Bool(must=(Term("moby"),), must_not=(Term("whale"),))
+    moby = Bool(must=(Term("moby"),), should=(ExactTitle("moby"),), must_not=(Term("whale"),))
+    assert parse_query("moby -whale").root == moby
+    assert parse_query("moby NOT whale").root == moby
     assert parse_query("+moby").root.must == (Term("moby"),)
     assert parse_query("-whale").root == Bool(must_not=(Term("whale"),))
     assert parse_query("moby -whale").words == ("moby",)
@@ -94,7 +96,44 @@ def test_or_binds_tighter_than_implicit_and() -> None:
 
 
 def test_lowercase_operators_are_words() -> None:
-    assert parse_query("war and peace").root.must == (Term("war"), Term("and"), Term("peace"))
+    parsed = parse_query("war or peace")
+    assert parsed.root.must == (Term("war"), Term("peace")) and Term("or") in parsed.root.should
+
+
+def test_stopwords_are_optional_but_still_score() -> None:
+    parsed = parse_query("war and peace")
+    assert parsed.root.must == (Term("war"), Term("peace"))
+    assert parsed.root.should == (Term("and"), ExactTitle("war and peace"))
+    assert parsed.words == ("war", "and", "peace")
+    fielded = parse_query("title:(history of art)").root
+    assert fielded.must == (Term("history", TITLE), Term("art", TITLE))
+    assert Term("of", TITLE) in fielded.should
+
+
+def test_stopwords_kept_in_phrases_when_insisted_and_when_alone() -> None:
+    assert parse_query('"war and peace"').root.must == (Phrase("war and peace"),)
+    assert parse_query("+the history").root.must == (Term("the"), Term("history"))
+    assert parse_query('"the" history').root.must == (Term("the"), Term("history"))
+    assert parse_query("to be or not to be").root.must == (Term("not"),)
+    assert parse_query("the of").root.must == (Term("the"), Term("of"))  # nothing else: all required
+
+
+def test_relaxing_keeps_stopwords_optional() -> None:
+    relaxed = parse_query("war and peace").relaxed().root
+    assert relaxed.must == (Bool(should=(Term("war"), Term("peace"))),)
+    assert Term("and") in relaxed.should
+
+
+def test_ampersand_is_and() -> None:
+    assert parse_query("war & peace").root == parse_query("war and peace").root
+    assert parse_query('"war & peace"').root.must == (Phrase("war and peace"),)
+
+
+def test_exact_title_key_is_folded() -> None:
+    assert ExactTitle("the history of british art") in parse_query("The History of British Art.").root.should
+    assert ExactTitle("moby dick") in parse_query("Moby-Dick").root.should
+    assert not any(isinstance(c, ExactTitle) for c in parse_query("moby OR dick").root.should)
+    assert parse_query("-whale").root.should == ()
 
 
 @pytest.mark.parametrize(

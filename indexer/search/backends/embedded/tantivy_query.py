@@ -22,7 +22,7 @@ from indexer.search.analysis import (
     normalize_identifier,
 )
 from indexer.search.backends.base import QueryError
-from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 
@@ -50,6 +50,8 @@ class QueryBuilder:
             if node.low is None and node.high is None:
                 return None
             return Query.range_query(self.schema, "year", tantivy.FieldType.Integer, node.low, node.high)
+        if isinstance(node, ExactTitle):
+            return Query.const_score_query(Query.term_query(self.schema, "title_key", node.key), EXACT_TITLE_SCORE)
         raise QueryError("this query could not be understood")
 
     def _bool(self, node: Bool) -> Query | None:
@@ -152,7 +154,7 @@ def is_cheap(node: object) -> bool:
     """Whether evaluating the query again costs little next to counting facets (no phrase, prefix)."""
     if isinstance(node, Bool):
         return all(is_cheap(child) for child in node.must + node.should + node.must_not)
-    return isinstance(node, Term | IdentifierMatch | YearRange)
+    return isinstance(node, Term | IdentifierMatch | YearRange | ExactTitle)
 
 
 def filter_query(schema: tantivy.Schema, name: str, values: tuple[str, ...]) -> Query:

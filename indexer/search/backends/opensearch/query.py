@@ -16,6 +16,7 @@ composed to NFC first, and the index uses the equivalent chain, see `opensearch.
 - `Prefix`: on the folded, unstemmed copy (``title``, ``subtitle``, ``authors`` and the facet ``.text``
   copies), else on the stemmed terms, like the embedded engine; ``whal*`` must not be stemmed first.
 - `IdentifierMatch`: ``terms`` on the normalized keyword field, boost 10. `YearRange`: ``range``.
+- `ExactTitle`: ``constant_score`` over a ``term`` on ``title_key`` (the exact-title bonus).
 - `Bool`: ``bool``; with no ``must`` at least one ``should`` must match, and a query of only
   exclusions (``-word``) matches everything else.
 - fuzzy mode (the fallback): in the fields where typos are forgiven (`analysis.FUZZY_FIELDS`), each
@@ -33,7 +34,7 @@ from indexer.search import analysis
 from indexer.search.analysis import FUZZY_FIELDS, FUZZY_WEIGHT, IDENTIFIER_BOOST, TIE_BREAKER, fuzzy_distance, nfc
 from indexer.search.backends.base import QueryError
 from indexer.search.backends.opensearch.mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
-from indexer.search.query import Bool, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 Clause = dict[str, Any]
@@ -53,6 +54,8 @@ def translate(node: object, fuzzy: bool = False) -> Clause | None:
     if isinstance(node, IdentifierMatch):
         values = [analysis.normalize_identifier(node.field, v) for v in node.values]
         return {"terms": {node.field: values, "boost": IDENTIFIER_BOOST}}
+    if isinstance(node, ExactTitle):  # scoring only, like the embedded const_score_query
+        return {"constant_score": {"filter": {"term": {"title_key": node.key}}, "boost": EXACT_TITLE_SCORE}}
     if isinstance(node, YearRange):
         if node.low is None and node.high is None:
             return None
