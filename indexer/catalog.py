@@ -21,7 +21,8 @@ from indexer.dedup.matchers import matcher_for
 from indexer.dedup.matching import Explanation, Matcher
 from indexer.holdings_check import HoldingsAnswer, check_holdings
 from indexer.merge import MergedRecord, load_merged
-from indexer.search.backends.base import SearchBackend, SearchRequest, SearchResults
+from indexer.search.backends.base import SearchBackend, SearchHit, SearchRequest, SearchResults, TermLister
+from indexer.search.similar import similar_query
 
 
 class Catalog:
@@ -58,6 +59,20 @@ class Catalog:
 
     def search(self, request: SearchRequest) -> SearchResults:
         return self.backend.search(request)
+
+    def terms(self, field: str, prefix: str = "", limit: int = 10) -> list[tuple[str, int]] | None:
+        """Index terms with document counts (see `TermLister`); None when the backend cannot list them."""
+        if not isinstance(self.backend, TermLister):
+            return None
+        return self.backend.terms(field, prefix, limit)
+
+    def similar(self, merged: MergedRecord, limit: int = 5) -> list[SearchHit]:
+        """Items sharing this one's subjects, authors or title words (`similar_query`), best first."""
+        text = similar_query(merged.record)
+        if not text:
+            return []
+        found = self.backend.search(SearchRequest(text=text, facets=(), per_page=limit + 1))
+        return [hit for hit in found.hits if hit.id != merged.id][:limit]
 
     def record(self, cluster_id: str) -> MergedRecord | None:
         """The merged record of a live cluster, or None (see `redirect` for retired ids)."""

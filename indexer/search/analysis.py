@@ -15,6 +15,7 @@ string ("Duke University") for counting and filtering.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -212,3 +213,45 @@ def title_keys(*titles: str) -> list[str]:
         if rest and first in LEADING_ARTICLES:
             keys.append(rest)
     return list(dict.fromkeys(keys))
+
+
+HEADING_SEPARATOR = "\x1f"
+"""Heading fields (``author_heading`` …) hold "<sort key>\\x1f<display form>" as one keyword term, so the
+engine's term dictionary is at once the alphabetical browse list (sorted by key), the autocomplete
+index (prefix of the key, counted by document frequency) and the label to show."""
+
+
+def heading_term(key: str, display: str) -> str:
+    return f"{key}{HEADING_SEPARATOR}{display}"
+
+
+def split_heading(term: str) -> tuple[str, str]:
+    """(sort key, display form) of a heading term; a term without a separator is both."""
+    key, _, display = term.partition(HEADING_SEPARATOR)
+    return key, display or key
+
+
+def heading_key(text: str) -> str:
+    """The browse/autocomplete key of a name, subject or title: folded words ("Müller, K." → "muller k")."""
+    return title_key(text)
+
+
+def callnumber_key(text: str) -> str:
+    """A call number's shelf order key: class letters, then the class number padded so 9 < 76 < 100.
+
+    Digits after a "." (and a Cutter's digits, ".D25" before ".D3") are decimal fractions in LC and Dewey
+    (76.75 before 76.9), so stay as typed.
+    Approximate for other schemes, but always consistent between the index and a typed jump.
+    """
+    parts: list[str] = []
+    cutter = False  # ".D3": a Cutter number, also a decimal fraction (D25 before D3)
+    for match in re.finditer(r"[^\W\d_]+|\d+", text):
+        token = match.group(0)
+        after_dot = match.start() > 0 and text[match.start() - 1] == "."
+        if not token.isdigit():
+            cutter = after_dot
+            parts.append(token.casefold())
+            continue
+        parts.append(token if after_dot or cutter else token.zfill(6))
+        cutter = False
+    return " ".join(parts)

@@ -13,7 +13,7 @@ from typing import Any
 from harvester.record import Record
 from indexer.labels import format_label, language_name
 from indexer.merge import MergedRecord
-from indexer.search.analysis import title_keys
+from indexer.search.analysis import callnumber_key, heading_key, heading_term, title_keys
 
 MAX_LINKS = 3
 TITLE_TAGS = frozenset({"245", "246", "240", "130", "242"})
@@ -47,6 +47,7 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
         "title_key": title_keys(record.title, record.full_title, *_alternate_titles(record)),
         "library_count": len(libraries),
         "members": [member.record_id for member in merged.members],
+        **_headings(record),
         "library": libraries,
         "format": [fmt],
         "language": _distinct(language_name(code) for code in record.languages),
@@ -82,6 +83,20 @@ def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:
     if tags is None:
         return _distinct(alt.text for alt in record.alternate_scripts if alt.tag not in TITLE_TAGS)
     return _distinct(alt.text for alt in record.alternate_scripts if alt.tag in tags)
+
+
+def _headings(record: Record) -> dict[str, list[str]]:
+    """Browse/autocomplete terms: every author and subject heading, the title, each call number."""
+
+    def terms(values: Any, key: Any = heading_key) -> list[str]:
+        return _distinct(heading_term(key(v), v) for v in _distinct(values) if key(v))
+
+    return {
+        "title_heading": terms([record.title]),
+        "author_heading": terms(author.name for author in record.authors),
+        "subject_heading": terms(subject.heading for subject in record.subjects),
+        "callnumber_heading": terms((h.call_number.strip() for h in record.holdings), callnumber_key),
+    }
 
 
 def _alternate_titles(record: Record) -> list[str]:

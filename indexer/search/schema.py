@@ -60,6 +60,11 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("decade", "keyword", facet=True, label="Decade"),
     IndexField("subject_facet", "keyword", multi=True, facet=True, label="Subject"),
     IndexField("members", "keyword", multi=True),
+    # browse + autocomplete: "<key>\x1f<display>" terms (analysis.heading_term), never shown raw
+    IndexField("title_heading", "keyword", multi=True),
+    IndexField("author_heading", "keyword", multi=True),
+    IndexField("subject_heading", "keyword", multi=True),
+    IndexField("callnumber_heading", "keyword", multi=True),
     IndexField("display", "stored"),
 )
 
@@ -70,6 +75,13 @@ FACET_FIELDS = tuple(f.name for f in FIELDS if f.facet)
 """Facets shown to patrons, in display order: library, format, language, decade, subject."""
 
 SORTS = ("relevance", "newest", "oldest", "title")
+HEADING_FIELDS = {
+    "title": "title_heading",
+    "author": "author_heading",
+    "subject": "subject_heading",
+    "callnumber": "callnumber_heading",
+}
+"""Browse lists and autocomplete sources (a user-facing name → its heading field)."""
 
 
 def fields_for_alias(alias: str) -> tuple[IndexField, ...]:

@@ -7,18 +7,17 @@ every other library in the list as a checkbox to add.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from indexer.labels import FORMAT_LABELS
 from indexer.search.backends.base import MAX_PAGE, FacetCount, QueryError, SearchRequest, SearchResults
 from indexer.search.schema import FACET_FIELDS, FIELDS_BY_NAME
-from search_ui.views.common import JSON, call, json_error, render
+from search_ui.views.common import JSON, call, catalog_of, json_error, render
 from search_ui.views.search_form import (
     ADVANCED_FIELDS,
     FIELD_CHOICES,
@@ -26,16 +25,18 @@ from search_ui.views.search_form import (
     SORT_LABELS,
     SearchForm,
 )
+from search_ui.views.search_suggest import did_you_mean
 
 FACETS_SHOWN = 8
 """Values per facet before the rest fold into a "more" disclosure."""
 MAX_JSON_PER_PAGE = 100
 
 
-async def home(request: Request) -> Response:
+async def home(request: Request, empty_form: bool = False) -> Response:
     """The search box, with how many items the catalog holds (or how to fill an empty one)."""
     everything = SearchRequest(facets=(), per_page=1)
     context = _form_context(SearchForm(), home=True)
+    context["empty_form"] = empty_form
     context["catalog_size"] = (await call(request, "search", everything)).total
     return render(request, "search.html", context)
 
@@ -43,8 +44,15 @@ async def home(request: Request) -> Response:
 async def search(request: Request) -> Response:
     as_json = request.url.path.endswith(".json")
     form = SearchForm.from_params(request.query_params, MAX_JSON_PER_PAGE if as_json else PER_PAGE)
-    if form.is_empty and not as_json:  # /search with nothing asked: the home page
-        return await home(request)
+    problem = form.problem()
+    if problem:
+        if as_json:
+            return json_error(400, problem.message)
+        context = _form_context(form)
+        context["form_problem"] = problem
+        return render(request, "search.html", context, status_code=400)
+    if form.is_empty and not as_json:  # /search with nothing asked: the home page (saying so if submitted)
+        return await home(request, empty_form=bool(request.query_params))
     try:
         results: SearchResults = await call(request, "search", form.to_request())
     except QueryError as exc:
@@ -87,6 +95,7 @@ def _form_context(form: SearchForm, home: bool = False, query_error: str = "") -
 async def _results_context(request: Request, form: SearchForm, results: SearchResults) -> dict[str, Any]:
     last_page = min(MAX_PAGE, max(1, -(-results.total // form.per_page)))
     hits = [_hit(hit.id, hit.doc) for hit in results.hits]
+    beyond = form.asked_page > last_page and results.total > 0  # one notice: "fewer pages than that"
     return {
         "results": results,
         "hits": hits,
@@ -94,13 +103,14 @@ async def _results_context(request: Request, form: SearchForm, results: SearchRe
         "last": (form.page - 1) * form.per_page + len(results.hits),
         "facets": _facets(form, results),
         "pages": _pages(form, last_page),
-        "capped": form.asked_page > MAX_PAGE
-        or (results.total > MAX_PAGE * form.per_page and form.page == MAX_PAGE),
+        "capped": not beyond and (form.asked_page > MAX_PAGE
+                                  or (results.total > MAX_PAGE * form.per_page and form.page == MAX_PAGE)),
         "max_page": MAX_PAGE,
-        "beyond": form.page > last_page and results.total > 0,
+        "beyond": beyond,
         "last_page_url": form.with_page(last_page).url(),
+        "last_page": last_page,
         "suggestions": await _suggestions(request, form) if results.total == 0 else [],
-        "did_you_mean": _did_you_mean(form, hits) if results.fuzzy else None,
+        "did_you_mean": await run_in_threadpool(did_you_mean, catalog_of(request), form, results),
     }
 
 
@@ -160,34 +170,6 @@ def _pages(form: SearchForm, last_page: int) -> dict[str, Any]:
         "next": form.with_page(form.page + 1).url() if form.page < last_page else "",
         "numbers": numbers if last_page > 1 else [],
     }
-
-
-def _did_you_mean(form: SearchForm, hits: list[dict[str, Any]]) -> dict[str, str] | None:
-    """After a typo-tolerant search, the typed words respelled as the found titles and authors spell them.
-
-    Only for plain words (no fields, quotes or operators): each word the results do not contain is
-    replaced by the closest word of the shown titles and authors, if one is close enough.
-    """
-    if not form.q or re.search(r'[:"()*]', form.q):
-        return None
-    vocabulary = {
-        word for hit in hits for text in (hit["title"], *hit["authors"])
-        for word in re.findall(r"\w+", text.casefold()) if len(word) > 2
-    }
-    words = form.q.split()
-    respelled = [_closest(word, vocabulary) for word in words]
-    if respelled == words:
-        return None
-    text = " ".join(respelled)
-    return {"text": text, "url": replace(form, q=text, page=1, asked_page=1).url()}
-
-
-def _closest(word: str, vocabulary: set[str]) -> str:
-    folded = word.casefold()
-    if len(folded) < 3 or not folded.isalpha() or folded in vocabulary or not vocabulary:
-        return word
-    found = process.extractOne(folded, vocabulary, scorer=fuzz.ratio, score_cutoff=70)
-    return str(found[0]) if found else word
 
 
 async def _suggestions(request: Request, form: SearchForm) -> list[dict[str, str]]:

@@ -66,6 +66,7 @@ class SearchForm:
     page: int = 1
     asked_page: int = 1
     per_page: int = PER_PAGE
+    unreadable_years: tuple[str, ...] = ()  # year_from/year_to values that are not a year, as typed
 
     @classmethod
     def from_params(cls, params: Any, max_per_page: int = PER_PAGE) -> SearchForm:
@@ -91,7 +92,25 @@ class SearchForm:
             page=max(1, min(asked, MAX_PAGE)),
             asked_page=asked,
             per_page=max(1, min(per_page, max_per_page)),
+            unreadable_years=tuple(
+                _text(params.get(name))[:20]
+                for name in ("year_from", "year_to")
+                if _text(params.get(name)) and _year(params.get(name)) is None
+            ),
         )
+
+    def problem(self) -> FormProblem | None:
+        """Why this search cannot be run as asked (shown instead of a silent empty result list)."""
+        if self.unreadable_years:
+            shown = ", ".join(f"“{v}”" for v in self.unreadable_years)
+            return FormProblem(f"{shown} is not a year: use a year like 1990 (up to 9999).",
+                               self.without("year").url(), "Search without the year limits")
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            swapped = replace(self, year_from=self.year_to, year_to=self.year_from, page=1, asked_page=1)
+            return FormProblem(
+                f"The year range {self.year_from}–{self.year_to} ends before it starts, so nothing could match.",
+                swapped.url(), f"Search {self.year_to}–{self.year_from} instead")
+        return None
 
     # --- what to ask the catalog --------------------------------------------------------------
 
@@ -187,6 +206,15 @@ class SearchForm:
                 for value in self.filters.get(name, ())
             ]
         return chips
+
+
+@dataclass(frozen=True, slots=True)
+class FormProblem:
+    """A search form that cannot be run as filled in: what is wrong, and a link that fixes it."""
+
+    message: str
+    fix_url: str
+    fix_text: str
 
 
 def fielded(alias: str, text: str) -> str:

@@ -148,3 +148,17 @@ class SearchBackend(Protocol):
 
     def close(self) -> None:
         ...
+
+
+@runtime_checkable
+class TermLister(Protocol):
+    """A backend that can list its index terms (browse, autocomplete, "did you mean"); optional.
+
+    The embedded engine reads its term dictionary; a backend without this capability still searches,
+    and the interface says that browse and suggestions are not available with it.
+    """
+
+    def terms(self, field: str, prefix: str = "", limit: int = 10) -> list[tuple[str, int]]:
+        """With a prefix, the `limit` most frequent terms starting with it ((term, documents), count
+        descending); without, every term of the field in term order."""
+        ...

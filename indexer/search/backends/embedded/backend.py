@@ -43,7 +43,7 @@ from indexer.search.backends.base import (
     SearchRequest,
     SearchResults,
 )
-from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema
+from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema, terms
 from indexer.search.query import ParsedQuery
 from indexer.search.query_parser import parse_query
 from indexer.search.schema import FIELDS_BY_NAME, SORTS
@@ -77,6 +77,7 @@ class EmbeddedBackend:
         self._meta_stamp: tuple[int, int] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._facet_cache: dict[tuple[Any, ...], dict[str, list[FacetCount]]] = {}
+        self._terms = terms.TermLists()
         self.cache_facets = True
         """Cache whole-index facet counts (the browse page) per index generation; False to always count."""
 
@@ -385,6 +386,17 @@ class EmbeddedBackend:
 
     def count(self) -> int:
         return int(self._open().searcher().num_docs)
+
+    def terms(self, field: str, prefix: str = "", limit: int = 10) -> list[tuple[str, int]]:
+        """Terms of an indexed field with their document counts (`TermLister`): with a prefix, the
+        `limit` most frequent starting with it; without, the whole field in term order (cached)."""
+        searcher = self._open().searcher()
+        try:
+            if prefix:
+                return terms.with_prefix(searcher, field, prefix, limit)
+            return self._terms.alphabetical(searcher, (self._version, self._meta_stamp), field)
+        except ValueError as exc:
+            raise QueryError(f"cannot list the terms of {field!r}") from exc
 
     def info(self) -> dict[str, Any]:
         searcher = self._open().searcher()
