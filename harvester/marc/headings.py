@@ -15,11 +15,7 @@ from harvester.record import Author, Subject
 
 _AUTHOR_TAGS = (("100", "person", True), ("110", "corporate", True), ("111", "meeting", True),
                 ("700", "person", False), ("710", "corporate", False), ("711", "meeting", False))
-
-
 _NAME_CODES = {"person": "abcq", "corporate": "abcdn", "meeting": "acdnq"}
-
-
 _ROLE_CODES = {"person": "e", "corporate": "e", "meeting": "j"}
 
 
@@ -67,8 +63,6 @@ RELATOR_ABBREVIATIONS = {
     "comp": "compiler", "ill": "illustrator", "illus": "illustrator", "arr": "arranger", "joint author":
     "author", "joint ed": "editor", "auth": "author", "cond": "conductor", "perf": "performer",
 }
-
-
 RELATORS = {
     "aut": "author", "edt": "editor", "trl": "translator", "ill": "illustrator", "cmp": "composer",
     "prf": "performer", "ctb": "contributor", "cre": "creator", "pht": "photographer", "com": "compiler",
@@ -87,12 +81,8 @@ def _heading(values: list[str]) -> str:
 
 
 _SUBJECT_TAGS = ("600", "610", "611", "630", "647", "648", "650", "651", "653", "654", "656", "657", "662")
-
-
 _SUBJECT_MAIN = {"600": "abcdqt", "610": "abcdnt", "611": "acdnqt", "630": "adfklmnprst", "647": "acdg",
                  "648": "a", "650": "ab", "651": "a", "654": "ab", "656": "a", "657": "a", "662": "abcdfgh"}
-
-
 _SUBDIVISIONS = "vxyz"
 
 

@@ -19,23 +19,11 @@ from harvester.marc.chunk import RawChunk
 from harvester.marc.pymarc_build import SUBFIELD_DELIMITER, _control, _data, _make_field, make_record
 
 RECORD_TERMINATOR = 0x1D
-
-
 FIELD_TERMINATOR = b"\x1e"
-
-
 _BLOCK = 1 << 20
-
-
 _SEPARATORS = b" \t\r\n\x00\x1a"
-
-
 _C1_CONTROLS = re.compile("[\u0080-\u009f]")  # MARC's non-sort markers (0x98/0x9C) and stray C1 bytes
-
-
 _C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")  # the same, UTF-8 encoded
-
-
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 

@@ -50,11 +50,7 @@ from harvester.settings import SourceConfig
 from harvester.types import make_record_id
 
 MFHD_TYPES = "uvxy"
-
-
 AUTHORITY_TYPES = "z"
-
-
 RULES = (
     to_field("title", title),
     to_field("subtitle", marc("245b"), first, trim_punctuation),

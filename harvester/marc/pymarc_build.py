@@ -9,14 +9,8 @@ import pymarc
 from pymarc import Field, Indicators, Leader, Subfield
 
 SUBFIELD_DELIMITER = "\x1f"
-
-
 _new_tuple = tuple.__new__
-
-
 _new_field = Field.__new__
-
-
 _INDICATORS: dict[str, Indicators] = {}
 
 

@@ -55,11 +55,7 @@ def title_sort(view: MarcView) -> str:
 
 
 _SORT_DROP = {"Mn", "Mc", "Me", "Lm", "Cf"}  # combining marks, modifier letters (ʻ), format chars (RTL marks)
-
-
 _ASCII_PUNCT = re.compile(r"[^a-z0-9\s\-/:;,.]+")
-
-
 _ASCII_SPACE = re.compile(r"[\s\-/:;,.]+")
 
 
@@ -115,8 +111,6 @@ def year(view: MarcView) -> int | None:
 
 
 _LANGUAGE = re.compile(r"^[a-z]{3}$")
-
-
 _NO_LANGUAGE = ("zxx", "und", "mul", "   ", "|||")  # no linguistic content, undetermined, multiple
 
 
@@ -144,8 +138,6 @@ def record_format(view: MarcView) -> str:
 
 
 _PAGES = re.compile(r"(?:p\b|p\.|pp\b|pages?\b|leaves\b|leaf\b|pages?\.|s\.|ff?\.|stran|páginas?|seiten)")
-
-
 _NUMBER = re.compile(r"[0-9][0-9,]*")
 
 
@@ -165,11 +157,7 @@ def page_count(view: MarcView) -> int | None:
 
 
 _SERIES_440 = marc("440anp")
-
-
 _SERIES_8XX = marc("830anp:800tnp:810tnp:811tnp")
-
-
 _TITLE_NUMBER = marc("245n")
 
 

@@ -28,11 +28,7 @@ from harvester.types import make_record_id
 from harvester.xml import XMLSyntaxError, parse_bytes
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
-
-
 MARC_PREFIXES = ("marc21", "marcxml", "marc", "usmarc", "marc21_slim", "marcxml_holdings")
-
-
 PREFERRED_PREFIXES = ("marc21", "marcxml", "mods", "oai_dc")
 
 

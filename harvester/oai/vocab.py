@@ -15,28 +15,14 @@ from harvester.record import Holding, Link
 from harvester.settings import SourceConfig
 
 DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
-
-
 MODS_NS = "http://www.loc.gov/mods/v3"
-
-
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
-
-
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
-
-
 _SCHEMES = re.compile(r"^(repec|arxiv|pmid|pmcid|urn:nbn|urn:urn|ark|oai):\s*(\S+)$", re.I)
-
-
 _HANDLE_URL = re.compile(r"^https?://hdl\.handle\.net/(\S+)$", re.I)
-
-
 _FULLTEXT = re.compile(
     r"(\.pdf($|\?)|/bitstream/|/download|/files/|/content/|fulltext|full[-_]text|/pdf/)", re.I
 )
-
-
 LANGUAGES = {
     "en": "eng", "english": "eng", "fr": "fre", "fra": "fre", "french": "fre", "français": "fre",
     "de": "ger", "deu": "ger", "german": "ger", "deutsch": "ger", "es": "spa", "spanish": "spa",
@@ -46,8 +32,6 @@ LANGUAGES = {
     "swedish": "swe", "fi": "fin", "finnish": "fin", "da": "dan", "no": "nor", "pl": "pol", "ar": "ara",
     "he": "heb", "el": "gre", "ell": "gre", "cs": "cze", "ces": "cze", "ko": "kor",
 }
-
-
 FORMAT_WORDS = (
     ("thesis", "thesis"), ("dissertation", "thesis"), ("article", "article"), ("paper", "article"),
     ("preprint", "article"), ("report", "book"), ("dataset", "dataset"),

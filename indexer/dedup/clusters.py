@@ -31,29 +31,15 @@ from indexer.dedup.cluster_ids import _redirect_target, assign_ids
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.idmatch import identifier_keys
 from indexer.dedup.matching import Matcher, Overrides
-
-OVERRIDE_KINDS = ("merge", "split", "block")
-
+from indexer.dedup.overrides import OverrideStore
 
 MAX_BLOCK = 1000
-
-
 """Records taken from one blocking key per changed record; a bigger block is a misused identifier or a
 very common key, and its records' cluster-mates are pulled in anyway, so the cap loses little."""
-
-
 SEQ_STATE = "clusters.seq"
-
-
 MATCHER_STATE = "clusters.matcher"
-
-
 _CHUNK = 900
-
-
 UNUSED_FOR_MATCHING = ("holdings", "links", "notes", "summary")
-
-
 """Fields dropped from the records handed to the matcher: no matcher decides on them, and holdings
 (one per item in many exports) are most of a record's size, so a full pass over millions of records
 fits in far less memory. `Catalog.explain` gives matchers full records; the decision is the same."""
@@ -85,6 +71,7 @@ class ClusterStore:
 
     def __init__(self, store: RecordStore) -> None:
         self.store = store
+        self.staff = OverrideStore(store)
         store.migrate("clusters", MIGRATIONS)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -147,60 +134,23 @@ class ClusterStore:
         )
         return [row[0] for row in rows]
 
-    # --- overrides -------------------------------------------------------------------------------
+    # --- overrides (kept by `OverrideStore`; here because changing one marks records for re-clustering) --
 
     def overrides(self) -> Overrides:
-        merge: set[frozenset[str]] = set()
-        split: set[frozenset[str]] = set()
-        block: set[str] = set()
-        for kind, a, b in self.store.query("SELECT kind, a, b FROM cluster_overrides"):
-            if kind == "block":
-                block.add(a)
-            else:
-                (merge if kind == "merge" else split).add(frozenset((a, b)))
-        return Overrides(frozenset(merge), frozenset(split), frozenset(block))
+        return self.staff.overrides()
 
     def add_override(self, kind: str, a: str, b: str = "") -> None:
         """Record a staff decision; the records it touches are re-clustered by the next index run.
 
         ``merge``/``split`` take two record ids; ``block`` takes one identifier key ("isbn:978…").
         """
-        a, b = _check_override(kind, a, b)
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO cluster_overrides VALUES (?, ?, ?, ?)", (kind, a, b, time.time())
-            )
-            self._mark_pending(db, self._override_records(kind, a, b))
+        self.staff.add(kind, a, b)
 
     def remove_override(self, kind: str, a: str, b: str = "") -> bool:
-        a, b = _check_override(kind, a, b)
-        with self.store.transaction() as db:
-            cursor = db.execute(
-                "DELETE FROM cluster_overrides WHERE kind = ? AND a = ? AND b = ?", (kind, a, b)
-            )
-            if cursor.rowcount:
-                self._mark_pending(db, self._override_records(kind, a, b))
-            return bool(cursor.rowcount)
+        return self.staff.remove(kind, a, b)
 
     def list_overrides(self) -> list[dict[str, object]]:
-        rows = self.store.query(
-            "SELECT kind, a, b, created_at FROM cluster_overrides ORDER BY created_at, kind"
-        )
-        return [dict(row) for row in rows]
-
-    def _override_records(self, kind: str, a: str, b: str) -> list[str]:
-        if kind != "block":
-            return [a, b]
-        prefix, _, value = a.partition(":")
-        rows = self.store.query("SELECT record_id FROM cluster_keys WHERE key = ?", (a,))
-        rows += self.store.query(
-            "SELECT record_id FROM record_identifiers WHERE kind = ? AND value = ?", (prefix, value)
-        )
-        return [row[0] for row in rows]
-
-    @staticmethod
-    def _mark_pending(db: sqlite3.Connection, record_ids: Iterable[str]) -> None:
-        db.executemany("INSERT OR IGNORE INTO cluster_pending VALUES (?)", [(r,) for r in record_ids])
+        return self.staff.all()
 
     # --- the index queue -------------------------------------------------------------------------
 
@@ -438,19 +388,6 @@ class ClusterStore:
 
     def _born(self, cluster_ids: set[str]) -> dict[str, int]:
         return {r[0]: r[1] for r in self._rows_in("SELECT id, n FROM clusters WHERE id IN ({})", cluster_ids)}
-
-
-def _check_override(kind: str, a: str, b: str) -> tuple[str, str]:
-    if kind not in OVERRIDE_KINDS:
-        raise ValueError(f"unknown override {kind!r}; use one of {', '.join(OVERRIDE_KINDS)}")
-    a, b = a.strip(), b.strip()
-    if kind == "block":
-        if not a or ":" not in a:
-            raise ValueError("block takes an identifier key such as isbn:9780306406157")
-        return a, ""
-    if not a or not b or a == b:
-        raise ValueError(f"{kind} takes two different record ids (source:localid)")
-    return (a, b) if a < b else (b, a)
 
 
 def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:

@@ -26,34 +26,16 @@ from indexer.search.query import Bool, Term
 from indexer.search.schema import FIELDS_BY_NAME, IndexField
 
 STEMMED = "uc_stem"
-
-
 FOLDED = "uc_fold"
-
-
 RAW = "raw"
-
-
 EXACT_SUFFIX = "_exact"
-
-
 MAX_TOKEN_CHARS = 40
-
-
 """Longer "words" are URLs or garbage: dropping them keeps the term dictionary small."""
-
-
 UNSTEMMED_COPIES = ("title", "subtitle", "authors")
-
-
+"""Text fields that also get an unstemmed folded copy (for prefix and typo-tolerant matching)."""
 FUZZY_FIELDS = ("title", "subtitle", "authors", "subjects", "library", "format", "language")
-
-
 """Where typos are forgiven: what patrons type from memory. Expanding a typo over notes and publishers
 costs a lot at 1M records and mostly finds noise."""
-
-
-"""Text fields that also get an unstemmed folded copy (for prefix and typo-tolerant matching)."""
 
 
 def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
@@ -93,22 +75,6 @@ def exact_copy(field: IndexField) -> str | None:
     return None
 
 
-"""Every facet is also written one value per single-valued fast field ("slot"): ``library_s1`` holds a
-record's first library, ``library_s2`` its second …, and a record with fewer values holds `NO_VALUE` there,
-so every slot has exactly one value per record. tantivy counts such a column several times faster than
-a multi-valued or sparse one (1M index, "history", 300k matches: library 8.7 ms multi-valued, 0.9 ms per
-slot), so the slots are counted and added up. Values beyond the slots (rare) go to ``library_more``, counted
-in a second call restricted to the records that have such values (marked in `MORE_FIELD`).
-The sum is exact: values are de-duplicated per record, so a record counts once per value."""
-
-
-"""Values asked of each slot column. The sum is only exact when every slot listed ALL its values; when the
-matches hold more distinct values than this, the field is counted on its own (multi-valued) column."""
-
-
-"""Internal fast field for "oldest first": tantivy sorts a missing value first in ascending order."""
-
-
 def _clean(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
@@ -138,17 +104,9 @@ def field(name: str) -> IndexField:
 
 
 TIE_BREAKER = 0.3
-
-
 """dis_max tie breaker: the best field decides, other matching fields add a little (like best_fields)."""
-
-
 IDENTIFIER_BOOST = 10.0
-
-
 FUZZY_WEIGHT = 0.5
-
-
 """A typo-tolerant match scores half an exact one, so exact words still rank first in fuzzy mode."""
 
 

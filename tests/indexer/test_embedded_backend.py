@@ -19,7 +19,7 @@ from indexer.search.analysis import fuzzy_distance
 from indexer.search.backends import open_backend
 from indexer.search.backends.base import BackendError, SearchBackend, SearchRequest
 from indexer.search.backends.embedded import EmbeddedBackend, facets
-from indexer.search.backends.embedded.backend import CURRENT, SCHEMA_FILE
+from indexer.search.backends.embedded.versions import CURRENT, SCHEMA_FILE
 from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
 
 REPO = Path(__file__).resolve().parents[2]

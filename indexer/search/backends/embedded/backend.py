@@ -1,13 +1,8 @@
 """The embedded search engine: a tantivy index in a folder, searched in-process (no server to install).
 
-Layout of ``index_dir``::
-
-    CURRENT              name of the live version ("v1764000000000000000"), replaced with os.replace
-    v1764000000000000000/  a complete tantivy index (+ SCHEMA, the fingerprint it was built with)
-    .lock                flock'd while a version is created, so two rebuilds never interleave
-
-`rebuild` writes a whole new version next to the live one and only then swaps ``CURRENT``, so searches
-in this and other processes keep answering from the old version throughout; each search stats
+`rebuild` writes a whole new version (folder layout: `versions`) next to the live one and only then
+swaps ``CURRENT``, so searches in this and other processes keep answering from the old version
+throughout; each search stats
 ``CURRENT`` (and the live version's ``meta.json``) and reopens/reloads when they changed, which is how
 the web server notices ``unioncat index`` runs. The previous version is kept (a reader may be mid-search
 in it); older ones are deleted.
@@ -19,14 +14,11 @@ parser rejects a lone ``foo*`` and would re-interpret patron punctuation.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,22 +35,16 @@ from indexer.search.backends.base import (
     SearchRequest,
     SearchResults,
 )
-from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema, terms
+from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema, terms, versions
+from indexer.search.backends.embedded.facet_tasks import FacetTask, discard, facet_groups, wanted_facets
 from indexer.search.query import ParsedQuery
 from indexer.search.query_parser import parse_query
-from indexer.search.schema import FIELDS_BY_NAME, SORTS
+from indexer.search.schema import SORTS
 
-CURRENT = "CURRENT"
-SCHEMA_FILE = "SCHEMA"
 MAX_PER_PAGE = 100
 WRITER_HEAP = 128_000_000
 FACET_THREADS = max(2, os.cpu_count() or 2)
 FACET_CACHE_SIZE = 64
-PARALLEL_FACETS: tuple[str, ...] = ()
-"""Facets counted in a call of their own (in parallel with the rest) for plain word queries. Empty since
-facets are counted on single-valued slot columns (`facets.FACET_SLOTS`): counting no longer dominates,
-and evaluating the query once more cost more than it saved (1M bench: filtered p50 15 -> 13 ms without;
-broad unchanged). Before the slots, subject_facet alone cost as much as the other four together."""
 
 
 class EmbeddedBackend:
@@ -83,60 +69,21 @@ class EmbeddedBackend:
 
     # ------------------------------------------------------------ versions
 
-    @contextlib.contextmanager
-    def _dir_lock(self) -> Iterator[None]:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.index_dir / ".lock", "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def _read_current(self) -> str:
-        try:
-            return (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return ""
-
-    def _new_version(self) -> tuple[str, tantivy.Index]:
-        name = f"v{time.time_ns()}"
-        path = self.index_dir / name
-        path.mkdir(parents=True)
-        index = tantivy.Index(self.schema, path=str(path), reuse=False)
-        tantivy_schema.register_analyzers(index)
-        (path / SCHEMA_FILE).write_text(tantivy_schema.schema_fingerprint() + "\n", encoding="utf-8")
-        return name, index
-
-    def _publish(self, name: str) -> None:
-        """Point CURRENT at `name` atomically (write a temp file, fsync, os.replace, fsync the folder)."""
-        tmp = self.index_dir / f"{CURRENT}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.index_dir / CURRENT)
-        dir_fd = os.open(self.index_dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
     def _open(self) -> tantivy.Index:
         """The live index, (re)opened when CURRENT moved; creates an empty first version if none."""
         with self._lock:
-            stamp = _stamp(self.index_dir / CURRENT)
+            stamp = versions.stamp(self.index_dir / versions.CURRENT)
             if self._index is not None and stamp == self._current_stamp:
                 self._reload_if_committed()
                 return self._index
-            name = self._read_current()
+            name = versions.read_current(self.index_dir)
             if not name:
-                with self._dir_lock():
-                    name = self._read_current()
+                with versions.dir_lock(self.index_dir):
+                    name = versions.read_current(self.index_dir)
                     if not name:
-                        name, _ = self._new_version()
-                        self._publish(name)
-                stamp = _stamp(self.index_dir / CURRENT)
+                        name, _ = versions.new_version(self.index_dir, self.schema)
+                        versions.publish(self.index_dir, name)
+                stamp = versions.stamp(self.index_dir / versions.CURRENT)
             if name != self._version or self._index is None:
                 self._switch(name)
             self._current_stamp = stamp
@@ -144,28 +91,14 @@ class EmbeddedBackend:
             return self._index
 
     def _switch(self, name: str) -> None:
-        path = self.index_dir / name
-        try:
-            fingerprint = (path / SCHEMA_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            fingerprint = ""
-        if fingerprint != tantivy_schema.schema_fingerprint():
-            raise BackendError(
-                f"the search index in {path} was built by another version of unioncat; "
-                "rebuild it with `unioncat index --rebuild`"
-            )
-        try:
-            index = tantivy.Index.open(str(path))
-        except ValueError as exc:
-            raise BackendError(f"cannot open the search index in {path}: {exc}") from exc
-        tantivy_schema.register_analyzers(index)
+        index = versions.open_version(self.index_dir, name)
         self._drop_writer()
         self._index, self._version = index, name
-        self._meta_stamp = _stamp(path / "meta.json")
+        self._meta_stamp = versions.stamp(self.index_dir / name / "meta.json")
 
     def _reload_if_committed(self) -> None:
         """Another process committed to the live version: reload so its changes become visible."""
-        stamp = _stamp(self.index_dir / self._version / "meta.json")
+        stamp = versions.stamp(self.index_dir / self._version / "meta.json")
         if stamp != self._meta_stamp and self._index is not None:
             self._index.reload()
             self._meta_stamp = stamp
@@ -184,11 +117,6 @@ class EmbeddedBackend:
             with contextlib.suppress(ValueError, RuntimeError):
                 self._writer.rollback()
             self._writer = None
-
-    def _cleanup(self, keep: set[str]) -> None:
-        for path in self.index_dir.iterdir():
-            if path.is_dir() and path.name.startswith("v") and path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
 
     # ------------------------------------------------------------ writing
 
@@ -218,20 +146,20 @@ class EmbeddedBackend:
                 self._writer.commit()
             index = self._open()
             index.reload()
-            self._meta_stamp = _stamp(self.index_dir / self._version / "meta.json")
+            self._meta_stamp = versions.stamp(self.index_dir / self._version / "meta.json")
 
     def rebuild(self, docs: Iterable[dict[str, Any]]) -> int:
-        with self._dir_lock():
-            previous = self._read_current()
-            name, index = self._new_version()
+        with versions.dir_lock(self.index_dir):
+            previous = versions.read_current(self.index_dir)
+            name, index = versions.new_version(self.index_dir, self.schema)
             try:
                 count = _fill(index, docs)
             except BaseException:
                 del index
                 shutil.rmtree(self.index_dir / name, ignore_errors=True)
                 raise
-            self._publish(name)
-            self._cleanup(keep={name, previous})
+            versions.publish(self.index_dir, name)
+            versions.cleanup(self.index_dir, keep={name, previous})
         with self._lock:
             self._current_stamp = None  # force _open to switch to the new version
             self._open()
@@ -247,7 +175,7 @@ class EmbeddedBackend:
         filters = self._filters(request)
         searcher = index.searcher()
         result: tantivy.SearchResult | None = None
-        pending: list[_FacetTask] = []
+        pending: list[FacetTask] = []
         relaxed = fuzzy = False
         for attempt, (tree, fuzzy_try, relaxed_try) in enumerate(_attempts(parsed)):
             base = tantivy_query.QueryBuilder(self.schema, fuzzy=fuzzy_try).build(tree.root)
@@ -260,13 +188,13 @@ class EmbeddedBackend:
                 if attempt > 0:
                     pending = self._start_facets(searcher, base, request, filters, split)
                 break
-            _discard(pending)
+            discard(pending)
             pending = []
         assert result is not None
         total = _count(result)
         hits = self._hits(searcher, result, request)
         counted = self._collect_facets(pending) if total else {}
-        facets = {name: counted.get(name, []) for name in _wanted_facets(request)}
+        facets = {name: counted.get(name, []) for name in wanted_facets(request)}
         return SearchResults(
             total=total,
             hits=hits,
@@ -320,7 +248,7 @@ class EmbeddedBackend:
         request: SearchRequest,
         filters: dict[str, Query],
         split: bool = False,
-    ) -> list[_FacetTask]:
+    ) -> list[FacetTask]:
         """Start counting facets over ALL matches, in worker threads (tantivy releases the GIL).
 
         A facet field that is itself filtered is counted without its own filter (multi-select).
@@ -328,12 +256,12 @@ class EmbeddedBackend:
         (no query, no other filter: the browse page) are cached per index generation.
         """
         size = max(1, min(request.facet_size, 1000))
-        tasks: list[_FacetTask] = []
-        for skip, names in _facet_groups(_wanted_facets(request), filters, split):
+        tasks: list[FacetTask] = []
+        for skip, names in facet_groups(wanted_facets(request), filters, split):
             whole_index = base is None and all(n == skip for n in filters)
             key = (self._version, self._meta_stamp, tuple(names), size) if whole_index else None
             query = self._combine(base, filters, skip=skip)
-            task = _FacetTask(names, size, searcher, query, key)
+            task = FacetTask(names, size, searcher, query, key)
             task.counts = self._facet_cache.get(key) if key and self.cache_facets else None
             if task.counts is None:
                 aggs = facets.facet_aggs(names, size)
@@ -345,7 +273,7 @@ class EmbeddedBackend:
             tasks.append(task)
         return tasks
 
-    def _collect_facets(self, tasks: list[_FacetTask]) -> dict[str, list[FacetCount]]:
+    def _collect_facets(self, tasks: list[FacetTask]) -> dict[str, list[FacetCount]]:
         out: dict[str, list[FacetCount]] = {}
         for task in tasks:
             if task.counts is None:
@@ -358,7 +286,7 @@ class EmbeddedBackend:
         return out
 
     @staticmethod
-    def _finish(task: _FacetTask) -> dict[str, list[FacetCount]]:
+    def _finish(task: FacetTask) -> dict[str, list[FacetCount]]:
         try:
             assert task.future is not None
             overflow = task.overflow.result() if task.overflow is not None else None
@@ -443,46 +371,6 @@ def _attempts(parsed: ParsedQuery) -> Iterator[tuple[ParsedQuery, bool, bool]]:
             yield parsed.relaxed(), True, True
 
 
-@dataclass(slots=True)
-class _FacetTask:
-    """One aggregation call: the fields it counts, how, and its (future) counts."""
-
-    names: list[str]
-    size: int
-    searcher: tantivy.Searcher
-    query: Query
-    key: tuple[Any, ...] | None
-    future: Future[dict[str, Any]] | None = None
-    overflow: Future[dict[str, Any]] | None = None
-    counts: dict[str, list[FacetCount]] | None = None
-
-
-def _facet_groups(wanted: list[str], filters: dict[str, Query], split: bool) -> list[tuple[str, list[str]]]:
-    """(filter to leave out, fields) per aggregation call.
-
-    Each call evaluates the query again: for phrase, prefix and typo-tolerant queries that costs more
-    than it saves (a call per field took 2.5x longer on a phrase of two common words), so all unfiltered
-    fields share one call. For plain word queries (``split``) counting dominates, and `PARALLEL_FACETS`
-    get a call of their own, in parallel with the rest.
-    """
-    shared = [n for n in wanted if n not in filters]
-    heavy = [n for n in shared if split and n in PARALLEL_FACETS]
-    light = [n for n in shared if n not in heavy]
-    groups = [("", names) for names in (light, heavy) if names]
-    return groups + [(n, [n]) for n in wanted if n in filters]
-
-
-def _discard(tasks: list[_FacetTask]) -> None:
-    for task in tasks:
-        for future in (task.future, task.overflow):
-            if future is not None:
-                future.cancel()
-
-
-def _wanted_facets(request: SearchRequest) -> list[str]:
-    return [f for f in request.facets if f in FIELDS_BY_NAME and FIELDS_BY_NAME[f].facet]
-
-
 def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
     """Write every document into a fresh index; on any error the writer is rolled back and released."""
     writer = index.writer(WRITER_HEAP)
@@ -503,14 +391,6 @@ def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
 def _count(result: tantivy.SearchResult) -> int:
     """Matches counted by a search made with count=True (missing from tantivy's type stubs)."""
     return int(result.count or 0)  # type: ignore[attr-defined]
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_mtime_ns)
 
 
 def _page(request: SearchRequest) -> int:

@@ -32,8 +32,7 @@ def register_analyzers(index: tantivy.Index) -> None:
 
 
 YEAR_ASC = "year_asc"
-
-
+"""Internal fast field for "oldest first": tantivy sorts a missing value first in ascending order."""
 NO_YEAR = 99999
 
 
@@ -72,11 +71,7 @@ def schema_fingerprint() -> str:
 
 
 _PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS)
-
-
 _SLOTS = tuple((name, slot_fields(name), more_field(name)) for name in SLOTTED)
-
-
 _SCHEMA = build_schema()
 
 
