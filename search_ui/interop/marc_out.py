@@ -18,6 +18,7 @@ whose only holding is the "held, details unknown" placeholder gets "unknown" (fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import pymarc
@@ -31,12 +32,19 @@ POLICY_LENDABLE = "lendable"
 POLICY_NOT_LENDABLE = "not lendable"
 POLICY_UNKNOWN = "unknown"
 
-_LEADER_TYPES = {
-    # format → (leader/06 type of record, leader/07 bibliographic level)
-    "book": ("a", "m"), "e-book": ("a", "m"), "serial": ("a", "s"), "e-journal": ("a", "s"),
-    "map": ("e", "m"), "score": ("c", "m"), "music": ("j", "m"), "audio": ("i", "m"),
-    "video": ("g", "m"), "manuscript": ("t", "m"), "computer-file": ("m", "m"), "thesis": ("a", "m"),
+_FORMAT_CODES: dict[str, tuple[str, str, str]] = {
+    # format → (leader/06-08, 008 positions "pos=char;…", 007): the codes harvester.marc.formats reads
+    "book": ("am ", "", ""), "e-book": ("am ", "23=o", "cr"), "serial": ("as ", "", ""),
+    "e-journal": ("as ", "23=o", "cr"), "map": ("em ", "", ""), "score": ("cm ", "", ""),
+    "audio": ("im ", "", ""), "music-recording": ("jm ", "", ""), "video": ("gm ", "33=v", "v"),
+    "image": ("km ", "", ""), "manuscript": ("tm ", "", ""), "archive": ("pma", "", ""),
+    "computer-file": ("mm ", "", ""), "kit": ("om ", "", ""), "object": ("rm ", "", ""),
+    "microform": ("am ", "23=b", "h"), "thesis": ("am ", "", ""), "article": ("aa ", "", ""),
+    "dataset": ("mm ", "26=a", ""), "mixed": ("pm ", "", ""),
 }
+"""How each `harvester.record.FORMATS` value is said in MARC, so a harvester reads back the same format
+("other" keeps the base record's leader; "thesis" is said by the 502 its source had)."""
+_THESIS_NOTE = re.compile(r"thes[ei]s|dissertation|diss\.|ph\.? ?d|doctora", re.IGNORECASE)
 _AUTHOR_TAGS = {"person": ("100", "700"), "corporate": ("110", "710"), "meeting": ("111", "711")}
 
 
@@ -46,6 +54,8 @@ def merged_to_marc(merged: MergedRecord) -> pymarc.Record:
     marc = pymarc.Record(force_utf8=True, leader=_leader(record))
     marc.add_field(pymarc.Field(tag="001", data=merged.id))
     marc.add_field(pymarc.Field(tag="003", data="unioncat"))
+    for field in _field_007(record):
+        marc.add_field(field)
     marc.add_field(pymarc.Field(tag="008", data=_field_008(record)))
     for field in bibliographic_fields(record):
         marc.add_field(field)
@@ -80,7 +90,7 @@ def bibliographic_fields(record: Record) -> list[pymarc.Field]:
     if record.extent:
         fields.append(_data("300", "  ", ("a", record.extent)))
     fields += [_data("490", "0 ", ("a", series)) for series in record.series]
-    fields += [_data("500", "  ", ("a", note)) for note in record.notes]
+    fields += _notes(record)
     if record.summary:
         fields.append(_data("520", "  ", ("a", record.summary)))
     if record.rights:
@@ -130,17 +140,40 @@ def _placeholder(holding: Holding) -> bool:
 
 
 def _leader(record: Record) -> str:
-    kind, level = _LEADER_TYPES.get(record.format, ("a", "m"))
-    if len(record.leader) == 24:
-        kind, level = record.leader[6], record.leader[7]
-    return f"00000n{kind}{level} a2200000 i 4500"
+    codes = _FORMAT_CODES.get(record.format)
+    if codes is not None:
+        kind = codes[0]
+    elif len(record.leader) == 24:
+        kind = record.leader[6:9]
+    else:
+        kind = "am "
+    return f"00000n{kind}a2200000 i 4500"
 
 
 def _field_008(record: Record) -> str:
-    """A minimal 008: date type, first date and language; everything else blank or "unknown"."""
+    """A 40-character 008: date type, first date, language and the format's form/type positions."""
     year = f"{record.year:04d}" if record.year and 0 < record.year < 10000 else "uuuu"
     language = (record.languages[0] if record.languages else "und")[:3].ljust(3)
-    return f"000000{'s' if year != 'uuuu' else 'n'}{year}    xx            000 0 {language} d"
+    chars = list(f"000000{'s' if year != 'uuuu' else 'n'}{year}    xx {' ' * 17}{language} d")
+    positions = _FORMAT_CODES.get(record.format, ("", "", ""))[1]
+    for assignment in filter(None, positions.split(";")):
+        position, _, char = assignment.partition("=")
+        chars[int(position)] = char
+    return "".join(chars)
+
+
+def _field_007(record: Record) -> list[pymarc.Field]:
+    value = _FORMAT_CODES.get(record.format, ("", "", ""))[2]
+    return [pymarc.Field(tag="007", data=value)] if value else []
+
+
+def _notes(record: Record) -> list[pymarc.Field]:
+    """500s; for a thesis, its dissertation note as 502 (the field that made it a thesis at its source)."""
+    if record.format != "thesis":
+        return [_data("500", "  ", ("a", note)) for note in record.notes]
+    thesis = next((note for note in record.notes if _THESIS_NOTE.search(note)), "")
+    fields = [_data("502", "  ", ("a", thesis or "Thesis"))]
+    return fields + [_data("500", "  ", ("a", note)) for note in record.notes if note != thesis]
 
 
 def _title(record: Record, has_main_entry: bool) -> pymarc.Field:

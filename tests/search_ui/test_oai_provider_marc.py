@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pymarc
+import pytest
 from lxml import etree
 
-from harvester.record import Author, Holding, Record, Subject
+from harvester.marc.formats import classify
+from harvester.record import FORMATS, Author, Holding, Record, Subject
 from indexer.merge import merge_records
 from search_ui.interop.marc_out import (
     POLICY_LENDABLE,
@@ -77,3 +79,13 @@ def test_policy_says_lendable_only_when_the_items_say_so() -> None:
     assert lending_policy([Holding("X", location="Ref", lendable=False)]) == POLICY_NOT_LENDABLE
     assert lending_policy([Holding("X", location="Ref", lendable=False), Holding("X", call_number="1")]) == \
         POLICY_LENDABLE
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "other"])
+def test_every_format_reads_back_as_itself(fmt: str) -> None:
+    """The harvester's own classifier (leader, 007, 008, 502) must see the format we merged."""
+    record = Record(id="a:1", source_id="a", local_id="1", title="T", format=fmt, year=1999)
+    marc = merged_to_marc(merge_records("c1", [record], libraries=LIBRARIES))
+    view_008 = marc["008"].data
+    f007s = [f.data for f in marc.get_fields("007")]
+    assert classify(str(marc.leader), f007s, view_008, thesis=bool(marc.get_fields("502"))) == fmt
