@@ -9,7 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from search_ui.templating import STATIC_DIR
-from search_ui.views import holdings, oai, partners, record, search
+from search_ui.views import holdings, oai, partners, record, search, sru
 
 ROUTES = [
     Route("/", search.home, name="home"),
@@ -24,5 +24,6 @@ ROUTES = [
     Route("/partners.json", partners.partners, name="partners_json"),
     Route("/partners", partners.partners, name="partners"),
     Route("/oai", oai.oai, methods=["GET", "POST"], name="oai"),
+    Route("/sru", sru.sru, methods=["GET", "POST"], name="sru"),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -263,3 +263,20 @@ def test_no_set_hierarchy_on_an_empty_catalog(tmp_path: Any) -> None:
     finally:
         store.close()
 
+
+
+def _readme_example(section: str) -> str:
+    """The path and query of the curl example in a README section."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    body = readme.split(f"### {section}\n", 1)[1].split("\n#", 1)[0]
+    match = re.search(r"curl '(http://127\.0\.0\.1:8000)(/[^']+)'", body)
+    assert match, f"README section {section!r} has no curl example"
+    return match.group(2)
+
+
+def test_readme_example_works(client: Any) -> None:
+    root = etree.fromstring(client.get(_readme_example("OAI-PMH provider")).content)
+    assert error_code(root) is None and root.findall(".//o:record", NS)
