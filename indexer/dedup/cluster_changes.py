@@ -6,7 +6,9 @@ good (``deletedRecord=persistent``). `ClusterStore` drops a retired id from ``cl
 redirect only when the records went somewhere, so it calls `retire` here to keep a tombstone in
 ``cluster_retired`` (when, and which member libraries and formats it had, so that a selective
 harvest of a library's set is told too), and `revive` when an id comes back. The tables come from
-`indexer.dedup.cluster_schema`; this module is the only place that reads them for the change log.
+`indexer.dedup.cluster_schema`; this module is the only place that reads them for the change log, and
+it learns about records and sources only through `RecordStore` methods (record ids are
+``source:localid``, so a library's clusters are found by the record-id ranges of its sources).
 
     log = ClusterLog(store)
     page = log.changes(start, end, after=(0.0, ""), limit=100, library="NOR")
@@ -20,16 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from harvester.store import RecordStore
+from harvester.types import split_record_id
 
 _CHUNK = 900
-_LIBRARY_MEMBER = (
-    "EXISTS (SELECT 1 FROM cluster_members m JOIN records r ON r.id = m.record_id "
-    "JOIN sources s ON s.id = r.source_id WHERE m.cluster_id = c.id AND r.deleted = 0 AND s.library_code = ?)"
-)
-_FORMAT_MEMBER = (
-    "EXISTS (SELECT 1 FROM cluster_members m JOIN records r ON r.id = m.record_id "
-    "WHERE m.cluster_id = c.id AND r.deleted = 0 AND json_extract(r.normalized, '$.format') = ?)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +79,13 @@ class ClusterLog:
         return found
 
     def changes(self, start: float | None, end: float | None, after: tuple[float, str], limit: int,
-                library: str = "", fmt: str = "") -> list[ClusterChange]:
+                library: str = "") -> list[ClusterChange]:
         """Live and retired clusters changed in [start, end) after ``after``, by (time, id).
 
-        ``library`` keeps clusters with a live member from that library; ``fmt`` those with a live
-        member of that format (the caller checks the merged record's own format).
+        ``library`` keeps clusters with a member from one of that library's sources (retired ones: a
+        member when they retired).
         """
-        live, live_params, dead, dead_params = _conditions(start, end, library, fmt)
+        live, live_params, dead, dead_params = self._conditions(start, end, library)
         keyset = "(c.updated_at, c.id) > (?, ?)", "(t.retired_at, t.id) > (?, ?)"
         sql = (
             "SELECT * FROM (SELECT c.id AS id, c.updated_at AS stamp, 0 AS deleted, '[]' AS libraries, "
@@ -105,10 +100,31 @@ class ClusterLog:
 
     def count(self, start: float | None, end: float | None, library: str = "") -> int:
         """How many live and retired clusters `changes` would list in all."""
-        live, live_params, dead, dead_params = _conditions(start, end, library, "")
+        live, live_params, dead, dead_params = self._conditions(start, end, library)
         sql = (f"SELECT (SELECT COUNT(*) FROM clusters c WHERE {' AND '.join(live)}) + "
                f"(SELECT COUNT(*) FROM cluster_retired t WHERE {' AND '.join(dead)})")
         return int(self.store.query(sql, [*live_params, *dead_params])[0][0])
+
+    def _conditions(self, start: float | None, end: float | None,
+                    library: str) -> tuple[list[str], list[object], list[str], list[object]]:
+        """WHERE parts (and parameters) for live clusters (``c``) and tombstones (``t``)."""
+        live, dead = ["1"], ["1"]
+        live_params: list[object] = []
+        dead_params: list[object] = []
+        for bound, op in ((start, ">="), (end, "<")):
+            if bound is not None:
+                live.append(f"c.updated_at {op} ?")
+                dead.append(f"t.retired_at {op} ?")
+                live_params.append(bound)
+                dead_params.append(bound)
+        if library:
+            sources = sorted(s for s, (code, _name) in self.store.libraries().items() if code == library)
+            ranges = " OR ".join("(m.record_id >= ? AND m.record_id < ?)" for _ in sources) or "0"
+            live.append(f"EXISTS (SELECT 1 FROM cluster_members m WHERE m.cluster_id = c.id AND ({ranges}))")
+            live_params += [bound for source in sources for bound in (f"{source}:", f"{source};")]
+            dead.append("EXISTS (SELECT 1 FROM json_each(t.libraries) WHERE value = ?)")
+            dead_params.append(library)
+        return live, live_params, dead, dead_params
 
     def identifier_terms(self, kind: str, term: str, position: int, count: int) -> list[tuple[str, int]]:
         """SRU scan: identifier values from ``term`` on (``position - 1`` before it), with item counts."""
@@ -120,48 +136,25 @@ class ClusterLog:
         return [(row[0], int(row[1])) for row in [*reversed(before), *after]]
 
 
-def retire(db: sqlite3.Connection, cluster_id: str, members: Iterable[str], now: float) -> None:
-    """Keep a tombstone for a retired cluster: when, and its member libraries and formats."""
-    ids = sorted(members)
-    libraries: set[str] = set()
-    formats: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows = db.execute(
-            "SELECT s.library_code, json_extract(r.normalized, '$.format') FROM records r "
-            f"LEFT JOIN sources s ON s.id = r.source_id WHERE r.id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        for code, fmt in rows:
-            libraries.update([code] if code else [])
-            formats.update([fmt] if fmt else [])
-    db.execute("INSERT OR REPLACE INTO cluster_retired VALUES (?, ?, ?, ?)",
-               (cluster_id, now, json.dumps(sorted(libraries)), json.dumps(sorted(formats))))
+def retire(store: RecordStore, db: sqlite3.Connection, retired: Iterable[str],
+           members: dict[str, set[str]], now: float) -> None:
+    """Keep a tombstone per retired cluster: when, and its members' libraries and formats.
+
+    Runs inside `ClusterStore`'s write transaction (``db``); the store's reads share its connection.
+    """
+    libraries = store.libraries()
+    for cluster_id in retired:
+        ids = sorted(members.get(cluster_id, ()))
+        codes = {libraries.get(split_record_id(i)[0], ("", ""))[0] for i in ids}
+        formats = {stored.normalized.format for stored in store.get_many(ids)}
+        db.execute("INSERT OR REPLACE INTO cluster_retired VALUES (?, ?, ?, ?)",
+                   (cluster_id, now, json.dumps(sorted(c for c in codes if c)),
+                    json.dumps(sorted(f for f in formats if f))))
 
 
 def revive(db: sqlite3.Connection, cluster_ids: Iterable[str]) -> None:
     """An id that is live again (a group got it back) is no longer deleted."""
     db.executemany("DELETE FROM cluster_retired WHERE id = ?", [(i,) for i in cluster_ids])
-
-
-def _conditions(start: float | None, end: float | None, library: str,
-                fmt: str) -> tuple[list[str], list[object], list[str], list[object]]:
-    live, dead = ["1"], ["1"]
-    live_params: list[object] = []
-    dead_params: list[object] = []
-    for bound, op in ((start, ">="), (end, "<")):
-        if bound is not None:
-            live.append(f"c.updated_at {op} ?")
-            dead.append(f"t.retired_at {op} ?")
-            live_params.append(bound)
-            dead_params.append(bound)
-    for value, member, column in ((library, _LIBRARY_MEMBER, "libraries"), (fmt, _FORMAT_MEMBER, "formats")):
-        if value:
-            live.append(member)
-            dead.append(f"EXISTS (SELECT 1 FROM json_each(t.{column}) WHERE value = ?)")
-            live_params.append(value)
-            dead_params.append(value)
-    return live, live_params, dead, dead_params
 
 
 def _change(row: Sequence[object]) -> ClusterChange:

@@ -344,6 +344,7 @@ class ClusterStore:
                 db.execute(f"DELETE FROM cluster_members WHERE record_id IN ({marks})", chunk)
         retired = sorted(old_ids - set(ids))
         self._retire(db, retired, old_members, new_of, now)
+        cluster_changes.retire(self.store, db, retired, old_members, now)
         queue: list[tuple[str, str]] = [(cluster_id, "delete") for cluster_id in retired]
         for group, cluster_id in zip(groups, ids, strict=True):
             if cluster_id not in old_ids:
@@ -378,7 +379,6 @@ class ClusterStore:
         for cluster_id in retired:
             target = _redirect_target(old_members[cluster_id], new_of)
             db.execute("DELETE FROM clusters WHERE id = ?", (cluster_id,))
-            cluster_changes.retire(db, cluster_id, old_members[cluster_id], now)
             if target:
                 db.execute("INSERT OR REPLACE INTO cluster_redirects VALUES (?, ?, ?)",
                            (cluster_id, target, now))

@@ -165,29 +165,28 @@ class OAIProvider:
     def _list(self, verb: str, args: dict[str, str], now: float) -> etree._Element:
         state = self._state(verb, args, now)
         selection = Selection(state.start, state.end, state.set_spec)
-        found, more = self.items.page(selection, (state.after_stamp, state.after_id), self.repo.page_size)
-        if not found and state.cursor == 0:
+        found, following = self.items.page(selection, (state.after_stamp, state.after_id), self.repo.page_size)
+        if not found and state.cursor == 0 and following is None:
             raise OAIError("noRecordsMatch", "no item matches these from/until/set arguments")
         out = _el(verb)
         for item in found:
             out.append(header_element(item) if verb == "ListIdentifiers" else record_element(item, state.prefix))
-        if more or state.cursor:
-            self._token(out, state, found, more, selection, now)
+        if following is not None or state.cursor:
+            self._token(out, state, found, following, selection, now)
         return out
 
-    def _token(self, out: etree._Element, state: tokens.ListState, found: list[Item], more: bool,
-               selection: Selection, now: float) -> None:
+    def _token(self, out: etree._Element, state: tokens.ListState, found: list[Item],
+               following: tuple[float, str] | None, selection: Selection, now: float) -> None:
         """The resumptionToken element: a new token while more follow, an empty one on the last page."""
         node = _sub(out, "resumptionToken")
         node.set("cursor", str(state.cursor))
         total = self.items.count(selection)
         if total is not None:
             node.set("completeListSize", str(max(total, state.cursor + len(found))))
-        if more:
-            last = found[-1]
-            following = tokens.ListState(state.verb, state.prefix, state.set_spec, state.start, state.end,
-                                         last.stamp, last.id, state.cursor + len(found))
-            node.text = tokens.encode(following, self.key, now)
+        if following is not None:
+            after = tokens.ListState(state.verb, state.prefix, state.set_spec, state.start, state.end,
+                                     following[0], following[1], state.cursor + len(found))
+            node.text = tokens.encode(after, self.key, now)
             node.set("expirationDate", stamp_text(now + self.repo.token_ttl))
 
     def _state(self, verb: str, args: dict[str, str], now: float) -> tokens.ListState:

@@ -7,8 +7,8 @@ stays listed as a deleted item for good (``deletedRecord=persistent``), datestam
 
 Sets: ``library:<code>`` per member library (the library of a member record's source) and
 ``format:<code>`` per format of the merged record, under the two parent sets ``library`` and ``format``.
-Library membership is answered by the store; format membership is checked on the merged record
-itself, because only the merge decides which member's format the item carries.
+The store pre-selects a library's clusters; membership is then checked on each item itself, and a
+format only there, because only the merge decides which member's format the item carries.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 LIBRARY_SET = "library"
 FORMAT_SET = "format"
 _SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!*'()")
-MAX_BATCHES = 1000
-"""Store batches read for one page at most (a format set over a huge catalog could otherwise scan on)."""
+MAX_BATCHES = 200
+"""Store batches read for one page at most (a rare format over a huge catalog could otherwise scan on)."""
+FORMAT_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,25 +117,28 @@ class CatalogItems:
             return None
         return self.log.count(selection.start, selection.end, library=library)
 
-    def page(self, selection: Selection, after: tuple[float, str], limit: int) -> tuple[list[Item], bool]:
-        """Up to ``limit`` items after the keyset position ``after``, and whether more follow."""
+    def page(self, selection: Selection, after: tuple[float, str],
+             limit: int) -> tuple[list[Item], tuple[float, str] | None]:
+        """Up to ``limit`` items after the keyset position ``after``, and where the next page starts
+        (None when nothing follows). A format set is checked item by item, so a rare format may take a
+        bounded number of store batches per page; the position then resumes where the reading stopped."""
         library, fmt = _filters(selection.set_spec)
+        batch = limit + 1 if not fmt else max(limit + 1, FORMAT_BATCH)
         found: list[Item] = []
-        batch = limit + 1
+        position = after
         for _ in range(MAX_BATCHES):
-            rows = self.log.changes(selection.start, selection.end, after, batch, library=library, fmt=fmt)
-            live = [(row.id, row.stamp) for row in rows if not row.deleted]
-            merged = {item.id: item for item in self._items(live)}
+            rows = self.log.changes(selection.start, selection.end, position, batch, library=library)
+            merged = {item.id: item for item in self._items([(r.id, r.stamp) for r in rows if not r.deleted])}
             for row in rows:
                 item = merged[row.id] if not row.deleted else _deleted(row)
-                if not fmt or f"{FORMAT_SET}:{set_part(fmt)}" in item.sets:
+                if _selected(item, library, fmt):
+                    if len(found) == limit:
+                        return found, position
                     found.append(item)
-                if len(found) > limit:
-                    return found[:limit], True
+                position = (row.stamp, row.id)
             if len(rows) < batch:
-                break
-            after = (rows[-1].stamp, rows[-1].id)
-        return found, False
+                return found, None
+        return found, position
 
     def _items(self, clusters: Sequence[tuple[str, float]]) -> list[Item]:
         members = self.log.members_of([cluster_id for cluster_id, _ in clusters])
@@ -157,6 +161,13 @@ def _deleted(change: ClusterChange) -> Item:
     specs += sorted(f"{LIBRARY_SET}:{set_part(code)}" for code in change.libraries)
     specs += sorted(f"{FORMAT_SET}:{set_part(code)}" for code in change.formats)
     return Item(change.id, change.stamp, None, tuple(specs))
+
+
+def _selected(item: Item, library: str, fmt: str) -> bool:
+    """Is the item in the set? Checked on the item itself, whatever the store pre-selected."""
+    if library and f"{LIBRARY_SET}:{set_part(library)}" not in item.sets:
+        return False
+    return not fmt or f"{FORMAT_SET}:{set_part(fmt)}" in item.sets
 
 
 def _filters(set_spec: str) -> tuple[str, str]:

@@ -280,3 +280,14 @@ def _readme_example(section: str) -> str:
 def test_readme_example_works(client: Any) -> None:
     root = etree.fromstring(client.get(_readme_example("OAI-PMH provider")).content)
     assert error_code(root) is None and root.findall(".//o:record", NS)
+
+
+def test_format_set_over_several_pages_is_exactly_the_merged_format(small_pages: Any, catalog: Catalog) -> None:
+    books, _ = harvest_all(small_pages, verb="ListIdentifiers", metadataPrefix="oai_dc", set="format:book")
+    expected = set()
+    for cluster_id, _members in catalog.clusters.iter_clusters():
+        merged = catalog.record(cluster_id)
+        if merged is not None and merged.record.format == "book":
+            expected.add(ID_PREFIX + cluster_id)
+    live = [i for i in books if catalog.record(i.removeprefix(ID_PREFIX)) is not None]
+    assert len(live) == len(set(live)) > 7 and set(live) == expected
