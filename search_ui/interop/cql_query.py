@@ -45,6 +45,10 @@ TEXT_RELATIONS = ("=", "==", "exact", "adj", "all", "any")
 YEAR_RELATIONS = ("=", "==", "exact", "<", ">", "<=", ">=", "within")
 HARMLESS_MODIFIERS = ("relevant", "ignorecase", "ignoreaccents", "stem", "string", "word")
 MAX_DEPTH = 8
+"""Nesting of *different* booleans (brackets in our language); chains of one boolean are flattened."""
+MAX_CLAUSES = 64
+MAX_QUERY_CHARS = 4000
+"""Bounds on one query's work (and on every recursion here), as the search box has."""
 _SYNTAX = re.compile(r'[\\"():{}\[\]^~]+')
 _SORT_KEYS = {"dc.title": "title", "title": "title", "dc.date": "newest", "date": "newest", "year": "newest"}
 
@@ -72,7 +76,12 @@ def translate(query: str) -> Translation:
     """A CQL query as a `Translation`, or `CQLDiagnostic`."""
     if not query.strip():
         raise CQLDiagnostic(7, "query", "Mandatory parameter not supplied")
+    if len(query) > MAX_QUERY_CHARS:
+        raise CQLDiagnostic(48, f"{len(query)} characters",
+                            f"Query feature unsupported: over {MAX_QUERY_CHARS} characters")
     root = parse(query).root
+    if len(_clauses(root)) > MAX_CLAUSES:
+        raise CQLDiagnostic(48, "clauses", f"Query feature unsupported: more than {MAX_CLAUSES} search clauses")
     sort = _sort(getattr(root, "sortSpecs", None) or [])
     ids = _id_lookup(root)
     if ids is not None:
@@ -128,40 +137,55 @@ def _id_lookup(node: Any) -> tuple[str, ...] | None:
     return tuple(i for i in ids if i)
 
 
-def _clauses(node: Any) -> Any:
-    if hasattr(node, "left"):
-        yield from _clauses(node.left)
-        yield from _clauses(node.right)
-    else:
-        yield node
+def _clauses(node: Any) -> list[Any]:
+    """The search clauses of a tree, left to right (iteratively: the tree may be deep)."""
+    found: list[Any] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if hasattr(current, "left"):
+            stack += [current.right, current.left]
+        else:
+            found.append(current)
+    return found
 
 
 def _only_or(node: Any) -> bool:
-    if not hasattr(node, "left"):
-        return True
-    return str(node.operator.value).lower() == "or" and _only_or(node.left) and _only_or(node.right)
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if hasattr(current, "left"):
+            if _boolean(current) != "or":
+                return False
+            stack += [current.left, current.right]
+    return True
+
+
+def _boolean(node: Any) -> str:
+    return str(node.operator.value).lower() if hasattr(node, "left") else ""
 
 
 def _node(node: Any, depth: int) -> str:
     if depth > MAX_DEPTH:
-        raise CQLDiagnostic(48, "nesting", "Query feature unsupported: nested deeper than 8")
+        raise CQLDiagnostic(48, "nesting", f"Query feature unsupported: booleans nested deeper than {MAX_DEPTH}")
     if not hasattr(node, "left"):
         return _clause(node)
     operator = node.operator
     if operator.modifiers:
         raise CQLDiagnostic(46, str(operator), "Unsupported boolean modifier")
-    value = str(operator.value).lower()
-    left, right = _operand(node.left, depth), _operand(node.right, depth)
-    if value == "and":
-        return f"{left} AND {right}"
-    if value == "or":
-        return f"{left} OR {right}"
-    if value == "not":
-        return f"{left} AND NOT {right}"
-    raise CQLDiagnostic(37, value, "Unsupported boolean operator")
+    value = _boolean(node)
+    if value not in ("and", "or", "not"):
+        raise CQLDiagnostic(37, value, "Unsupported boolean operator")
+    # "a and b and c", "a or b or c" and "a not b not c" need no brackets in our language
+    chain = {"and": ("and",), "or": ("or",), "not": ("and", "not")}[value]
+    left = _operand(node.left, depth, flat=_boolean(node.left) in chain)
+    right = _operand(node.right, depth, flat=value != "not" and _boolean(node.right) == value)
+    return f"{left} {'AND NOT' if value == 'not' else value.upper()} {right}"
 
 
-def _operand(node: Any, depth: int) -> str:
+def _operand(node: Any, depth: int, flat: bool) -> str:
+    if flat:
+        return _node(node, depth)
     text = _node(node, depth + 1)
     return f"({text})" if hasattr(node, "left") or " " in text else text
 

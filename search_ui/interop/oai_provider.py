@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from search_ui.interop import oai_provider_tokens as tokens
+from search_ui.interop.marc_out import clean_text
 from search_ui.interop.oai_provider_data import CatalogItems, Item, Selection
 from search_ui.interop.oai_provider_formats import FORMATS, metadata_element
 
@@ -98,13 +99,13 @@ class OAIProvider:
             verb, args = check_arguments(arguments)
             request.set("verb", verb)
             for name, value in sorted(args.items()):
-                request.set(name, value)
+                request.set(name, clean_text(value))  # a harvester's bytes may hold what XML cannot
             root.append(getattr(self, f"_{verb}")(args, now))
         except OAIError as error:
             if error.code in ("badVerb", "badArgument"):
                 request.attrib.clear()
             element = etree.SubElement(root, f"{{{OAI_NS}}}error", code=error.code)
-            element.text = error.message
+            element.text = clean_text(error.message)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     # --- the six verbs ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from search_ui.interop.cql_query import CQLDiagnostic, translate
+from search_ui.interop.marc_out import clean_text
 from search_ui.interop.sru_explain import ServerInfo, explain_record
 from search_ui.interop.sru_records import DEFAULT_RECORDS, MAX_RECORDS, SCHEMAS, schema_for
 from search_ui.interop.sru_search import CatalogSearch
@@ -163,8 +164,8 @@ class SRUServer:
                                     nsmap={"diag": NS[request.version]["diag"]})
             etree.SubElement(node, self._tag(request, "diag", "uri")).text = \
                 f"info:srw/diagnostic/1/{diagnostic.number}"
-            etree.SubElement(node, self._tag(request, "diag", "details")).text = diagnostic.details
-            etree.SubElement(node, self._tag(request, "diag", "message")).text = diagnostic.message
+            etree.SubElement(node, self._tag(request, "diag", "details")).text = clean_text(diagnostic.details)
+            etree.SubElement(node, self._tag(request, "diag", "message")).text = clean_text(diagnostic.message)
 
     def _tag(self, request: Request, ns: str, name: str) -> str:
         return f"{{{NS[request.version][ns]}}}{name}"
@@ -178,7 +179,7 @@ class SRUServer:
         ns = "scan" if request.operation == "scan" else "sru"
         node = etree.SubElement(parent, self._tag(request, ns, name))
         if text is not None:
-            node.text = text
+            node.text = clean_text(text)  # echoed client text may hold what XML cannot
         return node
 
 
@@ -206,6 +207,8 @@ def check_parameters(request: Request) -> None:
     for name in request.params:
         if name not in PARAMETERS[request.operation] and not name.startswith("x-"):
             raise CQLDiagnostic(8, name, "Unsupported parameter")
+    if request.params.get("sortKeys"):
+        raise CQLDiagnostic(80, request.params["sortKeys"], "Sort not supported: use CQL sortBy")
     if request.params.get("stylesheet"):
         raise CQLDiagnostic(110, request.params["stylesheet"], "Stylesheets not supported")
 

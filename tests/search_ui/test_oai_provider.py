@@ -291,3 +291,21 @@ def test_format_set_over_several_pages_is_exactly_the_merged_format(small_pages:
             expected.add(ID_PREFIX + cluster_id)
     live = [i for i in books if catalog.record(i.removeprefix(ID_PREFIX)) is not None]
     assert len(live) == len(set(live)) > 7 and set(live) == expected
+
+
+@pytest.mark.parametrize("value", ["\x01", "\x00", "x" * 20_000, "<&>\"'", "\ufffe"])
+def test_hostile_arguments_get_protocol_answers(client: Any, value: str) -> None:
+    for params in ({"verb": "GetRecord", "identifier": value, "metadataPrefix": "oai_dc"},
+                   {"verb": "ListRecords", "resumptionToken": value},
+                   {"verb": value},
+                   {"verb": "ListSets", value: "1"},
+                   {"verb": "ListRecords", "metadataPrefix": value}):
+        response = client.get("/oai", params=params)
+        assert response.status_code == 200
+        assert error_code(etree.fromstring(response.content)) in ("idDoesNotExist", "badResumptionToken", "badVerb",
+                                                                  "badArgument", "cannotDisseminateFormat")
+
+
+def test_invalid_utf8_in_the_url(client: Any) -> None:
+    response = client.get("/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=%FF%ED%A0%80")
+    assert error_code(etree.fromstring(response.content)) == "idDoesNotExist"

@@ -158,3 +158,27 @@ def test_readme_example_works(client: Any, dataset: Dataset) -> None:
     path = _readme_example("SRU").replace("c93be77ddc07cd10e", dataset.moby)  # the id of a record page
     root = etree.fromstring(client.get(path).content)
     assert diagnostic(root) is None and root.findtext("s:numberOfRecords", namespaces=NS) == "1"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["dc.title = \x01\x02", "(" * 3000 + "a" + ")" * 3000, " or ".join(["a"] * 300),
+     "a" * 5000, "dc.title = \"\\\"", "\x00"],
+)
+def test_hostile_queries_get_answers_not_errors(client: Any, query: str) -> None:
+    response = client.get("/sru", params={"operation": "searchRetrieve", "version": "1.2", "query": query})
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    assert root.findtext("s:numberOfRecords", namespaces=NS) is not None
+
+
+def test_invalid_utf8_in_the_url(client: Any) -> None:
+    for raw in ("%FF%FE", "%ED%A0%80", "dc.title%3D%C3"):
+        response = client.get(f"/sru?operation=searchRetrieve&version=1.2&query={raw}")
+        assert response.status_code == 200 and etree.fromstring(response.content) is not None
+
+
+def test_long_chains_of_one_boolean_are_fine(client: Any) -> None:
+    query = " or ".join(f"dc.title = t{i}" for i in range(20)) + " or dc.title = moby"
+    assert search(client, query).findtext("s:numberOfRecords", namespaces=NS) == "1"
+    assert diagnostic(search(client, "x", sortKeys="title")) == 80

@@ -25,6 +25,7 @@ from search_ui.interop.cql_query import CQLDiagnostic, translate
         ("dc.creator = melville and dc.title = whale", "author:melville AND title:whale"),
         ("dc.creator = melville not dc.title = omoo", "author:melville AND NOT title:omoo"),
         ("a and (b or c)", "a AND (b OR c)"),
+        ("a and b and c", "a AND b AND c"),
         ('dc.title any "x y" and z', "(title:x OR title:y) AND z"),
         ('dc.title = "NOT (title:x)"', 'title:"not titlex"'),
         ("cql.allRecords = 1", ""),
@@ -60,6 +61,7 @@ def test_sort_keys() -> None:
         ("a prox b", 37),
         ("id = a and whale", 48),
         ("whale not cql.allRecords = 1", 48),
+        (" or ".join(["a"] * 65), 48),
         ("whale sortBy dc.subject", 80),
     ],
 )
@@ -69,8 +71,16 @@ def test_diagnostics(cql: str, number: int) -> None:
     assert raised.value.number == number
 
 
+def test_chains_of_one_boolean_are_flat() -> None:
+    assert translate("a and (b and (c and d))").text == "a AND b AND c AND d"
+    assert translate("a or b or c").text == "a OR b OR c"
+    assert translate("a not b not c").text == "a AND NOT b AND NOT c"
+    assert translate("a not (b and c)").text == "a AND NOT (b AND c)"
+    assert translate("(a or b) and c").text == "(a OR b) AND c"
+
+
 def test_deep_nesting_is_refused_not_recursed() -> None:
-    query = "a" + "".join(f" and (b{i}" for i in range(12)) + ")" * 12
+    query = "a" + "".join(f" {'and' if i % 2 else 'or'} (b{i}" for i in range(12)) + ")" * 12
     with pytest.raises(CQLDiagnostic) as raised:
         translate(query)
     assert raised.value.number == 48
