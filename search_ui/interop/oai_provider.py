@@ -181,12 +181,15 @@ class OAIProvider:
         """The resumptionToken element: a new token while more follow, an empty one on the last page."""
         node = _sub(out, "resumptionToken")
         node.set("cursor", str(state.cursor))
-        total = self.items.count(selection)
-        if total is not None:
+        total = state.total
+        if not state.cursor:  # counted once per list, on its first page; later pages carry it in the token
+            counted = self.items.count(selection)
+            total = -1 if counted is None else counted
+        if total >= 0:
             node.set("completeListSize", str(max(total, state.cursor + len(found))))
         if following is not None:
             after = tokens.ListState(state.verb, state.prefix, state.set_spec, state.start, state.end,
-                                     following[0], following[1], state.cursor + len(found))
+                                     following[0], following[1], state.cursor + len(found), total=total)
             node.text = tokens.encode(after, self.key, now)
             node.set("expirationDate", stamp_text(now + self.repo.token_ttl))
 

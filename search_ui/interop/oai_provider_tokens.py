@@ -51,6 +51,7 @@ class ListState:
     after_id: str
     cursor: int  # items sent before this page
     issued: float = 0.0
+    total: int = -1  # completeListSize as counted for the first page (-1: not counted / unknown)
 
 
 def signing_key(store: StateStore) -> bytes:
