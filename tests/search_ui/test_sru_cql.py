@@ -84,3 +84,10 @@ def test_deep_nesting_is_refused_not_recursed() -> None:
     with pytest.raises(CQLDiagnostic) as raised:
         translate(query)
     assert raised.value.number == 48
+
+
+def test_the_reused_parser_recovers_after_errors() -> None:
+    for bad in ("dc.title = (", "a and", '"unclosed'):
+        with pytest.raises(CQLDiagnostic):
+            translate(bad)
+        assert translate("dc.title = whale").text == "title:whale"
