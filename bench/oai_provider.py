@@ -9,7 +9,7 @@ pipeline, then times, in process (no HTTP, so the figures are the provider's own
   through resumption tokens, and a ``set=library:NOR`` harvest;
 - SRU ``searchRetrieve``: CrossLink-style ``rec.id`` look-ups and a keyword search, per second.
 
-    nice -n 10 .venv/bin/python bench/oai_provider.py --records 20000
+    nice -n 10 .venv/bin/python bench/oai_provider.py --records 5000
 """
 
 from __future__ import annotations
