@@ -30,7 +30,8 @@ def source_of() -> dict[str, str]:
     """Local id → the demo source that holds it."""
     found: dict[str, str] = {}
     for letter in LETTERS:
-        for line in (ROOT / "samples" / f"hathitrust-{letter}" / f"hathitrust_{letter}.jsonl").open(encoding="utf-8"):
+        path = ROOT / "samples" / f"hathitrust-{letter}" / f"hathitrust_{letter}.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             local_id = next(f["001"] for f in record["fields"] if "001" in f)
             found[local_id] = f"hathitrust-{letter}"

@@ -133,6 +133,7 @@ def test_reader_in_another_process_notices_rebuilds_and_commits(tmp_path: Path) 
     finally:
         proc.stdin.close()
         proc.wait(timeout=10)
+        proc.stdout.close()
         writer.close()
 
 
