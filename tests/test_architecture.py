@@ -152,7 +152,7 @@ def test_data_flows_one_way_harvester_indexer_search_ui() -> None:
 
 def test_sql_is_written_only_in_the_stores() -> None:
     offenders = []
-    for module, path in modules().items():
+    for path in modules().values():
         relative = path.relative_to(ROOT).as_posix()
         if relative.startswith(SQL_HOMES):
             continue
