@@ -86,6 +86,14 @@ class Catalog:
         """A retired cluster id → the cluster now holding its records (None if unknown or gone)."""
         return self.clusters.redirect(cluster_id)
 
+    def cluster_count(self) -> int:
+        """How many live clusters (items) the catalog has."""
+        return self.clusters.count()
+
+    def cluster_page(self, offset: int, limit: int) -> list[tuple[str, float]]:
+        """Live cluster ids with their last change (Unix time), in id order: the sitemap's pages."""
+        return self.clusters.listing(offset, limit)
+
     def stored(self, record_id: str) -> StoredRecord | None:
         return self.store.get(record_id)
 

@@ -9,11 +9,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from search_ui.templating import STATIC_DIR
-from search_ui.views import holdings, oai, partners, record, search, sru
+from search_ui.views import api_docs, export, feeds, holdings, oai, partners, record, search, sru
 
 ROUTES = [
     Route("/", search.home, name="home"),
     Route("/search.json", search.search, name="search_json"),
+    Route("/search.atom", feeds.search_feed, name="search_atom"),
+    Route("/search.rss", feeds.search_feed, name="search_rss"),
     Route("/search", search.search, name="search"),
     Route("/record/{cluster_id}.json", record.record, name="record_json"),
     Route("/record/{cluster_id}/raw/{record_id:path}", record.raw, name="record_raw"),
@@ -25,5 +27,12 @@ ROUTES = [
     Route("/partners", partners.partners, name="partners"),
     Route("/oai", oai.oai, methods=["GET", "POST"], name="oai"),
     Route("/sru", sru.sru, methods=["GET", "POST"], name="sru"),
+    Route("/export", export.export_records, name="export"),
+    Route("/opensearch.xml", feeds.opensearch, name="opensearch"),
+    Route("/robots.txt", feeds.robots, name="robots"),
+    Route("/sitemap.xml", feeds.sitemap_xml, name="sitemap"),
+    Route("/sitemap-{number:int}.xml", feeds.sitemap_page, name="sitemap_page"),
+    Route("/api/openapi.json", api_docs.openapi_json, name="openapi"),
+    Route("/api", api_docs.api_page, name="api"),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

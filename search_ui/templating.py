@@ -18,6 +18,7 @@ import jinja2
 from starlette.templating import Jinja2Templates
 
 from indexer.labels import format_label, language_name
+from search_ui.interop.export import FORMATS
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,4 +73,5 @@ def make_templates() -> Jinja2Templates:
         when=when,
         plain=plain,
     )
+    env.globals["export_formats"] = [(f.name, f.label) for f in FORMATS.values()]
     return Jinja2Templates(env=env)

@@ -111,6 +111,11 @@ class ClusterStore:
     def count(self) -> int:
         return int(self.store.query("SELECT COUNT(*) FROM clusters")[0][0])
 
+    def listing(self, offset: int, limit: int) -> list[tuple[str, float]]:
+        """(cluster id, updated_at) of live clusters in id order, ``limit`` from ``offset`` (sitemaps)."""
+        rows = self.store.query("SELECT id, updated_at FROM clusters ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
+        return [(str(row[0]), float(row[1])) for row in rows]
+
     def exists(self, cluster_id: str) -> bool:
         return bool(self.store.query("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)))
 

@@ -20,6 +20,7 @@ from harvester.marc.raw_view import raw_as_text
 from harvester.record import Holding
 from indexer.dedup.matching import Explanation, Reason
 from search_ui.views.common import JSON, call, render
+from search_ui.views.export import citation_context
 
 if TYPE_CHECKING:
     from indexer.catalog import MergedRecord
@@ -51,6 +52,7 @@ async def record(request: Request) -> Response:
         "explain": explain,
         "explanations": await _explanations(request, merged) if explain else [],
         "max_explained": MAX_EXPLAINED,
+        **citation_context(merged, request.query_params.get("style")),
     }
     return render(request, "record.html", context)
 
