@@ -18,6 +18,7 @@ from indexer.merge import MergedRecord
 from search_ui.interop.citation import DEFAULT_STYLE, cite
 from search_ui.interop.export_bibtex import to_bibtex
 from search_ui.interop.export_csl import csl_item
+from search_ui.interop.export_marc import RecordTooLong, to_iso2709, to_marcxml
 from search_ui.interop.export_ris import to_ris
 
 
@@ -40,6 +41,13 @@ def _csl_json(records: Sequence[MergedRecord], style: str) -> bytes:
     return json.dumps([csl_item(m) for m in records], ensure_ascii=False, indent=1).encode("utf-8")
 
 
+def _iso2709(records: Sequence[MergedRecord], style: str) -> bytes:
+    try:
+        return to_iso2709(records)
+    except RecordTooLong as exc:
+        raise ExportError(str(exc)) from exc
+
+
 def _citations(records: Sequence[MergedRecord], style: str) -> bytes:
     lines = [c.text for c in cite([csl_item(m) for m in records], style or DEFAULT_STYLE)]
     return ("\n\n".join(lines) + "\n").encode("utf-8")
@@ -53,6 +61,8 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("bibtex", "BibTeX", "application/x-bibtex", "bib",
                      lambda records, _: to_bibtex(records).encode("utf-8")),
         ExportFormat("csl-json", "CSL-JSON", "application/vnd.citationstyles.csl+json", "json", _csl_json),
+        ExportFormat("marcxml", "MARCXML", "application/marcxml+xml", "xml", lambda records, _: to_marcxml(records)),
+        ExportFormat("marc", "MARC 21 (ISO 2709)", "application/marc", "mrc", _iso2709),
         ExportFormat("citation", "Formatted citation (text)", "text/plain; charset=utf-8", "txt", _citations),
     )
 }
