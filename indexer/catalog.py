@@ -94,6 +94,10 @@ class Catalog:
         """Live cluster ids with their last change (Unix time), in id order: the sitemap's pages."""
         return self.clusters.listing(offset, limit)
 
+    def cluster_stamps(self, cluster_ids: Sequence[str]) -> dict[str, float]:
+        """cluster id → its last change (Unix time), for the live ones among ``cluster_ids``."""
+        return self.clusters.stamps(cluster_ids)
+
     def stored(self, record_id: str) -> StoredRecord | None:
         return self.store.get(record_id)
 

@@ -116,6 +116,11 @@ class ClusterStore:
         rows = self.store.query("SELECT id, updated_at FROM clusters ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
         return [(str(row[0]), float(row[1])) for row in rows]
 
+    def stamps(self, cluster_ids: Iterable[str]) -> dict[str, float]:
+        """Last change (updated_at) of each live cluster among ``cluster_ids`` (a feed's entries)."""
+        sql = "SELECT id, updated_at FROM clusters WHERE id IN ({})"
+        return {str(row[0]): float(row[1]) for row in self._rows_in(sql, cluster_ids)}
+
     def exists(self, cluster_id: str) -> bool:
         return bool(self.store.query("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)))
 

@@ -111,6 +111,8 @@ def to_rss(page: FeedPage) -> bytes:
         etree.SubElement(item, "guid", isPermaLink="true").text = xml_text(entry.url)
         if entry.summary:
             _text(item, "description", entry.summary)
+        if entry.updated:
+            _text(item, "pubDate", format_datetime(entry.updated, usegmt=True))
         for term in entry.categories:
             _text(item, "category", term)
     return bytes(etree.tostring(rss, xml_declaration=True, encoding="utf-8", pretty_print=True))

@@ -8,6 +8,7 @@ Feed and sitemap URLs are absolute, built from the request's own base URL (run u
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -45,14 +46,20 @@ async def search_feed(request: Request) -> Response:
         results: SearchResults = await call(request, "search", form.to_request(facets=()))
     except QueryError as exc:
         return PlainTextResponse(f"Your search could not be read: {exc}", status_code=400)
-    page = feed_page(request, form, results, ".atom" if atom else ".rss")
+    stamps = await call(request, "cluster_stamps", [hit.id for hit in results.hits])
+    page = feed_page(request, form, results, ".atom" if atom else ".rss", stamps)
     if atom:
         return Response(to_atom(page), media_type=f"{ATOM_TYPE}; charset=utf-8")
     return Response(to_rss(page), media_type=f"{RSS_TYPE}; charset=utf-8")
 
 
-def feed_page(request: Request, form: SearchForm, results: Any, suffix: str) -> FeedPage:
-    """The feed model of one result page: entries, OpenSearch counts and first/previous/next/last links."""
+def feed_page(request: Request, form: SearchForm, results: Any, suffix: str,
+              stamps: dict[str, float]) -> FeedPage:
+    """The feed model of one result page: entries, OpenSearch counts and first/previous/next/last links.
+
+    Each entry's ``updated`` is its cluster's last change (``stamps``), and the feed's is the latest of
+    those, so polling an unchanged search gives an unchanged feed.
+    """
     from indexer.search.backends.base import MAX_PAGE
 
     base = base_url(request)
@@ -65,6 +72,8 @@ def feed_page(request: Request, form: SearchForm, results: Any, suffix: str) -> 
     links["last"] = form.with_page(last)
     path = "/search" + suffix
     terms = form.query_text()
+    entries = [feed_entry(base, hit.id, hit.doc, stamps.get(hit.id)) for hit in results.hits]
+    changed = [entry.updated for entry in entries if entry.updated]
     return FeedPage(
         title=f"{request.app.state.site_name}: {terms or 'all records'}",
         self_url=base + form.url(path),
@@ -74,13 +83,14 @@ def feed_page(request: Request, form: SearchForm, results: Any, suffix: str) -> 
         start_index=(form.page - 1) * form.per_page + 1,
         per_page=form.per_page,
         search_terms=terms,
-        entries=[feed_entry(base, hit.id, hit.doc) for hit in results.hits],
+        entries=entries,
         links={rel: base + link.url(path) for rel, link in links.items()},
         author=request.app.state.site_name,
+        updated=max(changed) if changed else datetime.now(UTC),
     )
 
 
-def feed_entry(base: str, cluster_id: str, doc: dict[str, Any]) -> FeedEntry:
+def feed_entry(base: str, cluster_id: str, doc: dict[str, Any], stamp: float | None = None) -> FeedEntry:
     """A search hit as a feed entry (from the stored ``display`` dict, as the result list shows it)."""
     display = doc.get("display") or {}
     libraries = display.get("libraries") or doc.get("library") or []
@@ -95,6 +105,7 @@ def feed_entry(base: str, cluster_id: str, doc: dict[str, Any]) -> FeedEntry:
         authors=tuple(display.get("authors") or doc.get("authors") or ()),
         summary=summary,
         categories=(fmt,) if fmt else (),  # already the display label ("E-book")
+        updated=datetime.fromtimestamp(stamp, UTC) if stamp else None,
     )
 
 

@@ -7,6 +7,7 @@ URL they advertise is then fetched from the app, so a template or permalink that
 
 from __future__ import annotations
 
+import calendar
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +55,20 @@ def test_atom_feed_of_a_search_parses_and_matches_the_result_list(client: Any) -
     first = feed.entries[0]
     assert first.title.startswith("A history of") and first.author and "Held by 1 library" in first.summary
     assert first.tags[0].term in {"Book", "E-book", "Serial"}
+
+
+def test_entries_carry_their_records_last_change_and_the_feed_the_latest(client: Any, catalog: Any) -> None:
+    feed = parse_feed(client, "/search.atom?q=history")
+    ids = [local(e.link).removeprefix("/record/") for e in feed.entries]
+    stamps = catalog.cluster_stamps(ids)
+    assert len(stamps) == len(ids)
+    for entry, cluster_id in zip(feed.entries, ids, strict=True):
+        assert calendar.timegm(entry.updated_parsed) == int(stamps[cluster_id])
+    assert calendar.timegm(feed.feed.updated_parsed) == int(max(stamps.values()))
+    again = client.get("/search.atom?q=history").content
+    assert again == client.get("/search.atom?q=history").content  # an unchanged search: the same bytes
+    rss = parse_feed(client, "/search.rss?q=history")
+    assert [calendar.timegm(e.published_parsed) for e in rss.entries] == [int(stamps[i]) for i in ids]
 
 
 def test_rss_feed_parses_with_the_same_entries(client: Any) -> None:
