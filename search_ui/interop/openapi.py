@@ -127,6 +127,13 @@ def _paths() -> Schema:
             "responses": {"200": _body("text/csv", "CSV with a header row."),
                           "400": _error("Too many identifiers.")}}},
         "/export": {"get": _export_operation()},
+        **_discovery_paths(search),
+    }
+
+
+def _discovery_paths(search: list[Schema]) -> Schema:
+    """Feeds of a search and the documents other software discovers the catalog by."""
+    return {
         "/search.atom": {"get": {
             "operationId": "searchAtom", "summary": "Any search as an Atom 1.0 feed", "parameters": search,
             "responses": {"200": _body("application/atom+xml", "Atom feed with OpenSearch elements."),
