@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py --synthetic 20000 samples
 	$(BIN)/python bench/search.py --docs 100000
 	$(BIN)/python bench/harvest.py --records 5000
+	$(BIN)/python bench/exports.py --records 500 --citations 5
 
 clean:
 	rm -rf var .pytest_cache

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 MAX_EXPORT = 100
 """Records in one export (a result page holds at most 100)."""
+MAX_CITED = 20
+"""Records in one formatted-citation export: citeproc-py needs up to ~0.3 s for one uncached APA entry
+on a busy machine (see bench/exports.py), so a request for 100 would hold a worker for half a minute."""
 
 
 async def export_records(request: Request) -> Response:
@@ -42,6 +45,8 @@ async def export_records(request: Request) -> Response:
         if style not in STYLES:
             raise _Refused(400, str(UnknownStyle(style)) + ".")
         records = await _chosen(request)
+        if name == "citation" and len(records) > MAX_CITED:
+            raise _Refused(400, f"Too many records to cite ({len(records)}); cite at most {MAX_CITED} at a time.")
         body = export(records, name, style)
     except _Refused as exc:
         return _error(request, exc.status, exc.message)

@@ -176,6 +176,7 @@ def test_a_retired_id_exports_the_record_that_now_holds_it(client: Any, dataset:
     ({"as": "ris", "scope": "selected", "q": "history"}, 400, "No records were selected"),
     ({"as": "ris", "q": "zzzzqqqq nothing"}, 404, "found no records"),
     ({"as": "ris", "id": [f"c{i}" for i in range(101)]}, 400, "Too many records"),
+    ({"as": "citation", "q": "history", "per_page": "21", "scope": "page"}, 400, "cite at most 20"),
 ])
 def test_bad_export_requests_say_what_is_wrong(client: Any, params: dict[str, Any], status: int,
                                                words: str) -> None:

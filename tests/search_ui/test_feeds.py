@@ -71,6 +71,15 @@ def test_entries_carry_their_records_last_change_and_the_feed_the_latest(client:
     assert [calendar.timegm(e.published_parsed) for e in rss.entries] == [int(stamps[i]) for i in ids]
 
 
+def test_the_result_list_links_its_feeds(client: Any) -> None:
+    html = client.get("/search", params={"q": "history", "format": "Book"}).text
+    for suffix, media_type in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
+        url = f"/search.{suffix}?q=history&amp;format=Book"
+        assert f'<link rel="alternate" type="{media_type}" href="{url}"' in html
+        assert f'<a href="{url}">' in html
+        assert parse_feed(client, url.replace("&amp;", "&")).entries
+
+
 def test_rss_feed_parses_with_the_same_entries(client: Any) -> None:
     feed = parse_feed(client, "/search.rss?q=history&sort=oldest&per_page=5")
     assert feed.version == "rss20"
