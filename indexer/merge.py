@@ -12,14 +12,13 @@ records its values came from, so staff can see why the record reads as it does.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from harvester.record import Author, Holding, Record
+from harvester.record import Holding, Record
 from harvester.store import RecordStore
+from harvester.text import name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +104,7 @@ def merge_records(cluster_id: str, records: Sequence[Record],
     values["alternate_scripts"], provenance["alternate_scripts"] = _union(
         ranked, "alternate_scripts", lambda alt: (alt.tag, alt.text)
     )
-    values["authors"], provenance["authors"] = _union(ranked, "authors", _author_key)
+    values["authors"], provenance["authors"] = _union(ranked, "authors", lambda author: name_key(author.name))
     values["holdings"], provenance["holdings"] = _holdings(ranked, mfhd)
     values.update(id=cluster_id, source_id="", local_id=cluster_id, kind="bib", parent_local_id="")
     merged = Record(**values)
@@ -187,12 +186,6 @@ def _member(record: Record, libraries: Mapping[str, tuple[str, str]]) -> Member:
 
 def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
-
-
-def _author_key(author: Author) -> str:
-    """Name without dates or punctuation, folded: "Melville, Herman, 1819-1891." ~ "Melville, Herman"."""
-    text = unicodedata.normalize("NFKD", author.name.casefold())
-    return re.sub(r"[\W\d_]+", "", "".join(c for c in text if not unicodedata.combining(c)))
 
 
 def _all_caps(title: str) -> bool:

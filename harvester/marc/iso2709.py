@@ -17,6 +17,7 @@ from pymarc.marc8 import marc8_to_unicode
 from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
 from harvester.marc.pymarc_build import SUBFIELD_DELIMITER, _control, _data, _make_field, make_record
+from harvester.text import clean_marc_text
 
 RECORD_TERMINATOR = 0x1D
 FIELD_TERMINATOR = b"\x1e"
@@ -99,7 +100,7 @@ def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
     whose directory lists its fields in order, back to back, each ending at its field terminator. The
     data area is decoded once and split at the terminators, which gives exactly the text `_fast_fields`
     decodes field by field (the terminators are ASCII, they never sit inside a UTF-8 sequence); each
-    field is then cleaned as `_clean` would. Returns None when anything differs."""
+    field is then cleaned as `clean_marc_text` would. Returns None when anything differs."""
     if body.isascii():
         text = body.decode("ascii")
         pieces = text.split("\x1e")
@@ -129,7 +130,7 @@ def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
         position += len(lengths[k]) + 1
         text = pieces[k]
         if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)  # `_clean`, its C1 controls already gone
+            text = unicodedata.normalize("NFC", text)  # `clean_marc_text`, its C1 controls already gone
         append(_make_field(entries[i:i + 3], text))
     return fields
 
@@ -158,7 +159,7 @@ def _fast_fields(raw: bytes, directory: bytes, base: int, codec: str, errors: st
         except UnicodeDecodeError:
             return None
         if not text.isascii():
-            text = _clean(text)
+            text = clean_marc_text(text)
         append(_make_field(entries[i:i + 3], text))
     return fields
 
@@ -216,19 +217,13 @@ def _iso_field(tag: str, data: bytes, codec: str, errors: str) -> Field:
     else:
         text = data.decode(codec, errors)
         if not text.isascii():
-            text = _clean(text)
+            text = clean_marc_text(text)
         if tag < "010" and tag.isdigit():
             return _control(tag, text)
         pieces = text.split(SUBFIELD_DELIMITER)
         indicators = pieces[0]
         subfields = [Subfield(piece[0], piece[1:]) for piece in pieces[1:] if piece]
     return _data(tag, indicators[:1] or " ", indicators[1:2] or " ", subfields)
-
-
-def _clean(text: str) -> str:
-    """Composed Unicode (MARC 21 UTF-8 records are often decomposed: "e" + U+0301), C1 controls removed."""
-    text = _C1_CONTROLS.sub("", text)
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _marc8_text(data: bytes) -> str:

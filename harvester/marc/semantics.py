@@ -7,7 +7,6 @@ forms, imprint, dates, languages, extent, series and volumes, links, notes, 880 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 import pymarc
@@ -24,6 +23,7 @@ from harvester.marc.rules import (
     unique,
 )
 from harvester.record import AltScript, Link
+from harvester.text import sort_key
 
 _LATEST_YEAR = date.today().year + 5
 
@@ -54,19 +54,6 @@ def title_sort(view: MarcView) -> str:
     return sort_key(text)
 
 
-_SORT_DROP = {"Mn", "Mc", "Me", "Lm", "Cf"}  # combining marks, modifier letters (ʻ), format chars (RTL marks)
-_ASCII_PUNCT = re.compile(r"[^a-z0-9\s\-/:;,.]+")
-_ASCII_SPACE = re.compile(r"[\s\-/:;,.]+")
-
-
-def sort_key(text: str) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed: "L'Été !" → "lete"."""
-    if text.isascii():
-        return _ASCII_SPACE.sub(" ", _ASCII_PUNCT.sub("", text.lower())).strip()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c if c.isalnum() else (" " if c.isspace() or c in "-/:;,." else "")
-                   for c in decomposed if unicodedata.category(c) not in _SORT_DROP)
-    return " ".join(kept.split())
 
 
 def _imprint(view: MarcView) -> pymarc.Field | None:

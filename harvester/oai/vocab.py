@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from harvester.identifiers import normalize_isbn, normalize_issn, recognise_identifier
-from harvester.marc.semantics import sort_key
 from harvester.record import Holding, Link
 from harvester.settings import SourceConfig
+from harvester.text import sort_key
 
 DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 MODS_NS = "http://www.loc.gov/mods/v3"

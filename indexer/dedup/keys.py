@@ -25,40 +25,11 @@ leading articles and stopwords so "The Hobbit" and "Hobbit, The" meet.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from harvester.record import Record
-
-_SPECIAL = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "ø": "o",
-        "Ø": "o",
-        "ł": "l",
-        "Ł": "l",
-        "đ": "d",
-        "Đ": "d",
-        "ð": "d",
-        "Ð": "d",
-        "þ": "th",
-        "Þ": "th",
-        "ı": "i",
-        "&": " and ",
-        "ʹ": "",
-        "ʺ": "",
-        "ʼ": "",
-        "ʻ": "",
-        "'": "",
-        "’": "",
-    }
-)
-_NON_WORD = re.compile(r"[\W_]+")  # letters of every script survive (Cyrillic, CJK…)
+from harvester.text import fold
 
 STOPWORDS = frozenset(
     """a an the and or of in on at to for by with from into as is are be
@@ -72,19 +43,6 @@ STOPWORDS = frozenset(
 )
 """Articles, conjunctions and prepositions (English, French, German, Spanish, Italian, Portuguese,
 Dutch, Swedish) that catalogers drop, abbreviate or transpose inconsistently."""
-
-
-@lru_cache(maxsize=262144)
-def fold(text: str) -> str:
-    """Text reduced to lower-case ASCII-ish words separated by single spaces."""
-    if not text:
-        return ""
-    if not text.isascii():  # the slow path only for text that has something to decompose
-        text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    elif "&" in text or "'" in text:
-        text = text.translate(_SPECIAL)
-    return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def words(text: str) -> list[str]:

@@ -16,12 +16,12 @@ string ("Duke University") for counting and filtering.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 
 import tantivy
 
 from harvester import identifiers
+from harvester.text import nfc
 from indexer.search.query import Bool, Term
 from indexer.search.schema import FIELDS_BY_NAME, IndexField
 
@@ -51,11 +51,6 @@ def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
 
 
 _ANALYZERS = {STEMMED: _analyzer(stem=True), FOLDED: _analyzer(stem=False)}
-
-
-def nfc(text: str) -> str:
-    """Composed Unicode: a decomposed "u + ◌̈" (as macOS pastes it) would split "Müller" into two words."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def analyze_stemmed(text: str) -> list[str]:

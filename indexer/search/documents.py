@@ -7,10 +7,10 @@ a second look-up. ``display`` carries what a result list shows, so a search need
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from harvester.record import Record
+from harvester.text import title_sort_key
 from indexer.labels import format_label, language_name
 from indexer.merge import MergedRecord
 from indexer.search.analysis import callnumber_key, heading_key, heading_term, title_keys
@@ -43,7 +43,7 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
         "lccn": list(record.lccns),
         "other_ids": list(record.other_ids),
         "year": record.year,
-        "title_sort": sort_key(record.title_sort or record.title),
+        "title_sort": title_sort_key(record.title_sort or record.title),
         "title_key": title_keys(record.title, record.full_title, *_alternate_titles(record)),
         "library_count": len(libraries),
         "members": [member.record_id for member in merged.members],
@@ -70,12 +70,6 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
             "links": [{"url": link.url, "label": link.label} for link in record.links[:MAX_LINKS]],
         },
     }
-
-
-def sort_key(title: str) -> str:
-    """Folded, lower-cased title for the title sort ("Éclair" sorts with "eclair")."""
-    text = unicodedata.normalize("NFKD", title.casefold())
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
 def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:

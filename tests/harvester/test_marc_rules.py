@@ -16,9 +16,9 @@ from harvester.errors import RecordSkipped
 from harvester.marc.files import iter_raw_records, parse_raw_record, sniff_format
 from harvester.marc.mapping import local_id_of, normalize_marc
 from harvester.marc.rules import MarcView, marc, parse_spec, to_field, trim_punctuation
-from harvester.marc.semantics import sort_key
 from harvester.record import AltScript, Author, Link, Record, Subject
 from harvester.settings import SourceConfig, parse_settings
+from harvester.text import sort_key
 
 MARC = Path(__file__).resolve().parents[1] / "data" / "marc"
 HARVEST = Path(__file__).resolve().parents[1] / "data" / "harvest"

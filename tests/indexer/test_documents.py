@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from harvester.record import AltScript, Author, Holding, Link, Subject
+from harvester.text import title_sort_key
 from indexer.labels import format_label, language_name
 from indexer.merge import merge_records
-from indexer.search.documents import build_document, sort_key
+from indexer.search.documents import build_document
 from indexer.search.schema import FIELDS_BY_NAME
 from tests.indexer.conftest import make_record
 
@@ -66,7 +67,7 @@ def test_a_record_without_year_or_language_still_builds() -> None:
 def test_labels() -> None:
     assert format_label("e-book") == "E-book" and format_label("weird-thing") == "Weird thing"
     assert language_name("ger") == "German" and language_name("DEU") == "German"
-    assert sort_key("  Łódź  Straße ") == "łodz strasse"
+    assert title_sort_key("  Łódź  Straße ") == "łodz strasse"
 
 
 def test_alternate_scripts_of_every_member_are_searchable_without_changing_the_display() -> None:
