@@ -18,23 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harvester.errors import ConfigError
 from harvester.marc.profiles import PROFILES, HoldingsProfile, resolve_profile
 
 DEFAULT_CONFIG = Path("config/unioncat.toml")
 SOURCE_TYPES = ("marc", "oai-pmh")
 MARC_FORMATS = ("auto", "iso2709", "marcxml", "marcjson")
 BACKENDS = ("embedded", "opensearch")
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used, with the file, the key and what is wrong."""
-
-    def __init__(self, file: Path | str, key: str, message: str) -> None:
-        self.file = str(file)
-        self.key = key
-        self.message = message
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + message)
 
 
 @dataclass(frozen=True, slots=True)

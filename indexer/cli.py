@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from harvester.cli import AppContext, pass_app
-from indexer.search.backends.base import BackendError, SearchRequest, SearchResults
+from indexer.errors import BackendError
+from indexer.search.backends.base import SearchRequest, SearchResults
 from indexer.search.schema import FACET_FIELDS, SORTS
 
 
@@ -37,7 +38,8 @@ def index(app: AppContext, rebuild: bool, quiet: bool) -> None:
     Incremental by default: only clusters whose records changed since the last run are re-indexed,
     and retired ones are removed. Staff overrides survive --rebuild.
     """
-    from indexer.run import IndexRunning, update_index
+    from indexer.errors import IndexRunning
+    from indexer.run import update_index
 
     backend = _backend(app)
     try:

@@ -27,8 +27,9 @@ from harvester.store import RecordStore
 from indexer.dedup.clusters import ClusterChanges, ClusterStore
 from indexer.dedup.matchers import matcher_for
 from indexer.dedup.matching import Matcher
+from indexer.errors import BackendError, IndexRunning
 from indexer.merge import load_merged, source_libraries
-from indexer.search.backends.base import BackendError, SearchBackend
+from indexer.search.backends.base import SearchBackend
 from indexer.search.documents import build_document
 
 REBUILD_STATE = "index.rebuild_pending"
@@ -36,10 +37,6 @@ REBUILD_STATE = "index.rebuild_pending"
 LOCK_FILE = "index.lock"
 BATCH = 500
 """Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
-
-
-class IndexRunning(RuntimeError):
-    """Another index run holds the lock on this data folder (two would re-cluster the same records)."""
 
 
 @contextlib.contextmanager

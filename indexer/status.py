@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from harvester.settings import Settings
+from indexer.errors import BackendError
 from indexer.search.backends import open_backend
-from indexer.search.backends.base import BackendError
 
 
 def search_status(settings: Settings) -> dict[str, Any]:

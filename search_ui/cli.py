@@ -50,7 +50,7 @@ def serve(app: AppContext, host: str, port: int) -> None:
     import uvicorn
 
     from indexer.catalog import Catalog
-    from indexer.search.backends.base import BackendError
+    from indexer.errors import BackendError
     from search_ui.app import create_app
 
     settings = app.settings

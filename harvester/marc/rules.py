@@ -22,12 +22,10 @@ from typing import Any
 
 from pymarc import Field, Record
 
+from harvester.errors import RuleError
+
 Extractor = Callable[["MarcView"], Any]
 Transform = Callable[[Any], Any]
-
-
-class RuleError(Exception):
-    """A rule failed on a record; the message names the rule and where it is defined."""
 
 
 class MarcView:

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 
 from harvester import identifiers
+from indexer.errors import QueryError
 from indexer.search.analysis import is_stopword, title_key
-from indexer.search.backends.base import QueryError
 from indexer.search.query import Bool, ExactTitle, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS, fields_for_alias
 

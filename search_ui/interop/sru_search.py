@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from harvester import identifiers
 from indexer.dedup.cluster_changes import ClusterLog
+from indexer.errors import QueryError
 from indexer.merge import MergedRecord
-from indexer.search.backends.base import MAX_PAGE, QueryError, SearchRequest
+from indexer.search.backends.base import MAX_PAGE, SearchRequest
 from search_ui.interop.cql_query import IDENTIFIER_FIELDS, CQLDiagnostic, Translation, index_field, parse
 
 if TYPE_CHECKING:

@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from indexer.errors import QueryError
 from indexer.labels import FORMAT_LABELS
-from indexer.search.backends.base import MAX_PAGE, FacetCount, QueryError, SearchRequest, SearchResults
+from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchRequest, SearchResults
 from indexer.search.schema import FACET_FIELDS, FIELDS_BY_NAME
 from search_ui.views.common import JSON, call, catalog_of, json_error, render
 from search_ui.views.search_form import (

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from indexer.search.backends.base import MAX_PAGE, QueryError, SearchBackend, SearchRequest, SearchResults
+from indexer.errors import QueryError
+from indexer.search.backends.base import MAX_PAGE, SearchBackend, SearchRequest, SearchResults
 
 DUKE, NCSU, LUL, UMICH = (
     "Duke University",

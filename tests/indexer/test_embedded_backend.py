@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from harvester.settings import SearchSettings, Settings
+from indexer.errors import BackendError
 from indexer.search import analysis
 from indexer.search.analysis import fuzzy_distance
 from indexer.search.backends import open_backend
-from indexer.search.backends.base import BackendError, SearchBackend, SearchRequest
+from indexer.search.backends.base import SearchBackend, SearchRequest
 from indexer.search.backends.embedded import EmbeddedBackend, facets
 from indexer.search.backends.embedded.versions import CURRENT, SCHEMA_FILE
 from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
@@ -279,7 +280,7 @@ def test_decomposed_unicode_matches_composed_both_ways(tmp_path: Path) -> None:
 def test_random_punctuation_soup_never_raises_anything_but_query_error(tmp_path: Path) -> None:
     import random
 
-    from indexer.search.backends.base import QueryError
+    from indexer.errors import QueryError
 
     backend = EmbeddedBackend(tmp_path)
     backend.rebuild(iter(DOCS))

@@ -16,7 +16,8 @@ from indexer.catalog import Catalog
 from indexer.dedup.cluster_ids import make_cluster_id
 from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.idmatch import IdentifierMatcher
-from indexer.run import IndexRunning, update_index
+from indexer.errors import IndexRunning
+from indexer.run import update_index
 from indexer.search.backends.base import SearchRequest
 from indexer.search.backends.embedded import EmbeddedBackend
 from tests.indexer.conftest import Catalogue, make_record

@@ -31,7 +31,8 @@ from opensearchpy.helpers import actions as bulk_helpers
 from opensearchpy.serializer import JSONSerializer
 
 from harvester.settings import SearchSettings, load_settings
-from indexer.search.backends.base import BackendError, FacetCount, QueryError, SearchHit, SearchRequest
+from indexer.errors import BackendError, QueryError
+from indexer.search.backends.base import FacetCount, SearchHit, SearchRequest
 from indexer.search.backends.opensearch.backend import OpenSearchBackend, make_client
 from indexer.search.backends.opensearch.bulk import BulkOptions, DocumentError, IndexingError
 from indexer.search.backends.opensearch.mapping import index_body, prepare_document, stored_document

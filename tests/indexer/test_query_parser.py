@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.search.backends.base import QueryError
+from indexer.errors import QueryError
 from indexer.search.query import Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.query_parser import MAX_CLAUSES, parse_query
 

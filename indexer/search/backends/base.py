@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from indexer.errors import BackendError as BackendError  # re-exported: the backends' own error names
+from indexer.errors import QueryError as QueryError
 from indexer.search.schema import FACET_FIELDS
 
 MAX_PAGE = 50
@@ -98,14 +100,6 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
         "members": list(doc.get("members", [])),
         "libraries": list(doc.get("library", [])),
     }
-
-
-class BackendError(Exception):
-    """The search engine failed or refused a request; carries what it said."""
-
-
-class QueryError(BackendError):
-    """The user's query could not be understood; the message is safe to show to the user."""
 
 
 @runtime_checkable

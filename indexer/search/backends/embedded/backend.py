@@ -25,16 +25,9 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
+from indexer.errors import BackendError, QueryError
 from indexer.search import analysis
-from indexer.search.backends.base import (
-    MAX_PAGE,
-    BackendError,
-    FacetCount,
-    QueryError,
-    SearchHit,
-    SearchRequest,
-    SearchResults,
-)
+from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchHit, SearchRequest, SearchResults
 from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema, terms, versions
 from indexer.search.backends.embedded.facet_tasks import FacetTask, discard, facet_groups, wanted_facets
 from indexer.search.query import ParsedQuery

@@ -9,6 +9,7 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
+from indexer.errors import QueryError
 from indexer.search.analysis import (
     FUZZY_FIELDS,
     FUZZY_WEIGHT,
@@ -21,7 +22,6 @@ from indexer.search.analysis import (
     nfc,
     normalize_identifier,
 )
-from indexer.search.backends.base import QueryError
 from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 

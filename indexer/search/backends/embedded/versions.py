@@ -23,7 +23,7 @@ from pathlib import Path
 
 import tantivy
 
-from indexer.search.backends.base import BackendError
+from indexer.errors import BackendError
 from indexer.search.backends.embedded import tantivy_schema
 
 CURRENT = "CURRENT"

@@ -32,8 +32,9 @@ from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, TransportError
 
 from harvester.settings import SearchSettings
+from indexer.errors import BackendError, QueryError
 from indexer.search.analysis import has_fuzzable_term
-from indexer.search.backends.base import BackendError, QueryError, SearchRequest, SearchResults
+from indexer.search.backends.base import SearchRequest, SearchResults
 from indexer.search.backends.opensearch.bulk import (
     BulkOptions,
     IndexingError,

@@ -24,7 +24,7 @@ from opensearchpy import helpers
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import TransportError
 
-from indexer.search.backends.base import BackendError
+from indexer.errors import BackendError
 from indexer.search.backends.opensearch.mapping import prepare_document
 
 log = logging.getLogger(__name__)

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexer.errors import QueryError
 from indexer.search import analysis
 from indexer.search.analysis import FUZZY_FIELDS, FUZZY_WEIGHT, IDENTIFIER_BOOST, TIE_BREAKER, fuzzy_distance, nfc
-from indexer.search.backends.base import QueryError
 from indexer.search.backends.opensearch.mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
 from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField

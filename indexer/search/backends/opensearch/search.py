@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexer.errors import QueryError
 from indexer.search.analysis import nfc
-from indexer.search.backends.base import MAX_PAGE, FacetCount, QueryError, SearchHit, SearchRequest, SearchResults
+from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchHit, SearchRequest, SearchResults
 from indexer.search.backends.opensearch.mapping import stored_document
 from indexer.search.backends.opensearch.query import year_bounds
 from indexer.search.schema import FIELDS_BY_NAME, SORTS
