@@ -154,6 +154,10 @@ class Record:
     holdings: tuple[Holding, ...] = ()
     rights: str = ""
     leader: str = ""  # kept so downstream code can read leader/06-07 without the raw record
+    # how the record was read, for partners: what a permissive reader repaired, and where its id came
+    # from when the source gave none ("id derived: no 001"); left out of `to_dict` when empty
+    repairs: tuple[str, ...] = ()
+    id_origin: str = ""
 
     @property
     def full_title(self) -> str:
@@ -172,6 +176,10 @@ class Record:
         the values are immutable tuples and strings, so only the nested dataclasses need converting.
         """
         out = _RECORD_AS_DICT(self)
+        if self.repairs:
+            out["repairs"] = self.repairs
+        if self.id_origin:
+            out["id_origin"] = self.id_origin
         for name in _NESTED:
             items = out[name]
             if items:
@@ -204,7 +212,8 @@ _NESTED: dict[str, Any] = {
 }
 
 
-_RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Record))
+_OPTIONAL: frozenset[str] = frozenset({"repairs", "id_origin"})  # written by `to_dict` only when set
+_RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Record) if f.name not in _OPTIONAL)
 _ITEM_FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(f.name for f in fields(cls)) for cls in _NESTED.values()
 }

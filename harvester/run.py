@@ -3,12 +3,18 @@
 For MARC file sources the work splits in two: this process streams each file and cuts it into raw
 records (cheap), a pool of worker processes parses and normalizes batches of them (the CPU-heavy part,
 so a harvest uses every core), and this process writes the results in batched transactions (SQLite
-wants a single writer). Order is preserved, so positions and "first one wins" duplicate handling are
-deterministic and a second run over unchanged files changes nothing.
+wants a single writer). Order is preserved: files in the source's ``order`` (name, or mtime), records
+in file order, and a later record with the same id replaces the earlier one ("superseded", see
+`harvester.marc.supersede`), so a full export followed by delta files ends with the deltas' versions,
+and a second run over unchanged files changes nothing.
 
-Every record read ends in exactly one bucket: new, updated, unchanged, quarantined (with its reason and
-raw bytes), or skipped (authority records), so ``read == new + updated + unchanged + quarantined +
-skipped``. A failing source is recorded as failed and the others go on.
+Every record read ends in exactly one bucket: new, updated, unchanged, superseded (a later copy
+replaced it), duplicates (the same bytes again, not stored twice), quarantined (with its reason and raw
+bytes), or skipped (authority records), so ``read == new + updated + unchanged + superseded +
+duplicates + quarantined + skipped``. A record without an id gets one derived from its content
+(`harvester.marc.ids`); a record a permissive reader had to repair is stored with what was repaired.
+Only what no reader can get anything from is quarantined. A failing source is recorded as failed and
+the others go on.
 
     results = harvest_sources(settings, store, settings.sources)
 """
@@ -22,7 +28,7 @@ import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
 from pathlib import Path
@@ -30,8 +36,10 @@ from typing import Any
 
 from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
 from harvester.marc.chunk import RawChunk
-from harvester.marc.files import iter_raw_records, list_files, parse_raw_record, sniff_format
-from harvester.marc.mapping import local_id_of, normalize_marc
+from harvester.marc.files import iter_raw_records, list_files, read_record, sniff_format
+from harvester.marc.ids import first_local_id, with_derived_id
+from harvester.marc.mapping import normalize_marc
+from harvester.marc.supersede import LaterWins
 from harvester.progress import Progress
 from harvester.settings import Settings, SourceConfig
 from harvester.store import IncomingRecord, QuarantineKind, RecordStore, raw_hash
@@ -54,6 +62,7 @@ class SourceResult:
         text = (
             f"{self.source_id}: {self.status} — read {c.get('read', 0)} "
             f"(new {c.get('new', 0)}, updated {c.get('updated', 0)}, unchanged {c.get('unchanged', 0)}, "
+            f"superseded {c.get('superseded', 0)}, duplicates {c.get('duplicates', 0)}, "
             f"quarantined {c.get('quarantined', 0)}, skipped {c.get('skipped', 0)}), "
             f"deleted {c.get('deleted', 0)}; {self.seconds:.1f}s, {rate:,.0f} records/s"
         )
@@ -84,20 +93,36 @@ def process_batch(source_id: str, file: str, fmt: str, chunks: list[Chunk]) -> l
     """Parse and normalize a batch of raw records of one file (runs in a worker process)."""
     source = _WORKER_SOURCES[source_id]
     return [
-        ("unreadable", position, error, raw, fatal) if error is not None
-        else _process_one(source, file, fmt, position, raw)
+        _process_one(source, file, fmt, position, raw) if error is None
+        else _salvage(source, file, fmt, position, raw, error, fatal)
         for position, raw, error, fatal in chunks
     ]
 
 
-def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes) -> Outcome:
+def _salvage(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes, error: str,
+             fatal: bool) -> Outcome:
+    """A record element cut out of a broken XML file: stored (marked repaired) when it can be read
+    leniently; the file still counts as broken (``fatal``), so none of its old records is deleted."""
+    if fmt == "marcxml" and raw.lstrip().startswith(b"<") and b"record" in raw[:200]:
+        outcome = _process_one(source, file, fmt, position, raw, f"read from a broken file ({error})")
+        if outcome[0] == "ok":
+            return ("ok", outcome[1], fatal)
+    return ("unreadable", position, error, raw, fatal)
+
+
+def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes,
+                 note: str = "") -> Outcome:
     local_id = ""
     try:
-        marc = parse_raw_record(raw, fmt, source.encoding)
-        local_id = local_id_of(marc, source.id_field) or ""
-        if not local_id:
-            raise RecordRejected(f"no record id in {source.id_field} (set `id_field` for this source)")
+        marc, repairs = read_record(raw, fmt, source.encoding)
+        if note:
+            repairs.insert(0, note)
+        local_id = first_local_id(marc, source.id_fields) or ""
         record = normalize_marc(marc, source, local_id=local_id)
+        if not local_id:
+            record = with_derived_id(record, marc, source.id_fields)
+        if repairs:
+            record = replace(record, repairs=tuple(repairs))
     except RecordSkipped as exc:
         return ("skipped", position, exc.reason)
     except RecordRejected as exc:
@@ -186,7 +211,7 @@ def _packed_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Out
     name, outcomes = _starmap_task(task)
     return name, [
         ("ok", (r.id, r.source_id, r.local_id, r.raw_format, r.normalized_json, r.kind, r.parent_id, r.file,
-                r.position, r.digest)) if outcome[0] == "ok" and (r := outcome[1]).raw is raw
+                r.position, r.digest), *outcome[2:]) if outcome[0] == "ok" and (r := outcome[1]).raw is raw
         else outcome
         for outcome, (_, raw, _, _) in zip(outcomes, task[3], strict=True)
     ]
@@ -194,7 +219,7 @@ def _packed_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Out
 
 def _unpack(outcomes: list[Outcome], chunks: list[Chunk]) -> list[Outcome]:
     return [
-        ("ok", IncomingRecord(t[0], t[1], t[2], raw, t[3], t[4], t[5], t[6], t[7], t[8], t[9]))
+        ("ok", IncomingRecord(t[0], t[1], t[2], raw, t[3], t[4], t[5], t[6], t[7], t[8], t[9]), *outcome[2:])
         if outcome[0] == "ok" and isinstance(t := outcome[1], tuple) else outcome
         for outcome, (_, raw, _, _) in zip(outcomes, chunks, strict=True)
     ]
@@ -210,14 +235,15 @@ def _harvest_file_source(
     result = SourceResult(source.id)
     started = time.monotonic()
     run_id = store.start_run(source.id)
-    counts: dict[str, int] = {k: 0 for k in ("read", "new", "updated", "unchanged", "quarantined", "skipped",
-                                              "duplicates", "deleted", "files")}
+    counts: dict[str, int] = {k: 0 for k in ("read", "new", "updated", "unchanged", "superseded", "quarantined",
+                                              "skipped", "duplicates", "deleted", "files")}
     try:
         assert source.path is not None
-        files = list_files(source.path)
+        files = list_files(source.path, source.order)
         if not files:
             raise SourceUnavailable(f"no files found at {source.path}")
         base = source.path if source.path.is_dir() else source.path.parent
+        later = LaterWins(store, run_id, [_relative(path, base) for path in files])
         progress = Progress(source.id, sum(f.stat().st_size for f in files), enabled=show_progress)
         # One ordered stream of batches over ALL files of the source, so the pool keeps every core busy
         # across file boundaries (a source of many small files used to run one file at a time).
@@ -230,8 +256,10 @@ def _harvest_file_source(
         for name, outcomes in pool.imap(_packed_task if packed else _starmap_task, tasks):
             if packed:
                 outcomes = _unpack(outcomes, sent.popleft())
-            ok = _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress)
+            ok = _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress, later)
             readable[name] = readable.get(name, True) and ok
+        with store.transaction():
+            store.write_batch(run_id, later.leftovers(), supersede=True)[0].add_to(counts)
         progress.close()
         counts["files"] = len(readable)
         complete = [name for name, ok in readable.items() if ok]
@@ -282,7 +310,7 @@ def _remember(
 
 def _store_outcomes(
     store: RecordStore, source_id: str, run_id: int, name: str, outcomes: list[Outcome],
-    counts: dict[str, int], progress: Progress,
+    counts: dict[str, int], progress: Progress, later: LaterWins,
 ) -> bool:
     """Write one batch's outcomes in one transaction; False when the file broke off in this batch."""
     incoming: list[IncomingRecord] = []
@@ -295,6 +323,7 @@ def _store_outcomes(
             if kind == "ok":
                 incoming.append(outcome[1])
                 size += len(outcome[1].raw)
+                readable = readable and not (len(outcome) > 2 and outcome[2])  # salvaged from a broken file
             elif kind in ("rejected", "unreadable"):
                 _, position, reason, raw, extra = outcome
                 local_id = extra if kind == "rejected" else ""
@@ -305,13 +334,8 @@ def _store_outcomes(
                 size += len(raw)
             else:
                 counts["skipped"] += 1
-        batch_counts, duplicates = store.write_batch(run_id, incoming)
+        batch_counts, _ = store.write_batch(run_id, later.sift(incoming, counts), supersede=True)
         batch_counts.add_to(counts)
-        for dup in duplicates:
-            store.quarantine(source_id, run_id, name, dup.position,
-                             f"duplicate record id {dup.id}: already read earlier in this harvest", dup.raw,
-                             dup.local_id, QuarantineKind.DUPLICATE)
-            counts["quarantined"] += 1
     progress.update(len(outcomes), size)
     return readable
 

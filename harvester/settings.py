@@ -12,6 +12,7 @@ file's own folder, so a config works from wherever the command is run.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from harvester.marc.profiles import PROFILES, HoldingsProfile, resolve_profile
 
 DEFAULT_CONFIG = Path("config/unioncat.toml")
 SOURCE_TYPES = ("marc", "oai-pmh")
-MARC_FORMATS = ("auto", "iso2709", "marcxml", "marcjson")
+MARC_FORMATS = ("auto", "iso2709", "marcxml", "marcjson", "aleph", "mrk")
+FILE_ORDERS = ("name", "mtime")
 BACKENDS = ("embedded", "opensearch")
 
 
@@ -49,7 +51,9 @@ class SourceConfig:
     path: Path | None = None
     format: str = "auto"
     encoding: str | None = None
-    id_field: str = "001"
+    id_field: str = "001"  # the first of `id_fields`, kept for callers that want one
+    id_fields: tuple[str, ...] = ("001",)  # where the id may be, in order; none: an id derived from content
+    order: str = "name"  # the order a folder's files are read in (a later record supersedes): name | mtime
     dedup_within_source: bool = False
     url: str = ""
     metadata_prefix: str = ""
@@ -158,6 +162,7 @@ _SOURCE_KEYS = {
     "format",
     "encoding",
     "id_field",
+    "order",
     "dedup_within_source",
     "url",
     "metadata_prefix",
@@ -190,6 +195,7 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
     if kind == "oai-pmh" and not url.startswith(("http://", "https://")):
         raise ConfigError(reader.file, f"{key}.url", "required for an oai-pmh source (http:// or https://)")
     sets = _sets(reader, raw, key)
+    id_fields = _id_fields(reader, raw, key)
     return SourceConfig(
         id=source_id,
         name=name,
@@ -199,7 +205,9 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
         path=path,
         format=reader.choice(raw, "format", MARC_FORMATS, "auto", key),
         encoding=reader.get(raw, "encoding", str, None, key),
-        id_field=reader.get(raw, "id_field", str, "001", key),
+        id_field=id_fields[0],
+        id_fields=id_fields,
+        order=reader.choice(raw, "order", FILE_ORDERS, "name", key),
         dedup_within_source=reader.get(raw, "dedup_within_source", bool, False, key),
         url=url,
         metadata_prefix=reader.get(raw, "metadata_prefix", str, "", key),
@@ -209,6 +217,21 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
         timeout=float(reader.get(raw, "timeout", (int, float), 30.0, key)),
         options=reader.get(raw, "options", dict, {}, key),
     )
+
+
+_ID_SPEC = re.compile(r"^[0-9A-Za-z]{3}[0-9a-z]?$")
+
+
+def _id_fields(reader: _Reader, raw: dict[str, Any], key: str) -> tuple[str, ...]:
+    """``id_field = "001"`` or ``id_field = ["001", "035a", "999c"]``: a control field, or a tag and
+    subfield code, tried in order."""
+    value = raw.get("id_field", "001")
+    specs = [value] if isinstance(value, str) else value
+    if not isinstance(specs, list) or not specs or not all(isinstance(v, str) and _ID_SPEC.match(v)
+                                                           for v in specs):
+        raise ConfigError(reader.file, f"{key}.id_field",
+                          f"expected a field like \"001\" or \"035a\", or a list of them, got {value!r}")
+    return tuple(specs)
 
 
 def _sets(reader: _Reader, raw: dict[str, Any], key: str) -> tuple[str, ...]:

@@ -29,28 +29,38 @@ from pathlib import Path
 import pymarc
 
 from harvester.errors import BadFeed, RecordRejected
+from harvester.marc import aleph, mrk
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _SEPARATORS, iter_iso2709, parse_iso2709
 from harvester.marc.marcjson import iter_marcjson, parse_marcjson
-from harvester.marc.marcxml import iter_marcxml, parse_marcxml
+from harvester.marc.marcxml import iter_marcxml, read_marcxml
+from harvester.marc.repair import recover_iso2709
 
-FORMATS = ("iso2709", "marcxml", "marcjson")
+FORMATS = ("iso2709", "marcxml", "marcjson", "aleph", "mrk")
+ORDERS = ("name", "mtime")
 
 
-def list_files(path: Path) -> list[Path]:
-    """The files of a source: the file itself, a folder's files (recursive, sorted), or a glob's matches.
+def list_files(path: Path, order: str = "name") -> list[Path]:
+    """The files of a source, in the order they are read: the file itself, a folder's files
+    (recursive), or a glob's matches.
 
-    Hidden files and README/notes files (``*.md``, ``*.txt``) in folders are skipped.
+    The order matters: a later record with the same id replaces an earlier one (a full export, then
+    daily delta files). ``name`` (the default) sorts by path, so date-stamped names read oldest first;
+    ``mtime`` sorts by modification time, then path. Hidden files and README/notes files (``*.md``,
+    ``*.txt``) in folders are skipped.
     """
     if path.is_file():
         return [path]
     if path.is_dir():
         found = (p for p in path.rglob("*") if p.is_file())
-        return sorted(p for p in found if not _ignored(p.relative_to(path)))
-    text = str(path)
-    if any(ch in text for ch in "*?["):
-        return sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-    return []
+        files = sorted(p for p in found if not _ignored(p.relative_to(path)))
+    elif any(ch in str(path) for ch in "*?["):
+        files = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    else:
+        return []
+    if order == "mtime":
+        files.sort(key=lambda p: p.stat().st_mtime_ns)  # stable: equal times keep name order
+    return files
 
 
 def _ignored(relative: Path) -> bool:
@@ -58,7 +68,8 @@ def _ignored(relative: Path) -> bool:
 
 
 def sniff_format(path: Path) -> str:
-    """``iso2709``, ``marcxml`` or ``marcjson`` from the first bytes; `BadFeed` when none fits."""
+    """``iso2709``, ``marcxml``, ``marcjson``, ``aleph`` or ``mrk`` from the first bytes; `BadFeed`
+    when none fits."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     return sniff_bytes(head, str(path))
@@ -72,9 +83,14 @@ def sniff_bytes(head: bytes, name: str = "input") -> str:
         return "marcxml"
     if text[:1] in (b"[", b"{"):
         return "marcjson"
+    if aleph.SNIFF.match(text):
+        return "aleph"
+    if mrk.SNIFF_MRK.match(text) or mrk.SNIFF_LINE.match(text):
+        return "mrk"
     if text[:5].isdigit() and len(text) >= 24:
         return "iso2709"
-    raise BadFeed(f"{name} starts with {text[:24]!r}: not ISO 2709, MARCXML or MARC-in-JSON")
+    raise BadFeed(f"{name} starts with {text[:24]!r}: not ISO 2709, MARCXML, MARC-in-JSON, Aleph "
+                  "sequential or MARC mnemonic text")
 
 
 def iter_raw_records(path: Path, fmt: str) -> Iterator[RawChunk]:
@@ -88,16 +104,40 @@ def iter_raw_records(path: Path, fmt: str) -> Iterator[RawChunk]:
     elif fmt == "marcjson":
         with path.open("rb") as handle:
             yield from iter_marcjson(handle)
+    elif fmt == "aleph":
+        with path.open("rb") as handle:
+            yield from aleph.iter_aleph(handle)
+    elif fmt == "mrk":
+        with path.open("rb") as handle:
+            yield from mrk.iter_mrk(handle)
     else:
         raise BadFeed(f"unknown MARC format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
 def parse_raw_record(raw: bytes, fmt: str, encoding: str | None = None) -> pymarc.Record:
     """Parse one raw record into a `pymarc.Record`; raises `RecordRejected` with the reason."""
+    return read_record(raw, fmt, encoding)[0]
+
+
+def read_record(raw: bytes, fmt: str, encoding: str | None = None) -> tuple[pymarc.Record, list[str]]:
+    """Parse one raw record, permissively: the record and what had to be repaired to read it (empty
+    for a sound record). `RecordRejected` only when nothing can be read at all.
+
+    ISO 2709 goes the strict (fast, already tolerant) way first; only a record it refuses is read
+    again by `recover_iso2709`, so records that were fine before come out exactly as before."""
     if fmt == "iso2709":
-        return parse_iso2709(raw, encoding)
+        try:
+            return parse_iso2709(raw, encoding), []
+        except RecordRejected as exc:
+            if exc.reason.startswith("unknown encoding"):
+                raise
+            return recover_iso2709(raw, encoding, exc.reason)
     if fmt == "marcxml":
-        return parse_marcxml(raw)
+        return read_marcxml(raw)
     if fmt == "marcjson":
-        return parse_marcjson(raw)
+        return parse_marcjson(raw), []
+    if fmt == "aleph":
+        return aleph.parse_aleph(raw)
+    if fmt == "mrk":
+        return mrk.parse_mrk(raw)
     raise RecordRejected(f"unknown MARC format {fmt!r}", raw)

@@ -8,7 +8,7 @@ import mmap
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pymarc
 from lxml import etree
@@ -77,18 +77,21 @@ def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:
     return bytes(out[:limit])
 
 
+DEFAULT_LEADER = "     nam a22     uu 4500"  # a book; leader/09 "a": MARCXML text is Unicode
+DEFAULT_HOLDINGS_LEADER = "     nx  a22     1n 4500"  # an MFHD holdings record (it names its bib in 004)
+
+
 def parse_marcxml(raw: bytes) -> pymarc.Record:
     """A MARCXML ``<record>`` (or a ``<collection>`` holding one) → `pymarc.Record`."""
-    try:
-        root = parse_bytes(raw)
-    except XMLSyntaxError as exc:
-        if "Entity '" not in str(exc) and "Namespace prefix" not in str(exc):
-            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
-        # an entity whose declaration (in the file's DOCTYPE) was deliberately not resolved, or a
-        # prefix declared on the collection of a record salvaged from a broken file: read it anyway
-        root = etree.fromstring(raw, parser=safe_parser(recover=True))
-        if root is None:
-            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+    return read_marcxml(raw)[0]
+
+
+def read_marcxml(raw: bytes) -> tuple[pymarc.Record, list[str]]:
+    """`parse_marcxml` plus what had to be repaired: XML that is not well-formed but still yields the
+    record's fields when read leniently, and a missing or empty ``<leader>`` (a default one is used:
+    a book, or an MFHD holdings record when the record has a 004 and 852/866-868)."""
+    repairs: list[str] = []
+    root = _root(raw, repairs)
     if local_name(root) != "record":
         inner = next((el for el in root.iter() if local_name(el) == "record"), None)
         if inner is None:
@@ -109,6 +112,31 @@ def parse_marcxml(raw: bytes) -> pymarc.Record:
                          for sub in child if local_name(sub) == "subfield"]
             fields.append(_data(tag, (child.get("ind1") or " ")[:1] or " ",
                                 (child.get("ind2") or " ")[:1] or " ", subfields))
-    if leader is None:
-        raise RecordRejected("MARCXML record has no <leader>", raw)
-    return make_record(_fix_leader(leader, raw), fields)
+    if repairs and not fields:
+        raise RecordRejected(repairs[0].replace(" read leniently", "") + "; no field could be read", raw)
+    if leader is None or not leader.strip():
+        what = "<leader>" if leader is None else "leader (an empty <leader>)"
+        leader = _default_leader(fields)
+        repairs.append(f"MARCXML record without a {what}: default leader {leader!r} used")
+    return make_record(_fix_leader(leader, raw), fields), repairs
+
+
+def _root(raw: bytes, repairs: list[str]) -> Any:
+    try:
+        return parse_bytes(raw)
+    except XMLSyntaxError as exc:
+        # an entity whose declaration (in the file's DOCTYPE) was deliberately not resolved, a prefix
+        # declared on the collection of a record salvaged from a broken file, or a stray bad byte or
+        # character reference: read it leniently, and say so unless only a declaration was missing
+        root = etree.fromstring(raw, parser=safe_parser(recover=True)) if raw.strip() else None
+        if root is None:
+            raise RecordRejected(f"not well-formed XML: {exc}", raw) from exc
+        if "Entity '" not in str(exc) and "Namespace prefix" not in str(exc):
+            repairs.append(f"not well-formed XML read leniently ({exc})")
+        return root
+
+
+def _default_leader(fields: list[Field]) -> str:
+    tags = {field.tag for field in fields}
+    holdings = "004" in tags and bool(tags & {"852", "866", "867", "868"}) and "245" not in tags
+    return DEFAULT_HOLDINGS_LEADER if holdings else DEFAULT_LEADER

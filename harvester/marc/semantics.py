@@ -206,7 +206,7 @@ _NOTE_SKIP = {"520", "506", "540", "583", *(f"59{d}" for d in range(10))}
 def notes(view: MarcView) -> list[str]:
     """5XX notes other than the summary (520), rights (506/540) and local/action notes (583, 59X)."""
     out: list[str] = []
-    for tag in sorted(t for t in view.by_tag if t[0] == "5" and t not in _NOTE_SKIP and len(t) == 3):
+    for tag in sorted(t for t in view.by_tag if t[:1] == "5" and t not in _NOTE_SKIP and len(t) == 3):
         for field in view.by_tag[tag]:
             if field.control_field:
                 continue

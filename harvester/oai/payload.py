@@ -117,7 +117,12 @@ def _plain(value: Any) -> Any:
         names = _FIELDS[kind] = tuple(f.name for f in fields(value)) if is_record else None
     if names is None:
         return value
-    return {name: _plain(getattr(value, name)) for name in names}
+    out = {name: _plain(getattr(value, name)) for name in names}
+    if kind is Record:  # the optional fields `Record.to_dict` writes only when set
+        for name in ("repairs", "id_origin"):
+            if not out[name]:
+                del out[name]
+    return out
 
 
 def record_json(record: Record) -> str:

@@ -20,11 +20,15 @@ from harvester.types import RecordId, SourceId
 class RecordStore(Database):
     """SQLite-backed store of sources, raw + normalized records, quarantine, runs and state."""
 
-    def write_batch(self, run_id: int, batch: Sequence[IncomingRecord]) -> tuple[BatchCounts, list[IncomingRecord]]:
+    def write_batch(self, run_id: int, batch: Sequence[IncomingRecord],
+                    supersede: bool = False) -> tuple[BatchCounts, list[IncomingRecord]]:
         """Store a batch in one transaction: insert new, update changed, leave unchanged alone.
 
         Returns the counts and the records refused as duplicates (the same id read twice in one run:
-        the caller quarantines them, so that every record read is accounted for).
+        the caller quarantines them, so that every record read is accounted for). With ``supersede``
+        (file sources: a full export, then delta files) nothing is refused: a later copy with other
+        bytes replaces the earlier one (counted ``superseded``), one with the same bytes is counted
+        ``duplicates`` and not stored twice.
         """
         counts = BatchCounts()
         duplicates: list[IncomingRecord] = []
@@ -42,9 +46,14 @@ class RecordStore(Database):
                 digest = record.digest or raw_hash(record.raw)
                 old = existing.get(record.id)
                 if old is not None and old[2] == run_id:
-                    duplicates.append(record)
-                    counts.duplicates += 1
-                    continue
+                    if supersede and old[0] != digest:
+                        counts.superseded += 1
+                        counts.updated -= 1  # counted again just below; a supersede is not an update
+                    else:
+                        if not supersede:
+                            duplicates.append(record)
+                        counts.duplicates += 1
+                        continue
                 existing[record.id] = (digest, 0, run_id)
                 if old is None:
                     inserts.append(
@@ -81,6 +90,38 @@ class RecordStore(Database):
             db.executemany("UPDATE records SET seen_run = ?, file = ?, position = ? WHERE id = ?", touches)
             self._bump(db, parents, seq)
         return counts, duplicates
+
+    def record_locations(self, ids: Sequence[RecordId]) -> dict[RecordId, tuple[str, str, int | None, str]]:
+        """Where each stored record was last read: (file, position, seen_run, raw_hash), by id."""
+        found: dict[RecordId, tuple[str, str, int | None, str]] = {}
+        for start in range(0, len(ids), 900):
+            chunk = list(ids[start : start + 900])
+            marks = ",".join("?" * len(chunk))
+            for row in self.query(
+                f"SELECT id, file, position, seen_run, raw_hash FROM records WHERE id IN ({marks})", chunk
+            ):
+                found[row[0]] = (row[1], row[2], row[3], row[4])
+        return found
+
+    def ingest_counts(self, source_id: SourceId) -> dict[str, int]:
+        """Live records of a source that a permissive reader repaired, and those whose id was derived
+        from their content (both flags live in the normalized JSON, written only when set)."""
+        row = self.query(
+            "SELECT COALESCE(SUM(json_extract(normalized, '$.repairs') IS NOT NULL), 0), "
+            "COALESCE(SUM(json_extract(normalized, '$.id_origin') IS NOT NULL), 0) "
+            "FROM records WHERE source_id = ? AND deleted = 0",
+            (source_id,),
+        )[0]
+        return {"repaired": int(row[0]), "derived_ids": int(row[1])}
+
+    def quarantine_reasons(self, source_id: SourceId) -> list[tuple[str, str, int]]:
+        """(kind, reason, count) of a source's quarantined input, most frequent first."""
+        rows = self.query(
+            "SELECT kind, reason, COUNT(*) FROM quarantine WHERE source_id = ? GROUP BY kind, reason "
+            "ORDER BY 3 DESC, 1, 2",
+            (source_id,),
+        )
+        return [(row[0], row[1], int(row[2])) for row in rows]
 
     def _existing(self, db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[str, int, int | None]]:
         found: dict[str, tuple[str, int, int | None]] = {}

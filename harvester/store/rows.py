@@ -79,9 +79,10 @@ class BatchCounts:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    superseded: int = 0  # with ``supersede``: an earlier copy of this run replaced by a later one
 
     def add_to(self, totals: dict[str, int]) -> None:
-        for name in ("new", "updated", "unchanged", "duplicates"):
+        for name in ("new", "updated", "unchanged", "duplicates", "superseded"):
             totals[name] = totals.get(name, 0) + getattr(self, name)
 
 

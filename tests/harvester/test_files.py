@@ -7,6 +7,7 @@ variants are made in the test from real records so that each test shows exactly 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pymarc
@@ -15,7 +16,7 @@ import pytest
 from harvester.errors import BadFeed, RecordRejected
 from harvester.marc import iso2709, marcjson
 from harvester.marc.chunk import RawChunk
-from harvester.marc.files import iter_raw_records, list_files, parse_raw_record, sniff_format
+from harvester.marc.files import iter_raw_records, list_files, parse_raw_record, read_record, sniff_format
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MARC = DATA / "marc"
@@ -107,19 +108,23 @@ def test_an_unknown_encoding_override_is_named_in_the_reason() -> None:
 
 
 def test_unreadable_records_are_rejected_with_a_reason_and_the_stream_goes_on() -> None:
+    """pymarc's bad_records.mrc: five records pymarc reads, two whose directory is 13 bytes long (pymarc
+    gives up; rebuilt from the field terminators, marked repaired), one with no field at all."""
     got = chunks(HARVEST / "lib-a" / "bad_records.mrc")
     assert len(got) == 8
     reasons = []
     for chunk in got:
         try:
-            parse_raw_record(chunk.raw, "iso2709")
-            reasons.append("ok")
+            record, repairs = read_record(chunk.raw, "iso2709")
+            reasons.append("repaired: " + "; ".join(repairs) if repairs else "ok")
+            assert record["245"]["a"] == "The pragmatic programmer : "
         except RecordRejected as exc:
             assert exc.raw == chunk.raw
             reasons.append(exc.reason)
     assert reasons.count("ok") == 5
-    assert "directory length 13 is not a multiple of 12" in reasons
-    assert "record has no fields (empty directory)" in reasons
+    rebuilt = "repaired: directory rebuilt from field terminators (directory length 13 is not a multiple of 12)"
+    assert reasons.count(rebuilt) == 2
+    assert reasons[6] == "record has no fields (empty directory); no field can be read"
 
 
 # --- MARCXML ---------------------------------------------------------------------------------------
@@ -239,7 +244,7 @@ def test_sniffing_tells_formats_apart_and_refuses_what_is_not_marc(tmp_path: Pat
     assert sniff_format(MARC / "marc8.dat") == "iso2709"
     assert sniff_format(MARC / "uchicago_880_852.xml") == "marcxml"
     assert sniff_format(HARVEST / "lib-c" / "goldfinch_5.jsonl") == "marcjson"
-    with pytest.raises(BadFeed, match="not ISO 2709, MARCXML or MARC-in-JSON"):
+    with pytest.raises(BadFeed, match="not ISO 2709, MARCXML, MARC-in-JSON, Aleph sequential or MARC mnemonic"):
         sniff_format(HARVEST / "lib-a" / "invalidMarcFile.mrc")
     empty = tmp_path / "empty.mrc"
     empty.write_bytes(b"")
@@ -254,3 +259,11 @@ def test_list_files_walks_folders_sorted_and_expands_globs(tmp_path: Path) -> No
     assert list_files(tmp_path / "*.xml") == [tmp_path / "1.xml"]
     assert list_files(tmp_path / "1.xml") == [tmp_path / "1.xml"]
     assert list_files(tmp_path / "missing") == []
+
+
+def test_list_files_in_mtime_order_when_asked(tmp_path: Path) -> None:
+    for name, when in (("a-delta.mrc", 300), ("b-full.mrc", 100), ("c-delta.mrc", 200)):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (when, when))
+    assert [p.name for p in list_files(tmp_path)] == ["a-delta.mrc", "b-full.mrc", "c-delta.mrc"]
+    assert [p.name for p in list_files(tmp_path, "mtime")] == ["b-full.mrc", "c-delta.mrc", "a-delta.mrc"]
