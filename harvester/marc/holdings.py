@@ -81,7 +81,7 @@ def holding_from_field(field: Field, profile: HoldingsProfile, library: Library)
     location = f"{branch}{BRANCH_SEPARATOR}{shelf}" if branch and shelf else branch or shelf
     status = _pick(values, profile.status)
     copies_text = _pick(values, profile.copies)
-    copies = int(copies_text) if copies_text.isdigit() and int(copies_text) > 0 else 1
+    copies = int(copies_text) if copies_text.isdecimal() and int(copies_text) > 0 else 1
     lendable = is_lendable(profile, (status, shelf, branch), _pick(values, profile.not_lendable_subfield))
     call_number = _pick(values, profile.call_number)
     if "|" in call_number:

@@ -146,7 +146,7 @@ def _fast_fields(raw: bytes, directory: bytes, base: int, codec: str, errors: st
     append = fields.append
     for i in range(0, len(entries), 12):
         offset = entries[i + 7:i + 12]
-        if not offset.isdigit():
+        if not (offset.isascii() and offset.isdigit()):
             return None
         start = base + int(offset)
         if start >= size or (start != base and raw[start - 1] != 0x1E):

@@ -46,9 +46,10 @@ def _salvage_xml(path: Path | None, already: int, line: int, reason: str) -> Ite
     reported = False
     if path is not None and path.stat().st_size:
         with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            number, scanned, lines = 0, 0, 1
+            number, scanned, lines, end = 0, 0, 1, 0
             for match in _RECORD_SPAN.finditer(data):  # type: ignore[call-overload]
                 number += 1
+                end = match.end()
                 if number <= already:
                     continue
                 lines += data[scanned:match.start()].count(b"\n")
@@ -59,8 +60,26 @@ def _salvage_xml(path: Path | None, already: int, line: int, reason: str) -> Ite
                     yield RawChunk(f"record {number} (line {lines})", match.group(), reason, fatal=True)
                 else:
                     yield RawChunk(f"record {number} (line {lines})", match.group())
+            tail = _unclosed_record(data, end)
+            if not reported and tail is not None:  # a file cut off inside its last record
+                reported = True
+                lines += data[scanned:tail[0]].count(b"\n")
+                yield RawChunk(f"record {number + 1} (line {lines})", tail[1], reason, fatal=True)
     if not reported:
         yield RawChunk(f"line {line} (after record {already})", _lines_around(path, line), reason, fatal=True)
+
+
+_RECORD_START = re.compile(rb"<(?:[\w.-]+:)?record\b[^>]*>")
+_MAX_TAIL = 1 << 20
+
+
+def _unclosed_record(data: object, start: int) -> tuple[int, bytes] | None:
+    """(offset, bytes) of a ``<record>`` opened after ``start`` and never closed (the file ends in it),
+    so that a permissive read can still get the fields before the cut."""
+    match = _RECORD_START.search(data, start)  # type: ignore[call-overload]
+    if match is None:
+        return None
+    return match.start(), bytes(data[match.start():match.start() + _MAX_TAIL])  # type: ignore[index]
 
 
 def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:

@@ -49,7 +49,7 @@ def title_sort(view: MarcView) -> str:
         return sort_key(title(view))
     text = " ".join(subfield_values(field, "ab"))
     skip = field.indicators[1] if field.indicators else " "
-    if skip.isdigit() and 0 < int(skip) < len(text):
+    if skip.isdecimal() and 0 < int(skip) < len(text):
         text = text[int(skip):]
     return sort_key(text)
 
@@ -83,7 +83,7 @@ _YEAR = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(?![0-9])")
 def year(view: MarcView) -> int | None:
     """008/07-10 when it is a plain year; else the first year in 264/260 $c."""
     f008 = view.control("008")
-    if len(f008) >= 11 and f008[7:11].isdigit() and f008[6:7] not in ("b", "|"):
+    if len(f008) >= 11 and f008[7:11].isdecimal() and f008[6:7] not in ("b", "|"):
         value = int(f008[7:11])
         if 500 <= value <= _LATEST_YEAR:
             return value

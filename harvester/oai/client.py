@@ -23,7 +23,8 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -39,6 +40,7 @@ from harvester.settings import SourceConfig
 from harvester.xml import safe_parser
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 509, 520, 521, 522, 523, 524})
+SERVER_ERRORS = frozenset({500, 502, 504})  # "I failed on this", not "come back later" (503, 429)
 USER_AGENT = "unioncat-harvester/1.0 (+OAI-PMH; polite: rate-limited, honours Retry-After)"
 _HEADER_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?header[\s>/]")
 _STRICT = safe_parser()
@@ -131,9 +133,22 @@ class HarvestClient(Sickle):  # type: ignore[misc]
         self._clock = clock
         self._jitter = jitter
         self._next_slot = 0.0
+        self._budget: int | None = None
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers.update(dict(source.headers))
+
+    @contextmanager
+    def server_error_budget(self, retries: int) -> Iterator[None]:
+        """Within this block, an HTTP 500/502/504 is retried at most ``retries`` times (timeouts, 503
+        and 429 keep the full policy): for requests whose failure is cheap to route around, such as
+        the probes that isolate a record the server cannot deliver, so that no backoff is paid again
+        and again for an answer the server gives every time."""
+        saved, self._budget = self._budget, retries
+        try:
+            yield
+        finally:
+            self._budget = saved
 
     def identify(self) -> dict[str, str]:
         """What the harvest needs from Identify: granularity (day or seconds), deletedRecord,
@@ -230,7 +245,10 @@ class HarvestClient(Sickle):  # type: ignore[misc]
     def _retry_or_raise(self, attempt: int, response: requests.Response | None, reason: str,
                         status: int | None, params: Mapping[str, str]) -> int:
         url = response.url if response is not None else _url(self.endpoint, params)
-        if attempt >= self.politeness.max_retries:
+        limit = self.politeness.max_retries
+        if self._budget is not None and status in SERVER_ERRORS:
+            limit = min(limit, self._budget)
+        if attempt >= limit:
             message = f"{reason} from {url} (gave up after {attempt} retries)"
             self.stats.errors.append(message)
             raise ServerFailure(message, url, status)

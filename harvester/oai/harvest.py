@@ -13,9 +13,11 @@ What goes wrong, and what happens then:
 - ``badResumptionToken`` (or a saved token past its expirationDate): the current window restarts;
 - a page that is not well-formed: fetched again, recovered leniently only without losing a record,
   else quarantined under its URL and the source stops with the reason (the checkpoint stays);
-- a window that keeps failing with 5xx while the server still answers Identify: halved down to a
-  small window, whose records are then fetched one by one (ListIdentifiers + GetRecord) so that only
-  the bad record is quarantined;
+- a page that keeps failing with 5xx while the server still answers Identify: the window's records are
+  isolated by their datestamps (ListIdentifiers, then restricted ListRecords halved around the failures,
+  GetRecord for what cannot be cut further; `harvester.oai.isolate`), so only the records the server
+  fails on are quarantined, without paying the retry backoff at every level; they are fetched again on
+  the next run;
 - ``--full`` on a server with ``deletedRecord=no``: records no longer listed are marked deleted, unless
   the harvest listed nothing at all (a broken server must not delete a catalog).
 
@@ -62,6 +64,7 @@ from harvester.oai.commit import (
     prepare_page,
     quarantine_page,
 )
+from harvester.oai.isolate import isolate_window
 from harvester.oai.pages import OAIProtocolError, Page, PageIterator, page_records
 from harvester.oai.payload import PREFERRED_PREFIXES
 from harvester.oai.workers import PageMapper
@@ -109,6 +112,9 @@ class OAIHarvest:
         self.max_empty = int(options.get("max_empty_pages", 10))
         self.prefix = ""
         self.earliest = "1900-01-01"
+        self.list_retries = int(options.get("server_error_retries", 1))
+        self.window_ids: set[str] = set()  # identifiers stored from the current window's pages this run
+        self.isolated: set[str] = set()  # identifiers quarantined this run because the server fails on them
         self.mapper = PageMapper(source, "", workers=options.get("workers"),
                                  threshold=int(options.get("parallel_threshold", 100)))
 
@@ -193,7 +199,8 @@ class OAIHarvest:
             self.warnings.append(f"saved resumption token expired ({cp.token_expires}); window restarted")
             cp.restart_window()
         try:
-            self._walk(cp, PageIterator(self.client, params, token=cp.token, max_empty_pages=self.max_empty))
+            with self.client.server_error_budget(self.list_retries):  # a 500 here leads to isolation
+                self._walk(cp, PageIterator(self.client, params, token=cp.token, max_empty_pages=self.max_empty))
         except oaiexceptions.BadResumptionToken as exc:
             self._restart(cp, f"badResumptionToken ({exc})")
         except OAIProtocolError as exc:
@@ -252,6 +259,7 @@ class OAIHarvest:
             if page.sent_token is None:
                 cp.window_size = page.complete_list_size
             cp.window_count += len(page.records)
+            self.window_ids.update(r.identifier for r in page.records)
             cp.listed += prepared.live
             cp.pages += 1
             cp.token, cp.token_expires = page.token, page.expiration_date
@@ -272,6 +280,7 @@ class OAIHarvest:
         cp.windows.pop(0)
         cp.restart_window()
         cp.window_restarts = 0
+        self.window_ids.clear()
         if not cp.windows:
             if cp.pending_watermark:
                 try:
@@ -296,12 +305,15 @@ class OAIHarvest:
     # --- a window that keeps failing with 5xx -------------------------------------------------------
 
     def _split_or_isolate(self, cp: Checkpoint, failure: ServerFailure) -> None:
-        """Halve the window (the server is up: Identify still answers), or isolate its records."""
+        """The server is up (Identify still answers): isolate the records it fails on by their
+        datestamps (`harvester.oai.isolate`); when it cannot even list identifiers, halve the window."""
         try:
             self.client.harvest(verb="Identify")
         except ServerFailure:
             raise failure from None
         window = cp.windows[0]
+        if isolate_window(self, cp, window, failure):
+            return
         upper = cp.server_now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         halves = split_window(window, self.earliest, upper, cp.granularity, self.min_window)
         if halves is not None and self.counts["windows_split"] < self.max_splits:
@@ -356,8 +368,11 @@ class OAIHarvest:
         limit = int(self.source.options.get("retry_isolated", 100))
         failed = self.store.quarantined_positions(self.source.id, QUARANTINE_FILE, QuarantineKind.SERVER_FAILURE, limit)
         for identifier in failed:
+            if identifier in self.isolated:  # failed minutes ago in this very run: next run
+                continue
             try:
-                page = self.client.harvest(verb="GetRecord", identifier=identifier, metadataPrefix=self.prefix)
+                with self.client.server_error_budget(1):
+                    page = self.client.harvest(verb="GetRecord", identifier=identifier, metadataPrefix=self.prefix)
             except (ServerFailure, MalformedPage):
                 continue
             records = page_records(page.xml, self.client.oai_namespace)

