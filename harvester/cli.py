@@ -111,6 +111,7 @@ def status(app: AppContext, as_json: bool) -> None:
     extra = _status_extras(app)
     for row in rows:
         row.update(extra.get(row["id"], {}))
+        row["details"] = _ingest_lines(row) + row.get("details", [])
     if as_json:
         click.echo(json.dumps(rows, indent=2, sort_keys=True, default=str))
         return
@@ -147,6 +148,18 @@ def _status_extras(app: AppContext) -> dict[str, dict[str, Any]]:
         details = [f"{k}: {v}" for k, v in info.items() if v not in (None, "", {})]
         extras[source.id] = {"oai": info, "details": details}
     return extras
+
+
+def _ingest_lines(row: dict[str, Any]) -> list[str]:
+    """How a source's records were read: stored, superseded and duplicates (last run), repaired, ids
+    derived (with why), and the quarantine by reason, so a partner sees what happened to its feed."""
+    lines = [f"stored {row['records'] + row['holdings_records']}, superseded {row.get('superseded', 0)}, "
+             f"duplicates {row.get('duplicates', 0)} (last run), repaired {row.get('repaired', 0)}, "
+             f"derived ids {row.get('derived_ids', 0)}"]
+    lines += [f"{d['count']} × {d['reason']}" for d in row.get("derived_reasons", [])]
+    lines += [f"quarantined {q['count']} × {q['reason'][:100]} ({q['kind']})"
+              for q in row.get("quarantined_by_reason", [])]
+    return lines
 
 
 def _describe_run(run: dict[str, Any] | None) -> str:
@@ -197,6 +210,10 @@ def show(app: AppContext, record_id: str, as_json: bool) -> None:
         return
     state = "DELETED" if stored.deleted else "live"
     click.echo(f"{stored.id}  ({state}; {stored.raw_format}; {stored.file} {stored.position})")
+    if stored.normalized.id_origin:
+        click.echo(f"  ! {stored.normalized.id_origin} (the id is a hash of the record's content)")
+    for repair in stored.normalized.repairs:
+        click.echo(f"  ! repaired: {repair}")
     for key, value in data.items():
         if value in ("", None, [], ()):
             continue

@@ -6,6 +6,7 @@ All SQL on these tables is here: the harvesters (files, OAI-PMH) and the indexer
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -103,16 +104,31 @@ class RecordStore(Database):
                 found[row[0]] = (row[1], row[2], row[3], row[4])
         return found
 
-    def ingest_counts(self, source_id: SourceId) -> dict[str, int]:
-        """Live records of a source that a permissive reader repaired, and those whose id was derived
-        from their content (both flags live in the normalized JSON, written only when set)."""
-        row = self.query(
-            "SELECT COALESCE(SUM(json_extract(normalized, '$.repairs') IS NOT NULL), 0), "
-            "COALESCE(SUM(json_extract(normalized, '$.id_origin') IS NOT NULL), 0) "
-            "FROM records WHERE source_id = ? AND deleted = 0",
+    def ingest_counts(self, source_id: SourceId, examples: int = 20) -> dict[str, Any]:
+        """How a source's live records were read: how many a permissive reader repaired (with the first
+        ``examples`` of them and what was repaired), and how many got an id derived from their content,
+        by reason ("id derived: no 001"). Both flags live in the normalized JSON, written only when set."""
+        repaired = self.query(
+            "SELECT COUNT(*) FROM records WHERE source_id = ? AND deleted = 0 "
+            "AND json_extract(normalized, '$.repairs') IS NOT NULL",
             (source_id,),
-        )[0]
-        return {"repaired": int(row[0]), "derived_ids": int(row[1])}
+        )[0][0]
+        shown = self.query(
+            "SELECT id, json_extract(normalized, '$.repairs') FROM records WHERE source_id = ? AND deleted = 0 "
+            "AND json_extract(normalized, '$.repairs') IS NOT NULL ORDER BY id LIMIT ?",
+            (source_id, examples),
+        )
+        derived = self.query(
+            "SELECT json_extract(normalized, '$.id_origin'), COUNT(*) FROM records WHERE source_id = ? "
+            "AND deleted = 0 AND json_extract(normalized, '$.id_origin') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC",
+            (source_id,),
+        )
+        return {
+            "repaired": int(repaired),
+            "repaired_examples": [{"id": row[0], "repairs": json.loads(row[1])} for row in shown],
+            "derived_ids": sum(int(row[1]) for row in derived),
+            "derived_reasons": [{"reason": row[0], "count": int(row[1])} for row in derived],
+        }
 
     def quarantine_reasons(self, source_id: SourceId) -> list[tuple[str, str, int]]:
         """(kind, reason, count) of a source's quarantined input, most frequent first."""
@@ -387,6 +403,7 @@ class RecordStore(Database):
             deleted = sum(n for _, d, n in counts if d)
             quarantined = self.quarantine_count(source_id)
             runs = self.runs(source_id, limit=1)
+            last_counts = runs[0]["counts"] if runs else {}
             status.append(
                 {
                     "id": source_id,
@@ -398,9 +415,28 @@ class RecordStore(Database):
                     "deleted": deleted,
                     "quarantined": quarantined,
                     "last_run": runs[0] if runs else None,
+                    "superseded": int(last_counts.get("superseded", 0)),  # in the last run
+                    "duplicates": int(last_counts.get("duplicates", 0)),
+                    **self.ingest_counts(source_id),
+                    "quarantined_by_reason": reason_classes(self.quarantine_reasons(source_id)),
                 }
             )
         return status
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def reason_classes(rows: Iterable[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    """Quarantine reasons grouped so that a partner reads "12 × no field can be read" rather than 12
+    lines differing by a line number: by kind and the reason with its numbers blanked; one full reason
+    is kept as the example."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, reason, count in rows:
+        key = (kind, _NUMBERS.sub("#", reason.split(": ", 1)[0] if ": " in reason[:80] else reason)[:160])
+        group = groups.setdefault(key, {"kind": kind, "reason": reason, "count": 0})
+        group["count"] += count
+    return sorted(groups.values(), key=lambda g: (-g["count"], g["kind"], g["reason"]))
 
 
 def _stored(row: sqlite3.Row) -> StoredRecord:

@@ -151,3 +151,30 @@ def test_id_field_must_name_fields() -> None:
     settings = parse_settings({"sources": [{"id": "x", "path": "p", "id_field": ["001", "035a"]}]},
                               Path("u.toml"))
     assert settings.sources[0].id_fields == ("001", "035a") and settings.sources[0].id_field == "001"
+
+
+def test_status_counts_stored_superseded_repaired_derived_and_quarantine_reasons(tmp_path: Path) -> None:
+    """tests/data/harvest/lib-a (see test_run): bad_records.mrc's 8 copies of one book without a 001 end
+    as one record under a derived id (6 superseded, 1 with no field quarantined), the XML file's three
+    copies of one record as one (2 superseded), and the file that is not MARC is quarantined whole."""
+    import shutil
+
+    shutil.copytree(HARVEST / "lib-a", tmp_path / "in")
+    _harvest(tmp_path)
+    from click.testing import CliRunner
+
+    from search_ui.cli import cli
+
+    with RecordStore(tmp_path / "var" / "unioncat.sqlite") as store:
+        [row] = store.source_status()
+    assert (row["records"], row["superseded"], row["derived_ids"]) == (3, 8, 1)
+    assert row["derived_reasons"] == [{"reason": "id derived: no 001", "count": 1}]
+    assert sorted((q["kind"], q["reason"].split(":")[0]) for q in row["quarantined_by_reason"]) == [
+        ("rejected", "record has no fields (empty directory); no field can be read"),
+        ("unreadable", "not a MARC file")]
+    out = CliRunner().invoke(cli, ["--config", str(tmp_path / "unioncat.toml"), "status"]).output
+    assert "superseded 8" in out and "derived ids 1" in out and "1 × id derived: no 001" in out
+    assert "quarantined 1 × not a MARC file" in out
+    derived = next(r for r in _harvest(tmp_path)[1] if r["id_origin"])
+    shown = CliRunner().invoke(cli, ["--config", str(tmp_path / "unioncat.toml"), "show", derived["id"]]).output
+    assert "! id derived: no 001" in shown

@@ -59,3 +59,14 @@ def test_nested_status_reads_as_one_line() -> None:
         "last_run_status": "ok",
     }
     assert plain(status) == "errors: timeout; last run status: ok; watermark: 2026: 2026-11-24T10:00:00Z"
+
+
+def test_how_each_feed_was_read(client: TestClient) -> None:
+    doc = tree(client.get("/partners"))
+    rows = {r[0]: r for r in (texts(tr, "./th|./td") for tr in doc.xpath("//table[@class='partners-ingest']/tbody/tr"))}
+    assert rows["North University catalog"][1:7] == ["15", "0", "0", "0", "0", "none"]
+    assert rows["East Public Library catalog"][6].startswith("1 × leader length 99999 does not match <bad> data")
+    assert rows["Consortium OAI feed"][1:3] == ["0", "0"]  # configured, never harvested
+    sources = {s["id"]: s for s in client.get("/partners.json").json()["sources"]}
+    assert sources["east"]["quarantined_by_reason"][0]["count"] == 1
+    assert sources["north"]["repaired"] == 0 and sources["north"]["derived_ids"] == 0
