@@ -147,7 +147,13 @@ def test_a_break_outside_any_record_is_reported_on_its_own(tmp_path: Path) -> No
     path.write_bytes(good.replace(b"<record", b"<collection><record", 1) + b"<record><leader>0000")
     got = chunks(path)
     assert [(c.error is None, c.fatal) for c in got] == [(True, False), (False, True)]
-    assert got[1].position.endswith("(after record 1)")
+    # the file ends inside an unclosed <record>: that record is cut out (for a permissive read), here
+    # with nothing but a broken leader in it, so nothing can be read from it
+    assert got[1].position == "record 2 (line 815)" and got[1].raw == b"<record><leader>0000"
+    with pytest.raises(RecordRejected, match="no field could be read"):
+        read_record(got[1].raw, "marcxml")
+    path.write_bytes(good.replace(b"<record", b"<collection><record", 1) + b"</record>")
+    assert chunks(path)[-1].position.endswith("(after record 1)")  # a break outside any record
 
 
 def test_marcxml_with_a_padded_leader_is_read(tmp_path: Path) -> None:
