@@ -29,8 +29,8 @@ from pymarc import Field, Subfield
 
 from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
-from harvester.marc.iso2709 import _clean
 from harvester.marc.pymarc_build import _control, _data, make_record
+from harvester.text import clean_marc_text
 
 SNIFF_MRK = re.compile(rb"^=(LDR|\d{3})  ", re.MULTILINE)
 SNIFF_LINE = re.compile(rb"^LEADER \d{5}")
@@ -71,7 +71,7 @@ def parse_mrk(raw: bytes) -> tuple[pymarc.Record, list[str]]:
     if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
         repairs.append("bytes that are not UTF-8 replaced by U+FFFD")
     if not text.isascii():
-        text = _clean(text)  # composed Unicode, no C1 controls: as the ISO 2709 reader gives
+        text = clean_marc_text(text)  # composed Unicode, no C1 controls: as the ISO 2709 reader gives
     leader: str | None = None
     fields: list[Field] = []
     skipped = 0
