@@ -65,14 +65,16 @@ def sitemap_pages(cluster_count: int) -> int:
     return max(1, -(-cluster_count // SITEMAP_SIZE))
 
 
-def sitemap_index(urls: Sequence[str], when: datetime | None = None) -> bytes:
-    """A sitemap index pointing at each sitemap file."""
+def sitemap_index(urls: Sequence[str]) -> bytes:
+    """A sitemap index pointing at each sitemap file.
+
+    No ``lastmod``: the index cannot know it without reading every file's clusters, and a made-up
+    "now" would tell crawlers that every file changed on every visit.
+    """
     root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
-    stamp = (when or datetime.now(UTC)).isoformat(timespec="seconds")
     for url in urls:
         entry = etree.SubElement(root, f"{{{SITEMAP}}}sitemap")
         etree.SubElement(entry, f"{{{SITEMAP}}}loc").text = xml_text(url)
-        etree.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = stamp
     return _serialize(root)
 
 
