@@ -195,6 +195,10 @@ def _same_records(served: Served, store: RecordStore) -> dict[str, Any]:
             (ours.title, ours.subtitle, ours.year, ours.publisher, ours.format), cluster_id
         assert (theirs.isbns, theirs.issns, theirs.oclc_numbers) == (ours.isbns, ours.issns, ours.oclc_numbers)
         assert [a.name for a in theirs.authors] == [a.name for a in ours.authors]
+        assert (theirs.edition, theirs.extent, theirs.languages, theirs.series, theirs.notes) == \
+            (ours.edition, ours.extent, ours.languages, ours.series, ours.notes), cluster_id
+        assert [s.parts for s in theirs.subjects] == [s.parts for s in ours.subjects], cluster_id
+        assert [(link.url, link.label) for link in theirs.links] == [(link.url, link.label) for link in ours.links]
         # one source holds everything now, so each member library comes back as the 852 $a branch
         assert sorted((h.location, h.call_number) for h in theirs.holdings) == \
             sorted((_branch_location(h), h.call_number) for h in ours.holdings), cluster_id
