@@ -206,6 +206,8 @@ class OAIProvider:
         prefix = _prefix(args["metadataPrefix"])
         start, end = date_bounds(args.get("from"), args.get("until"))
         set_spec = args.get("set", "")
+        if set_spec and not self.items.sets():
+            raise OAIError("noSetHierarchy", "this repository has no sets yet (no member library is configured)")
         if set_spec and not self.items.known_set(set_spec):
             raise OAIError("noRecordsMatch", f"there is no set {set_spec!r} (ListSets names them)")
         return tokens.ListState(verb, prefix, set_spec, start, end, -1.0, "", 0)

@@ -260,6 +260,9 @@ def test_no_set_hierarchy_on_an_empty_catalog(tmp_path: Any) -> None:
         assert error_code(root) == "noSetHierarchy"
         root = etree.fromstring(provider.respond([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")]))
         assert error_code(root) == "noRecordsMatch"
+        root = etree.fromstring(provider.respond([("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"),
+                                                  ("set", "library:NOR")]))
+        assert error_code(root) == "noSetHierarchy"
     finally:
         store.close()
 
