@@ -155,7 +155,7 @@ def test_post_is_answered_like_get(client: Any) -> None:
 def test_readme_example_works(client: Any, dataset: Dataset) -> None:
     from tests.search_ui.test_oai_provider import _readme_example
 
-    path = _readme_example("SRU").replace("c93be77ddc07cd10e", dataset.moby)  # the id of a record page
+    path = _readme_example("SRU").replace("c00d416446f85cbf4", dataset.moby)  # the demo id → one of ours
     root = etree.fromstring(client.get(path).content)
     assert diagnostic(root) is None and root.findtext("s:numberOfRecords", namespaces=NS) == "1"
 
