@@ -29,12 +29,11 @@ from harvester.record import Author, Record  # noqa: E402
 from harvester.settings import load_settings  # noqa: E402
 from harvester.store import RecordStore  # noqa: E402
 from indexer.catalog import Catalog  # noqa: E402
-from indexer.merge import load_merged  # noqa: E402
 from indexer.run import update_index  # noqa: E402
 from indexer.search.backends import open_backend  # noqa: E402
 from search_ui.interop.oai_provider import OAIProvider, Repository  # noqa: E402
 from search_ui.interop.oai_provider_data import CatalogItems  # noqa: E402
-from search_ui.interop.oai_provider_tokens import signing_key  # noqa: E402
+from search_ui.interop.oai_provider_tokens import TOKEN_KEY  # noqa: E402
 from search_ui.interop.sru import SRUServer  # noqa: E402
 from search_ui.interop.sru_explain import ServerInfo  # noqa: E402
 from search_ui.interop.sru_search import CatalogSearch  # noqa: E402
@@ -96,9 +95,9 @@ def main() -> None:
         clusters = list(catalog.clusters.iter_clusters())
         started = time.perf_counter()
         for i in range(0, len(clusters), 100):
-            load_merged(catalog.store, clusters[i : i + 100])
+            catalog.merged(clusters[i : i + 100])
         timed("baseline: load_merged, clusters", len(clusters), started)
-        provider = OAIProvider(CatalogItems(catalog), Repository("http://127.0.0.1/oai"), signing_key(catalog.store))
+        provider = OAIProvider(CatalogItems(catalog), Repository("http://127.0.0.1/oai"), catalog.secret(TOKEN_KEY))
         for label, args in (("ListIdentifiers oai_dc", {"metadataPrefix": "oai_dc"}),
                             ("ListRecords oai_dc", {"metadataPrefix": "oai_dc"}),
                             ("ListRecords marcxml", {"metadataPrefix": "marcxml"}),

@@ -11,11 +11,13 @@ application uses `Catalog.open(settings)`.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from harvester.settings import Settings
 from harvester.store import QuarantineEntry, RecordStore, StoredRecord
+from indexer.dedup.cluster_changes import ClusterLog
 from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.matchers import matcher_for
 from indexer.dedup.matching import Explanation, Matcher
@@ -97,6 +99,32 @@ class Catalog:
     def cluster_stamps(self, cluster_ids: Sequence[str]) -> dict[str, float]:
         """cluster id → its last change (Unix time), for the live ones among ``cluster_ids``."""
         return self.clusters.stamps(cluster_ids)
+
+    def merged(self, clusters: Sequence[tuple[str, Sequence[str]]]) -> list[MergedRecord]:
+        """Merged records of many (cluster id, member ids) at once; clusters whose members are gone are left out."""
+        return load_merged(self.store, clusters)
+
+    def cluster_of(self, record_id: str) -> str | None:
+        """The live cluster a member record (``source:localid``) belongs to."""
+        return self.clusters.cluster_of(record_id)
+
+    def changes(self) -> ClusterLog:
+        """The clusters' change log (change times, retired ids, identifier terms): OAI-PMH and SRU scan."""
+        return ClusterLog(self.store)
+
+    def libraries(self) -> dict[str, tuple[str, str]]:
+        """source id → (library code, library name) of every harvested source."""
+        return self.store.libraries()
+
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte key kept in the store under ``name`` (made on first use), e.g. to sign tokens
+        so that every server over this store, before and after a restart, accepts them."""
+        key = f"secret.{name}"
+        value = self.store.get_state(key)
+        if not isinstance(value, str) or len(value) != 64:
+            value = secrets.token_hex(32)
+            self.store.set_state(key, value)
+        return bytes.fromhex(value)
 
     def stored(self, record_id: str) -> StoredRecord | None:
         return self.store.get(record_id)

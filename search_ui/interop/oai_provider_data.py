@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harvester.record import FORMATS
-from indexer.dedup.cluster_changes import ClusterChange, ClusterLog
+from indexer.dedup.cluster_changes import ClusterChange
 from indexer.labels import format_label
-from indexer.merge import MergedRecord, load_merged, source_libraries
+from indexer.merge import MergedRecord
 
 if TYPE_CHECKING:
     from indexer.catalog import Catalog
@@ -83,15 +83,15 @@ class CatalogItems:
     """The provider's view of one catalog: pages of items in datestamp order, single items, sets."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.store = catalog.store
-        self.log = ClusterLog(catalog.store)
+        self.catalog = catalog
+        self.log = catalog.changes()
 
     def earliest(self) -> float | None:
         return self.log.earliest()
 
     def sets(self) -> list[tuple[str, str]]:
         """(setSpec, setName) of every set, parents first, then libraries by code, then formats."""
-        libraries = sorted({code: name for code, name in source_libraries(self.store).values() if code}.items())
+        libraries = sorted({code: name for code, name in self.catalog.libraries().values() if code}.items())
         if not libraries:
             return []  # nothing harvested yet: no set hierarchy to speak of
         found = [(LIBRARY_SET, "Member libraries"), (FORMAT_SET, "Formats")]
@@ -142,7 +142,7 @@ class CatalogItems:
 
     def _items(self, clusters: Sequence[tuple[str, float]]) -> list[Item]:
         members = self.log.members_of([cluster_id for cluster_id, _ in clusters])
-        merged = {m.id: m for m in load_merged(self.store, [(c, members.get(c, [])) for c, _ in clusters])}
+        merged = {m.id: m for m in self.catalog.merged([(c, members.get(c, [])) for c, _ in clusters])}
         return [_live(cluster_id, stamp, merged.get(cluster_id)) for cluster_id, stamp in clusters]
 
 

@@ -4,8 +4,8 @@ A harvest of a large catalog takes hours and the server may restart in between; 
 row in server memory would then be lost. Here a token carries the request (verb, prefix, set,
 from/until), the keyset position (datestamp and id of the last item sent, since the list is ordered by
 ``(datestamp, id)``), the count already sent and the time it was issued, as base64url JSON with an
-HMAC-SHA256 signature. The key lives in the record store's state table, so tokens survive restarts and
-cannot be forged or edited; an expired, edited or foreign token is a ``badResumptionToken``.
+HMAC-SHA256 signature. The key lives in the record store (`Catalog.secret`), so tokens survive restarts
+and cannot be forged or edited; an expired, edited or foreign token is a ``badResumptionToken``.
 
 Keyset positions (rather than offsets) mean a cluster changed during the harvest moves behind the
 cursor and is sent again at the end instead of shifting every later page by one: nothing is skipped.
@@ -18,20 +18,13 @@ import binascii
 import hashlib
 import hmac
 import json
-import secrets
 import time
 from dataclasses import asdict, dataclass
-from typing import Protocol
 
-KEY_STATE = "oai_provider.token_key"
+TOKEN_KEY = "oai_provider.tokens"
+"""The name of the signing key in the catalog (`Catalog.secret`): one per store, kept across restarts."""
 TOKEN_TTL = 24 * 3600.0
 """Seconds a token stays valid; announced in its ``expirationDate``."""
-
-
-class StateStore(Protocol):
-    def get_state(self, key: str) -> object: ...
-
-    def set_state(self, key: str, value: object) -> None: ...
 
 
 class BadToken(ValueError):
@@ -52,15 +45,6 @@ class ListState:
     cursor: int  # items sent before this page
     issued: float = 0.0
     total: int = -1  # completeListSize as counted for the first page (-1: not counted / unknown)
-
-
-def signing_key(store: StateStore) -> bytes:
-    """The store's token key, created on first use (so every server over one store agrees)."""
-    value = store.get_state(KEY_STATE)
-    if not isinstance(value, str) or len(value) < 32:
-        value = secrets.token_hex(32)
-        store.set_state(KEY_STATE, value)
-    return bytes.fromhex(value)
 
 
 def encode(state: ListState, key: bytes, now: float | None = None) -> str:

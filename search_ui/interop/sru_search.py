@@ -14,7 +14,6 @@ import re
 from typing import TYPE_CHECKING
 
 from harvester import identifiers
-from indexer.dedup.cluster_changes import ClusterLog
 from indexer.errors import QueryError
 from indexer.merge import MergedRecord
 from indexer.search.backends.base import MAX_PAGE, SearchRequest
@@ -50,10 +49,10 @@ class CatalogSearch:
         """Records by cluster id, retired cluster id (→ where it went) or member record id."""
         found: dict[str, MergedRecord] = {}
         for wanted in ids:
-            cluster_id = wanted
-            if not self.catalog.clusters.exists(cluster_id):
-                cluster_id = self.catalog.redirect(wanted) or self.catalog.clusters.cluster_of(wanted) or ""
-            merged = self.catalog.record(cluster_id) if cluster_id else None
+            merged = self.catalog.record(wanted)
+            if merged is None:
+                moved = self.catalog.redirect(wanted) or self.catalog.cluster_of(wanted)
+                merged = self.catalog.record(moved) if moved else None
             if merged is not None:
                 found.setdefault(merged.id, merged)
         return list(found.values())
@@ -97,4 +96,4 @@ class CatalogSearch:
         typed = str(root.term).strip()
         normalize = _NORMALIZERS.get(field)
         term = (normalize(typed) if normalize else None) or re.sub(r"\s+", "", typed).lower()
-        return ClusterLog(self.catalog.store).identifier_terms(_SCAN_KINDS[field], term, position, maximum)
+        return self.catalog.changes().identifier_terms(_SCAN_KINDS[field], term, position, maximum)

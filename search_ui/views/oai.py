@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from search_ui.interop.oai_provider import PAGE_SIZE, OAIProvider, Repository
 from search_ui.interop.oai_provider_data import CatalogItems
-from search_ui.interop.oai_provider_tokens import TOKEN_TTL, signing_key
+from search_ui.interop.oai_provider_tokens import TOKEN_KEY, TOKEN_TTL
 from search_ui.views.common import catalog_of
 
 
@@ -40,7 +40,7 @@ async def oai(request: Request) -> Response:
     catalog = catalog_of(request)
 
     def answer() -> bytes:
-        provider = OAIProvider(CatalogItems(catalog), repository, signing_key(catalog.store))
+        provider = OAIProvider(CatalogItems(catalog), repository, catalog.secret(TOKEN_KEY))
         return provider.respond(arguments)
 
     body = await run_in_threadpool(answer)

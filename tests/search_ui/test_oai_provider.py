@@ -232,7 +232,7 @@ def test_tokens_survive_a_restart(small_pages: Any, dataset: Dataset) -> None:
 
 
 def test_expired_altered_and_foreign_tokens_are_refused(small_pages: Any, catalog: Catalog) -> None:
-    key = tokens.signing_key(catalog.store)
+    key = catalog.secret(tokens.TOKEN_KEY)
     state = tokens.decode(_first_token(small_pages), key)
     expired = tokens.encode(state, key, now=state.issued - tokens.TOKEN_TTL - 60)
     root = oai(small_pages, verb="ListIdentifiers", resumptionToken=expired)
@@ -246,16 +246,14 @@ def test_expired_altered_and_foreign_tokens_are_refused(small_pages: Any, catalo
     assert error_code(oai(small_pages, verb="ListRecords", resumptionToken=wrong_verb)) == "badResumptionToken"
 
 
-def test_no_set_hierarchy_on_an_empty_catalog(tmp_path: Any) -> None:
-    from indexer.dedup.clusters import ClusterStore
+def test_no_set_hierarchy_on_an_empty_catalog(tmp_path: Any, dataset: Dataset, catalog: Catalog) -> None:
     from search_ui.interop.oai_provider import OAIProvider, Repository
     from search_ui.interop.oai_provider_data import CatalogItems
 
     store = RecordStore(tmp_path / "empty.sqlite")
     try:
-        ClusterStore(store)
-        holder = type("EmptyCatalog", (), {"store": store})()
-        provider = OAIProvider(CatalogItems(holder), Repository("http://127.0.0.1/oai"), b"k" * 32)  # type: ignore[arg-type]
+        empty = Catalog(dataset.settings, store, catalog.backend)  # nothing harvested into this store
+        provider = OAIProvider(CatalogItems(empty), Repository("http://127.0.0.1/oai"), empty.secret("t"))
         root = etree.fromstring(provider.respond([("verb", "ListSets")]))
         assert error_code(root) == "noSetHierarchy"
         root = etree.fromstring(provider.respond([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")]))
@@ -266,6 +264,15 @@ def test_no_set_hierarchy_on_an_empty_catalog(tmp_path: Any) -> None:
     finally:
         store.close()
 
+
+def test_the_token_key_is_kept_in_the_store(catalog: Catalog, dataset: Dataset) -> None:
+    reopened = Catalog.open(dataset.settings)
+    try:
+        assert reopened.secret(tokens.TOKEN_KEY) == catalog.secret(tokens.TOKEN_KEY)
+        assert len(catalog.secret(tokens.TOKEN_KEY)) == 32 and catalog.secret("other") != catalog.secret(
+            tokens.TOKEN_KEY)
+    finally:
+        reopened.close()
 
 
 def _readme_example(section: str) -> str:

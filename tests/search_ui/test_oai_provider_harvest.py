@@ -183,11 +183,9 @@ def test_round_trip_unioncat_harvests_its_own_provider(served: Served, tmp_path:
 
 def _same_records(served: Served, store: RecordStore) -> dict[str, Any]:
     """Every live cluster arrived as one live record with the merged record's fields and holdings."""
-    from indexer.merge import load_merged
-
     harvested = {r.local_id.removeprefix(ID_PREFIX): r for r in store.iter_records(source_id="union")}
     live = sorted(served.live())
-    merged = {m.id: m for m in load_merged(served.catalog.store, served.catalog.clusters.iter_clusters())}
+    merged = {m.id: m for m in served.catalog.merged(list(served.catalog.clusters.iter_clusters()))}
     assert sorted(k for k, r in harvested.items() if not r.deleted) == live
     for cluster_id in live:
         ours, theirs = merged[cluster_id].record, harvested[cluster_id].normalized
