@@ -1,174 +1,94 @@
-"""Measure the deduplicator: pairwise precision / recall / F1 of "same cluster" on labelled data.
+"""Measure the deduplicator on labelled data: P / R / F1 of "same cluster", blocking completeness, cost.
 
-    .venv/bin/python bench/dedup_eval.py [--data /work/shared/data/dedup] [--synthetic N]
+    .venv/bin/python bench/dedup_eval.py [--data /work/shared/data/dedup] [--dev] [--synthetic N]
 
-(a) **Goldfinch** (HathiTrust, ``goldfinch/val.json.zip`` + ``val_labels.csv``: 18,976 MARC-in-JSON
-    records, 10,208 labelled pairs). The ``CID`` field encodes the answer and is dropped from every
-    record before anything else sees it. Records go through the real harvester normalization
-    (`harvester.marc.files.parse_raw_record(raw, "marcjson")` + `harvester.marc.mapping.normalize_marc`) and
-    are clustered all together in ONE `DedupMatcher.cluster` call; a labelled pair is predicted
-    "same" when both records end up in one cluster.
+Every set is clustered with ONE `DedupMatcher.cluster` call over all its records (no labels seen);
+a labelled pair is predicted "same" when both records end up in one cluster. For each set it prints
 
-    Sources: Goldfinch does not say which library contributed a record, and a pair's two records are
-    not guaranteed to come from different libraries, so every record is put in one source
-    ``goldfinch`` configured with ``dedup_within_source = true``. The one-record-per-source rule
-    therefore never helps here (no free negatives, no cheating by putting id1 and id2 in different
-    sources) and never hurts (no duplicate is forbidden).
+- **P, R, F1** over the labelled pairs;
+- **pairs-completeness**: the share of true pairs that blocking lets be compared at all (records
+  sharing at least one blocking key, after the block caps of `indexer.dedup.clustering`) — recall
+  can never be higher;
+- **comparisons per record**: pairwise decisions made by clustering (blocking pairs plus the checks
+  of the chaining guard), divided by the number of records.
 
-    Honest split: each labelled pair goes to the *tuning* half when the first byte of
-    sha1("<smaller id>|<larger id>") is even, else to the *held-out* half (about 50/50, deterministic,
-    independent of the label). `bench/train_dedup.py` fits the model weights and picks the threshold
-    on the tuning half only; the held-out figures are the ones to report. Clustering, of course, sees
-    all records (it has no labels); only the scoring is split. The full-set figures are printed too.
+The sets (loaders in `bench/dedup_sets.py`) and how tuning and reporting are kept apart:
 
-(b) **DBLP-ACM** (Leipzig, ``dblp-acm/``; DBLP2.csv is latin-1, ACM.csv ASCII): each row becomes a
-    Record (title, authors split on ",", venue as the series, year; format "article"), DBLP rows in
-    source ``dblp`` and ACM rows in source ``acm`` (one-per-source rule on: each table is duplicate
-    free). All 4,910 records are clustered together; every same-cluster cross-source pair is compared
-    with the perfect mapping. No pair of the reported DBLP-ACM task is used for tuning: the two
-    article rules in `indexer.dedup.decide` (articles of different years, article titles below a rapidfuzz
-    ratio of 70 are different items) were derived from the dblp-acm-magellan *train* split only
-    (``--magellan train`` prints the pairwise check on it; valid/test were never looked at).
+(a) **Goldfinch** (HathiTrust monographs, 18,976 records, 10,208 labelled pairs, one source with
+    ``dedup_within_source``): a pair belongs to the *tuning* half when the first byte of sha1 of
+    its sorted ids is even, else to the *held-out* half. Rules and the main model's weights
+    (`bench/train_dedup.py`) are chosen on the tuning half only; the held-out half is reported.
+(b) **DBLP-ACM structured / dirty test** (the DeepMatcher/Magellan split: the records of the test
+    pairs, DBLP rows in source ``dblp``, ACM rows in ``acm``): the part model (articles, chapters)
+    is trained on the *train* pairs and its threshold chosen on the *valid* pairs, structured and
+    dirty together; the test pairs are never used for a choice.
+(c) **DBLP-ACM Leipzig** (both full tables, 4,910 records, the 2,224-pair perfect mapping): every
+    record against every other, scored against the mapping. It overlaps the Magellan pairs (the
+    same papers), so it is printed as a scale check, not as an independent test.
 
-Development note: the first runs of this script (before any tuning) printed every line at once;
-after that, only the tuning-half line was looked at while changing keys, features or vetoes
-(``--tuning-only`` does that), and the held-out figures were printed at the end for the report.
-
-Both print records/s of the clustering step (profiling + blocking + decisions + clustering).
-``--synthetic N`` clusters N synthetic records (see `bench/dedup_data.py`) and prints the time.
+``--dev`` prints only what may be looked at while developing: the Goldfinch tuning half and the
+Magellan *valid* pairs. ``--synthetic N`` times clustering of N synthetic records (`dedup_data.py`)
+and prints records/s and peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
-import html
-import io
-import json
+import resource
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for entry in (str(ROOT), str(Path(__file__).resolve().parent)):
+    if entry not in sys.path:
+        sys.path.insert(0, entry)
 
-from harvester.record import Author, Record  # noqa: E402
+from dedup_sets import (  # noqa: E402
+    DATA,
+    Pair,
+    dblp_acm_records,
+    goldfinch_labels,
+    goldfinch_records,
+    is_tuning,
+    magellan_set,
+)
+
+from harvester.record import Record  # noqa: E402
+from indexer.dedup.clustering import candidate_pairs  # noqa: E402
 from indexer.dedup.decide import DedupMatcher  # noqa: E402
 from indexer.dedup.matching import NO_OVERRIDES  # noqa: E402
 
-DATA = Path("/work/shared/data/dedup")
-Pair = tuple[str, str, int]
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    pairs: int
+    precision: float
+    recall: float
+    f1: float
+    completeness: float
+    comparisons: float  # per record
+    seconds: float
+
+    def line(self) -> str:
+        return (
+            f"  {self.name:<30} pairs {self.pairs:>6}  P {self.precision:.4f}  R {self.recall:.4f}  "
+            f"F1 {self.f1:.4f}  pairs-completeness {self.completeness:.4f}  "
+            f"comparisons/record {self.comparisons:.1f}"
+        )
 
 
-def is_tuning(a: str, b: str) -> bool:
-    """The deterministic split: first byte of sha1 of the sorted pair even → tuning half."""
-    lo, hi = sorted((a, b))
-    return hashlib.sha1(f"{lo}|{hi}".encode()).digest()[0] % 2 == 0
+class CountingMatcher(DedupMatcher):
+    """A DedupMatcher that counts its pairwise decisions (comparisons)."""
 
+    decisions = 0
 
-def goldfinch_raw(data: Path = DATA) -> Iterable[dict]:
-    """Goldfinch records as MARC-in-JSON dicts with the answer-bearing CID field removed."""
-    with zipfile.ZipFile(data / "goldfinch" / "val.json.zip") as archive:
-        name = archive.namelist()[0]
-        with archive.open(name) as handle:
-            for line in io.TextIOWrapper(handle, encoding="utf-8"):
-                if line.strip():
-                    raw = json.loads(line)
-                    raw["fields"] = [f for f in raw["fields"] if "CID" not in f]
-                    yield raw
-
-
-def goldfinch_records(data: Path = DATA, source_id: str = "goldfinch") -> list[Record]:
-    """Every distinct Goldfinch record through the real harvester normalization."""
-    from harvester.marc.files import parse_raw_record
-    from harvester.marc.mapping import normalize_marc
-
-    source = goldfinch_source(source_id)
-    records: dict[str, Record] = {}
-    for raw in goldfinch_raw(data):
-        local_id = next(f["001"] for f in raw["fields"] if "001" in f)
-        if local_id in records:
-            continue
-        marc = parse_raw_record(json.dumps(raw).encode("utf-8"), "marcjson")
-        records[local_id] = normalize_marc(marc, source, local_id)
-    return list(records.values())
-
-
-def goldfinch_source(source_id: str = "goldfinch"):  # noqa: ANN201 - SourceConfig
-    from harvester.marc.profiles import resolve_profile
-    from harvester.settings import Library, SourceConfig
-
-    return SourceConfig(
-        id=source_id,
-        name="HathiTrust Goldfinch",
-        type="marc",
-        library=Library(code=source_id, name="HathiTrust member library"),
-        holdings=resolve_profile("auto") if _has_auto() else _first_profile(),
-        format="marcjson",
-        dedup_within_source=True,
-    )
-
-
-def _has_auto() -> bool:
-    from harvester.marc.profiles import PROFILES
-
-    return "auto" in PROFILES
-
-
-def _first_profile():  # noqa: ANN202
-    from harvester.marc.profiles import PROFILES
-
-    return next(iter(PROFILES.values()))
-
-
-def goldfinch_labels(data: Path = DATA, source_id: str = "goldfinch") -> list[Pair]:
-    with open(data / "goldfinch" / "val_labels.csv", encoding="utf-8") as handle:
-        return [
-            (f"{source_id}:{r['id1']}", f"{source_id}:{r['id2']}", int(r["label"]))
-            for r in csv.DictReader(handle)
-        ]
-
-
-def dblp_acm_records(data: Path = DATA) -> tuple[list[Record], set[tuple[str, str]]]:
-    """Both DBLP-ACM tables as Records (sources dblp / acm) and the perfect mapping as id pairs."""
-    records: list[Record] = []
-    for name, source, encoding in (("DBLP2.csv", "dblp", "latin-1"), ("ACM.csv", "acm", "utf-8")):
-        with open(data / "dblp-acm" / name, encoding=encoding, newline="") as handle:
-            for row in csv.DictReader(handle):
-                records.append(
-                    article_record(source, row["id"], row["title"], row["authors"], row["venue"], row["year"])
-                )
-    with open(data / "dblp-acm" / "DBLP-ACM_perfectMapping.csv", encoding="utf-8", newline="") as handle:
-        gold = {(f"dblp:{r['idDBLP']}", f"acm:{r['idACM']}") for r in csv.DictReader(handle)}
-    return records, gold
-
-
-def article_record(source: str, local_id: str, title: str, authors: str, venue: str, year: str) -> Record:
-    """A CSV row of a bibliographic-article benchmark as a normalized Record (HTML entities decoded,
-    as a harvester decodes them: ACM.csv writes "&#199;etintemel")."""
-    title, authors, venue = html.unescape(title), html.unescape(authors), html.unescape(venue)
-    names = [n.strip() for n in authors.split(",") if n.strip()]
-    return Record(
-        id=f"{source}:{local_id}",
-        source_id=source,
-        local_id=local_id,
-        title=title.strip(),
-        authors=tuple(Author(name=n, primary=(k == 0)) for k, n in enumerate(names)),
-        series=(venue.strip(),) if venue.strip() else (),
-        year=int(year) if year.strip().isdigit() else None,
-        format="article",
-    )
-
-
-def cluster_timed(matcher: DedupMatcher, records: list[Record]) -> tuple[dict[str, int], float]:
-    start = time.perf_counter()
-    groups = matcher.cluster(records, NO_OVERRIDES)
-    elapsed = time.perf_counter() - start
-    return {rid: n for n, group in enumerate(groups) for rid in group}, elapsed
+    def decide(self, a, b, blocked=frozenset()):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+        self.decisions += 1
+        return super().decide(a, b, blocked)
 
 
 def prf(pairs: Iterable[Pair], same: Callable[[str, str], bool]) -> tuple[float, float, float, int]:
@@ -185,84 +105,61 @@ def prf(pairs: Iterable[Pair], same: Callable[[str, str], bool]) -> tuple[float,
     return precision, recall, f1, n
 
 
-def line(name: str, result: tuple[float, float, float, int]) -> str:
-    p, r, f, n = result
-    return f"  {name:<22} pairs {n:>6}  P {p:.4f}  R {r:.4f}  F1 {f:.4f}"
-
-
-def eval_goldfinch(
-    data: Path, matcher: DedupMatcher | None = None, tuning_only: bool = False
-) -> dict[str, tuple[float, float, float, int]]:
-    t0 = time.perf_counter()
-    records = goldfinch_records(data)
-    print(f"Goldfinch: {len(records)} records normalized in {time.perf_counter() - t0:.1f}s")
-    matcher = matcher or DedupMatcher(within_source=frozenset({"goldfinch"}))
-    cluster_of, elapsed = cluster_timed(matcher, records)
-    print(f"  clustering: {elapsed:.1f}s = {len(records) / elapsed:,.0f} records/s")
-    labels = goldfinch_labels(data)
-    same = lambda a, b: cluster_of[a] == cluster_of[b]  # noqa: E731
-    results = {"tuning half": prf([p for p in labels if is_tuning(p[0], p[1])], same)}
-    if not tuning_only:
-        results["held-out half"] = prf([p for p in labels if not is_tuning(p[0], p[1])], same)
-        results["all pairs"] = prf(labels, same)
-    for name, result in results.items():
-        print(line(name, result))
+def measure(
+    records: list[Record], scored: dict[str, list[Pair]], within: frozenset[str] = frozenset()
+) -> list[Result]:
+    """Cluster `records` once; one Result per named list of labelled pairs."""
+    matcher = CountingMatcher(within_source=within)
+    start = time.perf_counter()
+    groups = matcher.cluster(records, NO_OVERRIDES)
+    seconds = time.perf_counter() - start
+    cluster_of = {rid: n for n, group in enumerate(groups) for rid in group}
+    index = {r.id: i for i, r in enumerate(records)}
+    candidates = candidate_pairs(records)
+    results = []
+    for name, pairs in scored.items():
+        p, r, f, n = prf(pairs, lambda a, b: cluster_of[a] == cluster_of[b])
+        positives = [(index[a], index[b]) for a, b, y in pairs if y]
+        reachable = sum(1 for i, j in positives if (min(i, j), max(i, j)) in candidates)
+        completeness = reachable / len(positives) if positives else 1.0
+        per_record = matcher.decisions / len(records)
+        results.append(Result(name, n, p, r, f, completeness, per_record, seconds))
     return results
 
 
-def eval_dblp_acm(data: Path, matcher: DedupMatcher | None = None) -> tuple[float, float, float, int]:
+def eval_goldfinch(data: Path, dev: bool) -> list[Result]:
+    records = goldfinch_records(data)
+    labels = goldfinch_labels(data)
+    scored = {"Goldfinch tuning half": [p for p in labels if is_tuning(p[0], p[1])]}
+    if not dev:
+        scored = {"Goldfinch held-out half": [p for p in labels if not is_tuning(p[0], p[1])], **scored}
+    return measure(records, scored, frozenset({"goldfinch"}))
+
+
+def eval_magellan(data: Path, split: str, flavour: str) -> list[Result]:
+    records, pairs = magellan_set(data, split, flavour)
+    return measure(records, {f"DBLP-ACM {flavour} {split}": pairs})
+
+
+def eval_leipzig(data: Path) -> list[Result]:
     records, gold = dblp_acm_records(data)
-    matcher = matcher or DedupMatcher()
-    cluster_of, elapsed = cluster_timed(matcher, records)
-    print(
-        f"DBLP-ACM: {len(records)} records; clustering {elapsed:.1f}s"
-        f" = {len(records) / elapsed:,.0f} records/s"
-    )
-    groups: dict[int, list[str]] = {}
-    for rid, n in cluster_of.items():
-        groups.setdefault(n, []).append(rid)
+    matcher = CountingMatcher()
+    start = time.perf_counter()
+    groups = matcher.cluster(records, NO_OVERRIDES)
+    seconds = time.perf_counter() - start
     predicted = {
-        (a, b) for g in groups.values() for a in g if a.startswith("dblp:") for b in g if b.startswith("acm:")
+        (a, b) for g in groups for a in g if a.startswith("dblp:") for b in g if b.startswith("acm:")
     }
+    index = {r.id: i for i, r in enumerate(records)}
+    candidates = candidate_pairs(records)
     tp = len(predicted & gold)
     precision = tp / len(predicted) if predicted else 1.0
     recall = tp / len(gold)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    result = (precision, recall, f1, len(gold))
-    print(line("perfect mapping", result))
-    return result
-
-
-def magellan_pairs(
-    data: Path, split: str = "train", flavour: str = "structured"
-) -> list[tuple[Record, Record, int]]:
-    """dblp-acm-magellan labelled pairs ("COL title VAL … COL year VAL …" left, right, label)."""
-    pairs = []
-    path = data / "dblp-acm-magellan" / flavour / f"{split}.txt"
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        left, right, label = line.split("\t")
-        records = []
-        for side, text in (("dblp", left), ("acm", right)):
-            values = {}
-            for part in text.split("COL ")[1:]:
-                name, _, value = (part + " ").partition(" VAL ")
-                values[name.strip()] = value.strip()
-            records.append(article_record(side, f"{split}{n}", values.get("title", ""),
-                                          values.get("authors", ""), values.get("venue", ""),
-                                          values.get("year", "")))  # fmt: skip
-        pairs.append((records[0], records[1], int(label)))
-    return pairs
-
-
-def eval_magellan(data: Path, split: str) -> tuple[float, float, float, int]:
-    """Pairwise decisions on a dblp-acm-magellan split (a development check; the train split only was
-    looked at while building the matcher)."""
-    matcher = DedupMatcher()
-    pairs = magellan_pairs(data, split)
-    same = {(a.id, b.id): matcher.explain(a, b).same for a, b, _ in pairs}
-    result = prf([(a.id, b.id, y) for a, b, y in pairs], lambda x, y: same[(x, y)])
-    print(line(f"magellan {split}", result))
-    return result
+    reachable = sum(1 for a, b in gold if tuple(sorted((index[a], index[b]))) in candidates)
+    per_record = matcher.decisions / len(records)
+    name = "DBLP-ACM Leipzig (all pairs)"
+    return [Result(name, len(gold), precision, recall, f1, reachable / len(gold), per_record, seconds)]
 
 
 def eval_synthetic(n: int) -> None:
@@ -270,42 +167,41 @@ def eval_synthetic(n: int) -> None:
 
     t0 = time.perf_counter()
     records, truth = synthetic_records(n)
-    print(
-        f"synthetic: {len(records):,} records ({len(truth):,} injected duplicate pairs) built in "
-        f"{time.perf_counter() - t0:.0f}s"
-    )
-    cluster_of, elapsed = cluster_timed(DedupMatcher(), records)
+    print(f"synthetic: {len(records):,} records ({len(truth):,} injected duplicate pairs) built in "
+          f"{time.perf_counter() - t0:.0f}s")  # fmt: skip
+    start = time.perf_counter()
+    groups = DedupMatcher().cluster(records, NO_OVERRIDES)
+    elapsed = time.perf_counter() - start
+    cluster_of = {rid: k for k, group in enumerate(groups) for rid in group}
     found = sum(cluster_of[a] == cluster_of[b] for a, b in truth)
-    sizes: dict[int, int] = {}
-    for c in cluster_of.values():
-        sizes[c] = sizes.get(c, 0) + 1
-    print(
-        f"  clustering: {elapsed:.0f}s = {len(records) / elapsed:,.0f} records/s; "
-        f"injected pairs found {found / max(1, len(truth)):.4f}; clusters {len(sizes):,}, "
-        f"largest {max(sizes.values())}"
-    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    print(f"  clustering: {elapsed:.0f}s = {len(records) / elapsed:,.0f} records/s; injected pairs found "
+          f"{found / max(1, len(truth)):.4f}; clusters {len(groups):,}, largest "
+          f"{max(len(g) for g in groups)}; peak RSS {peak:.2f} GB")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--synthetic", type=int, default=0, help="cluster N synthetic records instead")
+    parser.add_argument("--dev", action="store_true",
+                        help="development figures only: Goldfinch tuning half, DBLP-ACM valid pairs")  # fmt: skip
     parser.add_argument("--only", choices=("goldfinch", "dblp-acm"), default=None)
-    parser.add_argument("--tuning-only", action="store_true",
-                        help="Goldfinch: print the tuning half only (use this while developing)")  # fmt: skip
-    parser.add_argument("--magellan", choices=("train", "valid", "test"), default=None,
-                        help="pairwise check on a dblp-acm-magellan split instead")  # fmt: skip
     args = parser.parse_args(argv)
     if args.synthetic:
         eval_synthetic(args.synthetic)
         return
-    if args.magellan:
-        eval_magellan(args.data, args.magellan)
-        return
+    results: list[Result] = []
     if args.only in (None, "goldfinch"):
-        eval_goldfinch(args.data, tuning_only=args.tuning_only)
+        results += eval_goldfinch(args.data, args.dev)
     if args.only in (None, "dblp-acm"):
-        eval_dblp_acm(args.data)
+        split = "valid" if args.dev else "test"
+        for flavour in ("structured", "dirty"):
+            results += eval_magellan(args.data, split, flavour)
+        if not args.dev:
+            results += eval_leipzig(args.data)
+    for result in results:
+        print(result.line())
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ Field by field, for MARC bibliographic records (see `harvester.marc.mapping` for
 - ``format``: one of `FORMATS`, from leader/06-07, 007 and 008;
 - ``edition`` (250), ``extent`` (300 $a) and ``page_count``, ``series`` (490/8XX), ``volumes``
   (245 $n and 490 $v, which tell the parts of a multi-volume set apart);
+- ``host_title`` / ``host_details`` / ``host_volume`` / ``host_issue`` / ``host_pages``: the host item
+  of a component part (773 $t $g: the journal or book an article or chapter is in); ``meetings``:
+  111/711 conference names — both empty for records that are not parts or conference papers;
 - ``links``: 856 (URL, label, whether it is the resource itself), ``summary``: 520 $a;
 - ``alternate_scripts``: 880 fields paired with the field they render (via $6);
 - ``holdings``: per library, from the source's holdings profile and MFHD records.
@@ -48,6 +51,7 @@ FORMATS = (
     "microform",
     "thesis",
     "article",
+    "chapter",
     "dataset",
     "mixed",
     "other",
@@ -147,6 +151,12 @@ class Record:
     page_count: int | None = None
     series: tuple[str, ...] = ()
     volumes: tuple[str, ...] = ()
+    host_title: str = ""  # 773 $t (else $a): the journal, proceedings or book a part was published in
+    host_details: str = ""  # 773 $g as given: "Vol. 12, no. 3 (1999), p. 45-67"
+    host_volume: str = ""  # volume / issue / pages read from 773 $g (or MODS part), "" when not given
+    host_issue: str = ""
+    host_pages: str = ""  # "45-67"
+    meetings: tuple[str, ...] = ()  # 111/711 $a $n $d $c: the conference a paper was given at
     links: tuple[Link, ...] = ()
     summary: str = ""
     notes: tuple[str, ...] = ()

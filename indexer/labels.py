@@ -30,6 +30,7 @@ FORMAT_LABELS: dict[str, str] = {
     "microform": "Microform",
     "thesis": "Thesis",
     "article": "Article",
+    "chapter": "Chapter",
     "dataset": "Dataset",
     "mixed": "Mixed materials",
     "other": "Other",

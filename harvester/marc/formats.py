@@ -4,6 +4,8 @@ Patrons filter by "book", "e-book", "video"; ILL staff need to know a serial fro
 spreads that over the leader (type of record, bibliographic level), 007 (physical description: "c" =
 electronic resource, "h" = microform, "v" = videorecording) and 008's form of item, whose position
 depends on the type of record (23 for books, music, serials; 29 for maps and visual materials).
+Component parts (leader/07 ``a`` in a book, ``b`` in a serial) are chapters and articles: calling an
+article a "serial" made it look like the journal it appeared in, to patrons and to the deduplicator.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ def classify(leader: str, f007s: Sequence[str], f008: str, thesis: bool = False)
     electronic = form in _ELECTRONIC_FORMS and form != "" or "c" in categories
     microform = form in _MICROFORM_FORMS and form != "" or "h" in categories
     if record_type in ("a", "t"):
-        if level in "bis" and level.strip():
+        if level == "b":  # serial component part: an article, never the serial itself
+            return "article"
+        if level == "a":  # monographic component part: a chapter or a paper in proceedings
+            return "chapter"
+        if level in "is" and level.strip():
             return "e-journal" if electronic else "serial"
         if record_type == "t":
             return "manuscript"
-        if level == "a":
-            return "article"
         if electronic:
             return "e-book"
         if microform:

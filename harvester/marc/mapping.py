@@ -16,6 +16,7 @@ from typing import Any
 import pymarc
 
 from harvester.errors import RecordRejected, RecordSkipped
+from harvester.marc import host
 from harvester.marc.headings import authors, subjects
 from harvester.marc.holdings import holdings_of, mfhd_holdings
 from harvester.marc.identifier_fields import invalid_isbns, isbns, issns, lccns, oclc_numbers, other_ids
@@ -75,6 +76,12 @@ RULES = (
     to_field("page_count", page_count),
     to_field("series", series),
     to_field("volumes", volumes),
+    to_field("host_title", host.host_title),
+    to_field("host_details", host.host_details),
+    to_field("host_volume", host.host_volume),
+    to_field("host_issue", host.host_issue),
+    to_field("host_pages", host.host_pages),
+    to_field("meetings", host.meetings),
     to_field("links", links),
     to_field("summary", marc("520ab"), first),
     to_field("notes", notes),

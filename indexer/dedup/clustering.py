@@ -24,12 +24,16 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from harvester.record import Record
-from indexer.dedup.keys import Profile, blocking_keys, profile
+from indexer.dedup.keys import blocking_keys
 from indexer.dedup.matching import Overrides
+from indexer.dedup.profiles import Profile, profile
 
 
 class PairDecision(Protocol):
     """What clustering reads of one pairwise decision."""
+
+    @property
+    def same(self) -> bool: ...
 
     @property
     def probability(self) -> float: ...
@@ -57,6 +61,7 @@ class PairDecider(Protocol):
 BLOCK_CAP = 100
 WINDOW = 10
 MIN_SHARE = 0.5
+VETOED = -5.0
 MAX_CROSS = 400
 """Cross pairs checked when two clusters meet; beyond it a spread sample is checked (big clusters)."""
 
@@ -103,7 +108,7 @@ class _Clusters:
         self.parent = list(range(len(records)))
         self.members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
         self.sources: dict[int, dict[str, int]] = {i: {r.source_id: 1} for i, r in enumerate(records)}
-        self.cache: dict[tuple[int, int], float] = {}  # probability; -1.0 = vetoed
+        self.cache: dict[tuple[int, int], float] = {}  # see `probability`
         self.split_with: dict[int, set[int]] = defaultdict(set)
         self.forced: set[tuple[int, int]] = set()
         for pair in overrides.split:
@@ -127,13 +132,16 @@ class _Clusters:
         return root
 
     def probability(self, i: int, j: int) -> float:
+        """The pair's probability when it is a match (≥ 0), ``probability - 2`` when it is not
+        (-2 ≤ x < -1; the part and main models have different thresholds, so the decision is kept
+        with the number), `VETOED` when a veto separates it. One float per pair keeps the cache small."""
         key = (i, j) if i < j else (j, i)
         if key in self.forced:
             return 1.0
         cached = self.cache.get(key)
         if cached is None:
             decision = self.matcher.decide(self.profile(key[0]), self.profile(key[1]), self.blocked)
-            cached = -1.0 if decision.vetoed else decision.probability
+            cached = VETOED if decision.vetoed else decision.probability - (0.0 if decision.same else 2.0)
             self.cache[key] = cached
         return cached
 
@@ -155,7 +163,6 @@ class _Clusters:
 
     def linked(self, a: list[int], b: list[int]) -> bool:
         """Complete linkage on vetoes plus a minimum share of matching cross pairs."""
-        threshold = self.matcher.model.threshold
         cross = [(x, y) for x in a for y in b]
         if len(cross) > MAX_CROSS:
             step = len(cross) / MAX_CROSS
@@ -163,9 +170,9 @@ class _Clusters:
         matches = 0
         for x, y in cross:
             p = self.probability(x, y)
-            if p < 0:
+            if p == VETOED:
                 return False
-            if p >= threshold:
+            if p >= 0.0:
                 matches += 1
         return matches >= MIN_SHARE * len(cross)
 
@@ -208,7 +215,7 @@ def cluster_records(
         if source == records[j].source_id and source not in within:
             continue  # the one-record-per-source rule would refuse the union anyway
         p = state.probability(i, j)
-        if p >= matcher.model.threshold:
+        if p >= 0.0:
             edges.append((p, i, j))
     edges.sort(key=lambda e: (-e[0], e[1], e[2]))
     for _, i, j in edges:

@@ -31,29 +31,15 @@ from rapidfuzz import fuzz
 
 from harvester.record import Record
 from indexer.dedup.clustering import cluster_records
-from indexer.dedup.keys import Profile, blocking_keys, profile
+from indexer.dedup.keys import blocking_keys
 from indexer.dedup.matching import NO_OVERRIDES, Explanation, Overrides, Reason
+from indexer.dedup.parts import PART_DESCRIPTIONS, PART_FEATURES, part_features
+from indexer.dedup.profiles import COMPONENT_FORMATS, Profile, profile
+from indexer.dedup.vetoes import FORMAT_FAMILIES, fuzzy_common, vetoes
 
 MODEL_PATH = Path(__file__).parent.parent / "data" / "dedup_model.json"
-RULES_VERSION = 1
+RULES_VERSION = 2
 """Bump when keys or vetoes change meaning, so stored clusters are rebuilt (see `DedupMatcher.name`)."""
-
-FORMAT_FAMILIES = {
-    "book": "text", "e-book": "text", "microform": "text", "thesis": "text",
-    "serial": "serial", "e-journal": "serial",
-    "audio": "audio", "music-recording": "music", "score": "score", "map": "map", "video": "video",
-    "image": "image", "manuscript": "manuscript", "archive": "archive", "computer-file": "computer",
-    "dataset": "computer", "kit": "kit", "object": "object", "article": "article", "mixed": "mixed",
-}  # fmt: skip
-"""Formats in one family may be the same item in another carrier (print / e-book / microfilm of one
-edition); formats in different families never are."""
-
-ARTICLE_TITLE_MIN = 70
-"""Article titles less similar than this (rapidfuzz ratio on folded text) are different articles."""
-
-YEAR_VETO = 30
-"""Years further apart than this veto a match; closer gaps only lower the score (a reprint of one
-edition, or a record giving the original date where another gives the printing, is the same item)."""
 
 FEATURES = (
     "title_sim", "title_set", "title_exact", "author_match", "author_conflict", "author_missing",
@@ -99,6 +85,10 @@ DESCRIPTIONS = {
 }
 
 
+SHARED_WITH_PARTS = frozenset({"id_shared", "id_conflict", "language_conflict"})
+"""Main-model features the part model reads too (a DOI in common decides for articles as well)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """Logistic weights: P(same) = sigmoid(bias + Σ weight·feature); same when P ≥ threshold."""
@@ -106,15 +96,24 @@ class Model:
     weights: dict[str, float]
     bias: float
     threshold: float
+    parts: Model | None = None  # the weights for two component parts (articles, chapters)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Model:  # type: ignore[type-arg]
         return cls(
             weights={k: float(v) for k, v in data["weights"].items()},
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
+            parts=cls.from_dict(data["parts"]) if data.get("parts") else None,
         )
+
+    def fingerprint(self) -> list[object]:
+        own: list[object] = [self.bias, self.threshold, sorted(self.weights.items())]
+        return own + ([self.parts.fingerprint()] if self.parts else [])
 
     def logit(self, features: dict[str, float]) -> float:
         return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
@@ -132,80 +131,6 @@ def _sim(a: str, b: str) -> float:
     return 2.0 * fuzz.token_set_ratio(a, b) / 100.0 - 1.0
 
 
-def vetoes(a: Profile, b: Profile) -> list[Reason]:
-    """Hard evidence that two records are different items."""
-    found: list[Reason] = []
-    fam_a, fam_b = FORMAT_FAMILIES.get(a.format, a.format), FORMAT_FAMILIES.get(b.format, b.format)
-    if fam_a != fam_b and "other" not in (a.format, b.format):
-        found.append(Reason("format-veto", f"formats differ: {a.format} vs {b.format}", -10.0, True))
-    if a.edition and b.edition and a.edition != b.edition:
-        found.append(Reason("edition-veto", f"edition {a.edition} vs edition {b.edition}", -10.0, True))
-    if a.part_numbers and b.part_numbers and not a.part_numbers & b.part_numbers:
-        found.append(Reason("volume-veto", f"volume/part {_nums(a.part_numbers)} vs {_nums(b.part_numbers)}",
-                            -10.0, True))  # fmt: skip
-    elif _series_numbers_differ(a, b):
-        numbers = f"{_nums(a.series_numbers)} vs {_nums(b.series_numbers)}"
-        found.append(Reason("volume-veto", f"numbers {numbers} in one series ({a.series})", -10.0, True))
-    if a.title_parts and b.title_parts and not a.title_parts & b.title_parts:
-        numbers = f"{_nums(a.title_parts)} vs {_nums(b.title_parts)}"
-        found.append(Reason("volume-veto", f"the titles name different parts ({numbers})", -10.0, True))
-    if a.issns and b.issns and not (a.issns & b.issns):
-        found.append(
-            Reason(
-                "issn-veto",
-                f"ISSNs differ: {', '.join(sorted(a.issns))} vs {', '.join(sorted(b.issns))}",
-                -10.0,
-                True,
-            )
-        )
-    if _disagree_everywhere(a, b):
-        found.append(Reason("imprint-veto", "authors, publishers and page counts all differ", -10.0, True))
-    if a.format == b.format == "article" and a.year and b.year and a.year != b.year:
-        # an article is printed once: recurring column titles ("Editorial") differ only by issue/year
-        found.append(Reason("year-veto", f"articles from different years ({a.year} / {b.year})", -10.0, True))
-    elif a.year is not None and b.year is not None and abs(a.year - b.year) > YEAR_VETO:
-        found.append(
-            Reason("year-veto", f"years {a.year} and {b.year} more than {YEAR_VETO} apart", -10.0, True)
-        )
-    if a.format == b.format == "article" and fuzz.ratio(a.full_title, b.full_title) < ARTICLE_TITLE_MIN:
-        # no subtitle games in article titles: "Multi-dimensional substring selectivity estimation" is
-        # not "Multi-dimensional selectivity estimation using compressed histogram information"
-        found.append(Reason("title-veto", "article titles differ", -10.0, True))
-    return found
-
-
-def _nums(numbers: frozenset[str]) -> str:
-    return ",".join(sorted(numbers, key=lambda n: (len(n), n)))
-
-
-def _series_numbers_differ(a: Profile, b: Profile) -> bool:
-    """Different numbers in the same series (490 $v): two issues of a monograph series. Numbers in two
-    different series (a reissue in another publisher's library) say nothing."""
-    if a.part_numbers or b.part_numbers:
-        return False  # the part numbers decided (or one side has none: no evidence)
-    if not (a.series_numbers and b.series_numbers) or a.series_numbers & b.series_numbers:
-        return False
-    if not (a.series and b.series):
-        return bool(a.volumes and b.volumes and not a.volumes & b.volumes)
-    return fuzz.token_sort_ratio(a.series, b.series) >= 85
-
-
-def _disagree_everywhere(a: Profile, b: Profile) -> bool:
-    """Same title, but no author in common, unrelated publishers and page counts >10% apart: two
-    different books that happen to share a title (every such tuning pair in Goldfinch is a non-match)."""
-    if not (a.surnames and b.surnames and a.publisher and b.publisher and a.pages and b.pages):
-        return False
-    if abs(a.pages - b.pages) / max(a.pages, b.pages) <= 0.1:
-        return False
-    if a.surnames & b.surnames or _fuzzy_common(a.surnames, b.surnames):
-        return False
-    return fuzz.token_set_ratio(a.publisher, b.publisher) < 50
-
-
-def _fuzzy_common(x: frozenset[str], y: frozenset[str]) -> set[str]:
-    return {s for s in x for t in y if len(s) > 3 and fuzz.ratio(s, t) >= 85}
-
-
 def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> dict[str, float]:
     """The model's inputs for one pair; missing data gives 0 (no evidence either way)."""
     f: dict[str, float] = {}
@@ -214,13 +139,14 @@ def features(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> d
     f["title_set"] = _sim(a.full_title, b.full_title)
     f["title_exact"] = 1.0 if a.title and a.title == b.title else 0.0
     if a.surnames and b.surnames:
-        common = a.surnames & b.surnames or _fuzzy_common(a.surnames, b.surnames)
+        common = a.surnames & b.surnames or fuzzy_common(a.surnames, b.surnames)
         f["author_match"] = 1.0 if common else 0.0
         f["author_conflict"] = 0.0 if common else 1.0
     elif a.surnames or b.surnames:
         f["author_missing"] = 1.0
     f["resp_sim"] = _sim(a.responsibility, b.responsibility)
-    if a.year is not None and b.year is not None:
+    if a.year is not None and b.year is not None and (a.year == b.year or (a.year % 100 and b.year % 100)):
+        # a round century ("1800") is what an 008 "18uu" becomes: no evidence of a gap
         gap = abs(a.year - b.year)
         name = (
             "year_equal"
@@ -298,20 +224,29 @@ class DedupMatcher:
         self.model = model or default_model()
         # ClusterStore re-clusters everything when the name changes: new weights, rules version or
         # a source switching dedup_within_source all change what the clusters should be.
-        fingerprint = [self.model.bias, self.model.threshold, sorted(self.model.weights.items())]
-        state = json.dumps([RULES_VERSION, fingerprint, sorted(self.within_source)])
+        state = json.dumps([RULES_VERSION, self.model.fingerprint(), sorted(self.within_source)])
         self.name = "dedup-" + hashlib.blake2b(state.encode(), digest_size=4).hexdigest()
 
     def blocking_keys(self, record: Record, overrides: Overrides = NO_OVERRIDES) -> list[str]:
         return blocking_keys(record, overrides.blocked_identifiers)
 
+    def scoring(self, a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> tuple[Model, dict[str, float]]:
+        """The model that decides this pair and its features: two component parts (articles,
+        chapters) are scored by the part model (`indexer.dedup.parts`), everything else by the main one."""
+        parts = self.model.parts
+        if parts is not None and a.format in COMPONENT_FORMATS and b.format in COMPONENT_FORMATS:
+            shared = {k: v for k, v in features(a, b, blocked).items() if k in SHARED_WITH_PARTS}
+            return parts, {**part_features(a, b), **shared}
+        return self.model, features(a, b, blocked)
+
     def decide(self, a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> Decision:
         """Fast path used by clustering: no strings built."""
         if vetoes(a, b):
             return Decision(False, 0.0, True)
-        z = self.model.logit(features(a, b, blocked))
+        model, feats = self.scoring(a, b, blocked)
+        z = model.logit(feats)
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        return Decision(p >= self.model.threshold, p, False)
+        return Decision(p >= model.threshold, p, False)
 
     def cluster(self, records: Sequence[Record], overrides: Overrides = NO_OVERRIDES) -> list[list[str]]:
         return cluster_records(self, records, overrides)
@@ -319,11 +254,12 @@ class DedupMatcher:
     def explain(self, a: Record, b: Record, overrides: Overrides = NO_OVERRIDES) -> Explanation:
         pa, pb = profile(a), profile(b)
         reasons = vetoes(pa, pb)
-        feats = features(pa, pb, overrides.blocked_identifiers)
-        reasons.append(Reason("baseline", "the model's starting point before any evidence", self.model.bias))
-        for name in FEATURES:
+        model, feats = self.scoring(pa, pb, overrides.blocked_identifiers)
+        which = "the part model's" if model is not self.model else "the model's"
+        reasons.append(Reason("baseline", f"{which} starting point before any evidence", model.bias))
+        for name in dict.fromkeys((*FEATURES, *PART_FEATURES)):
             if name in feats:
-                contribution = self.model.weights.get(name, 0.0) * feats[name]
+                contribution = model.weights.get(name, 0.0) * feats[name]
                 reasons.append(Reason(name, _detail(name, feats[name], pa, pb), round(contribution, 3)))
         shared_isbns = sorted(k for k in _ids(pa, overrides.blocked_identifiers) & _ids(pb, frozenset())
                               if k.startswith("isbn:"))  # fmt: skip
@@ -342,10 +278,10 @@ class DedupMatcher:
                     True,
                 )
             )
-        z = self.model.logit(feats)
+        z = model.logit(feats)
         probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         vetoed = any(r.veto for r in reasons)
-        same = probability >= self.model.threshold and not vetoed
+        same = probability >= model.threshold and not vetoed
         override = overrides.pair(a.id, b.id)
         if override == "force-merge":
             reasons.append(Reason("override", "staff force-merged these records", 10.0))
@@ -356,7 +292,7 @@ class DedupMatcher:
         reasons.append(
             Reason(
                 "decision",
-                f"P(same) = {probability:.3f}, threshold {self.model.threshold:.2f}"
+                f"P(same) = {probability:.3f}, threshold {model.threshold:.2f}"
                 + ("; vetoed" if vetoed else ""),
                 round(z, 3),
             )
@@ -367,6 +303,8 @@ class DedupMatcher:
 
 
 def _detail(name: str, value: float, a: Profile, b: Profile) -> str:
+    if name in PART_DESCRIPTIONS:
+        return _part_detail(name, value, a, b)
     text = DESCRIPTIONS[name]
     if name == "title_sim":
         return f"{text}: {(value + 1) * 50:.0f}% ({a.title!r} / {b.title!r})"
@@ -386,4 +324,17 @@ def _detail(name: str, value: float, a: Profile, b: Profile) -> str:
         return f"{text} ({a.format} / {b.format})"
     if name == "language_conflict":
         return f"{text} ({a.language} / {b.language})"
+    return text
+
+
+def _part_detail(name: str, value: float, a: Profile, b: Profile) -> str:
+    text = PART_DESCRIPTIONS[name]
+    if name.startswith("core") or name == "title_set":
+        return f"{text}: {value * 100:.0f}% ({a.full_title!r} / {b.full_title!r})"
+    if name.startswith("host_place"):
+        return f"{text} ({a.host_place or '-'} / {b.host_place or '-'})"
+    if name.startswith("host"):
+        return f"{text} ({a.host or '-'} / {b.host or '-'})"
+    if name.startswith("author"):
+        return f"{text} ({', '.join(sorted(a.surnames)) or '-'} / {', '.join(sorted(b.surnames)) or '-'})"
     return text

@@ -12,7 +12,11 @@ one key with it. Keys come in three kinds:
   Goldfinch pairs carry none): ``tb:`` first two title words + the surname of each of the first three
   authors, ``ty:`` three title words + year, ``tf:`` five words of title and subtitle + year,
   ``ay:`` author surname + year, ``tl:`` six words of a long title, ``tt:`` the whole title,
-  ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives).
+  ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives),
+  and two kinds that one added or removed word cannot defeat: ``tw:`` the first three words of title
+  and subtitle (no year: survives a suffix, a pasted-in author list, a missing date) and ``tp:`` every
+  pair of the four longest distinct words (length stands in for rarity; a prefixed word or a changed
+  subtitle leaves most pairs intact).
   Keys that found no duplicate the others miss on the tuning half of the Goldfinch pairs were dropped
   (fewer rows in ClusterStore's key table); blocks that grow too big are compared by sorted
   neighbourhood (`indexer.dedup.clustering`).
@@ -25,7 +29,6 @@ leading articles and stopwords so "The Hobbit" and "Hobbit, The" meet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from harvester.record import Record
@@ -201,7 +204,25 @@ def fuzzy_keys(record: Record) -> list[str]:
         keys.append(f"ti:{initials}|{record.year}")  # survives a typo inside a word
     if len(full_words) >= 3 and surname:
         keys.append(f"tj:{initials}|{surname}")
+    if len(full_words) >= 3:
+        keys.append(f"tw:{''.join(full_words[:3])}")
+    keys.extend(rare_pair_keys(full_words))
     return keys
+
+
+RARE_WORDS = 4
+"""How many of a title's longest words form the ``tp:`` pair keys (4 words → at most 6 keys)."""
+
+
+def rare_pair_keys(title_words: list[str], count: int = RARE_WORDS) -> list[str]:
+    """``tp:`` keys: every pair of the `count` longest distinct words (3+ letters, not numbers).
+
+    Long words are the rare ones in titles, so two records sharing two of them are worth comparing;
+    a record with one word more or less (a prefix, "(demo)", a subtitle) still shares most pairs.
+    """
+    distinct = sorted({w for w in title_words if len(w) > 2 and not w.isdigit()}, key=lambda w: (-len(w), w))
+    chosen = sorted(distinct[:count])
+    return [f"tp:{x}|{y}" for k, x in enumerate(chosen) for y in chosen[k + 1 :]]
 
 
 def blocking_keys(record: Record, blocked: frozenset[str] = frozenset()) -> list[str]:
@@ -239,81 +260,3 @@ def edition_number(text: str) -> str:
             number = str(int(match.group(1)))
         return "" if number in ("0", "1") else number
     return ""
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """The folded, comparison-ready view of one record, computed once per clustering run."""
-
-    id: str
-    source_id: str
-    title: str  # folded significant words of 245 $a$n$p
-    full_title: str  # the same with the subtitle
-    surnames: frozenset[str]
-    primary_surname: str
-    responsibility: str
-    year: int | None
-    format: str
-    pages: int | None
-    edition: str  # edition number, "" when none / first
-    edition_text: str
-    volumes: frozenset[str]  # every number of 245 $n$p and 490 $v
-    part_numbers: frozenset[str]  # 245 $n$p only: which volume of a set
-    series: str
-    series_numbers: frozenset[str]  # 490 $v only: the number in a series
-    publisher: str
-    place: str
-    language: str
-    isbns: frozenset[str]
-    issns: frozenset[str]
-    oclc: frozenset[str]
-    lccns: frozenset[str]
-    other_ids: frozenset[str]
-    alt_title: str  # folded 880 rendering of the 245, if any
-    title_numbers: frozenset[str]  # every number in title + subtitle ("Part 4", "S. 1383", "1990 census")
-    title_parts: frozenset[str]  # numbers after "part"/"v."/"no."/"Teil"… inside the title text
-
-
-def profile(record: Record) -> Profile:
-    """Build the `Profile` of a record (pure; callers cache it by record id)."""
-    alt = next((a.text for a in record.alternate_scripts if a.tag == "245"), "")
-    language = next((code for code in record.languages if code and code.strip("| ") and code != "und"), "")
-    return Profile(
-        id=record.id,
-        source_id=record.source_id,
-        title=" ".join(words(title_text(record))),
-        full_title=" ".join(words(full_title_text(record))),
-        surnames=author_surnames(record),
-        primary_surname=author_surname(record),
-        responsibility=" ".join(words(record.responsibility)),
-        year=record.year,
-        format=record.format,
-        pages=record.page_count if record.page_count else None,
-        edition=edition_number(record.edition),
-        edition_text=fold(record.edition),
-        volumes=volume_numbers(record),
-        part_numbers=frozenset(numbers_in(record.part)),
-        series=" ".join(words(" ".join(record.series))),
-        series_numbers=frozenset(n for v in record.volumes if v not in record.part for n in numbers_in(v)),
-        publisher=" ".join(w for w in words(record.publisher) if w not in _PUBLISHER_NOISE),
-        place=fold(record.place),
-        language=language,
-        isbns=frozenset(record.isbns),
-        issns=frozenset(record.issns),
-        oclc=frozenset(record.oclc_numbers),
-        lccns=frozenset(record.lccns),
-        other_ids=frozenset(k for k in identifier_keys(record) if k.split(":", 1)[0] not in _MAIN_IDS),
-        alt_title=fold(alt),
-        title_numbers=frozenset(numbers_in(full_title_text(record))),
-        title_parts=frozenset(str(int(m)) for m in _TITLE_PART.findall(fold(full_title_text(record)))),
-    )
-
-
-_TITLE_PART = re.compile(
-    r"\b(?:part|pt|vol|volume|v|no|number|band|bd|teil|tome|tomo|livre|book|heft)\s+(\d{1,4})\b"
-)
-_MAIN_IDS = frozenset({"isbn", "issn", "oclc", "lccn"})
-_PUBLISHER_NOISE = frozenset(
-    "co company inc ltd limited publishers publisher publishing press printed printer printers sons son"
-    " verlag editions".split()
-)

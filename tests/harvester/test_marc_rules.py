@@ -167,7 +167,8 @@ def test_year_falls_back_from_008_to_264_and_languages_to_041() -> None:
      ("nem", "", " ", "map"), ("njm", "", " ", "music-recording"), ("nim", "", " ", "audio"),
      ("ngm", "vd", " ", "video"), ("ntm", "", " ", "manuscript"), ("npc", "", " ", "mixed"),
      ("nmm", "", " ", "computer-file"), ("nkm", "", " ", "image"), ("nrm", "", " ", "object"),
-     ("nom", "", " ", "kit"), ("nam", "he", " ", "microform"), ("naa", "", " ", "article")],
+     ("nom", "", " ", "kit"), ("nam", "he", " ", "microform"), ("naa", "", " ", "chapter"),
+         ("nab", "", " ", "article"), ("nab", "cr", " ", "article")],
 )
 def test_format_from_leader_007_and_008(leader: str, f007: str, f008_form: str, expected: str) -> None:
     f008 = "0" * 23 + f008_form + " " * 16

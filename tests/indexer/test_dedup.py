@@ -22,7 +22,7 @@ from indexer.dedup.matching import Overrides
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dedup"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from dedup_eval import article_record, goldfinch_source  # noqa: E402
+from dedup_sets import article_record, goldfinch_source  # noqa: E402
 
 MATCHER = DedupMatcher()
 GOLDFINCH = DedupMatcher(within_source=frozenset({"goldfinch"}))

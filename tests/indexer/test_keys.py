@@ -11,11 +11,11 @@ from indexer.dedup.keys import (
     identifier_keys,
     name_surname,
     numbers_in,
-    profile,
     title_proper,
     volume_numbers,
     words,
 )
+from indexer.dedup.profiles import profile
 
 
 def rec(record_id: str = "a:1", **fields: object) -> Record:

@@ -1,0 +1,163 @@
+"""The labelled de-duplication sets as Records + labelled pairs (shared by dedup_eval and train_dedup).
+
+- **Goldfinch** (HathiTrust monographs, MARC-in-JSON through the real harvester normalization, the
+  answer-bearing ``CID`` field dropped first), split by `is_tuning` into a tuning and a held-out half;
+- **DBLP-ACM** (Leipzig: two CSV tables and the perfect mapping; DBLP2.csv is latin-1);
+- **dblp-acm-magellan** (the DeepMatcher/Magellan train/valid/test pairs, structured and dirty): the
+  records of one split, each distinct (side, text) one Record, with its labelled pairs.
+
+A benchmark row becomes an article Record: title, authors split on ",", the venue as the host item
+(`Record.host_title`: it is the journal or proceedings the paper appeared in), year.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from harvester.record import Author, Record
+
+DATA = Path("/work/shared/data/dedup")
+Pair = tuple[str, str, int]
+
+
+def is_tuning(a: str, b: str) -> bool:
+    """The deterministic split: first byte of sha1 of the sorted pair even → tuning half."""
+    lo, hi = sorted((a, b))
+    return hashlib.sha1(f"{lo}|{hi}".encode()).digest()[0] % 2 == 0
+
+
+def goldfinch_raw(data: Path = DATA) -> Iterable[dict]:
+    """Goldfinch records as MARC-in-JSON dicts with the answer-bearing CID field removed."""
+    with zipfile.ZipFile(data / "goldfinch" / "val.json.zip") as archive:
+        name = archive.namelist()[0]
+        with archive.open(name) as handle:
+            for line in io.TextIOWrapper(handle, encoding="utf-8"):
+                if line.strip():
+                    raw = json.loads(line)
+                    raw["fields"] = [f for f in raw["fields"] if "CID" not in f]
+                    yield raw
+
+
+def goldfinch_records(data: Path = DATA, source_id: str = "goldfinch") -> list[Record]:
+    """Every distinct Goldfinch record through the real harvester normalization."""
+    from harvester.marc.files import parse_raw_record
+    from harvester.marc.mapping import normalize_marc
+
+    source = goldfinch_source(source_id)
+    records: dict[str, Record] = {}
+    for raw in goldfinch_raw(data):
+        local_id = next(f["001"] for f in raw["fields"] if "001" in f)
+        if local_id in records:
+            continue
+        marc = parse_raw_record(json.dumps(raw).encode("utf-8"), "marcjson")
+        records[local_id] = normalize_marc(marc, source, local_id)
+    return list(records.values())
+
+
+def goldfinch_source(source_id: str = "goldfinch"):  # noqa: ANN201 - SourceConfig
+    from harvester.marc.profiles import resolve_profile
+    from harvester.settings import Library, SourceConfig
+
+    return SourceConfig(
+        id=source_id,
+        name="HathiTrust Goldfinch",
+        type="marc",
+        library=Library(code=source_id, name="HathiTrust member library"),
+        holdings=resolve_profile("auto") if _has_auto() else _first_profile(),
+        format="marcjson",
+        dedup_within_source=True,
+    )
+
+
+def _has_auto() -> bool:
+    from harvester.marc.profiles import PROFILES
+
+    return "auto" in PROFILES
+
+
+def _first_profile():  # noqa: ANN202
+    from harvester.marc.profiles import PROFILES
+
+    return next(iter(PROFILES.values()))
+
+
+def goldfinch_labels(data: Path = DATA, source_id: str = "goldfinch") -> list[Pair]:
+    with open(data / "goldfinch" / "val_labels.csv", encoding="utf-8") as handle:
+        return [
+            (f"{source_id}:{r['id1']}", f"{source_id}:{r['id2']}", int(r["label"]))
+            for r in csv.DictReader(handle)
+        ]
+
+
+def dblp_acm_records(data: Path = DATA) -> tuple[list[Record], set[tuple[str, str]]]:
+    """Both DBLP-ACM tables as Records (sources dblp / acm) and the perfect mapping as id pairs."""
+    records: list[Record] = []
+    for name, source, encoding in (("DBLP2.csv", "dblp", "latin-1"), ("ACM.csv", "acm", "utf-8")):
+        with open(data / "dblp-acm" / name, encoding=encoding, newline="") as handle:
+            for row in csv.DictReader(handle):
+                records.append(
+                    article_record(source, row["id"], row["title"], row["authors"], row["venue"], row["year"])
+                )
+    with open(data / "dblp-acm" / "DBLP-ACM_perfectMapping.csv", encoding="utf-8", newline="") as handle:
+        gold = {(f"dblp:{r['idDBLP']}", f"acm:{r['idACM']}") for r in csv.DictReader(handle)}
+    return records, gold
+
+
+def article_record(source: str, local_id: str, title: str, authors: str, venue: str, year: str) -> Record:
+    """A CSV row of a bibliographic-article benchmark as a normalized Record (HTML entities decoded,
+    as a harvester decodes them: ACM.csv writes "&#199;etintemel")."""
+    title, authors, venue = html.unescape(title), html.unescape(authors), html.unescape(venue)
+    names = [n.strip() for n in authors.split(",") if n.strip()]
+    return Record(
+        id=f"{source}:{local_id}",
+        source_id=source,
+        local_id=local_id,
+        title=title.strip(),
+        authors=tuple(Author(name=n, primary=(k == 0)) for k, n in enumerate(names)),
+        host_title=venue.strip(),
+        year=_year(year),
+        format="article",
+    )
+
+
+def _year(text: str) -> int | None:
+    """"1997", "1997.0" (the Magellan files write years as floats) → 1997; anything else → None."""
+    head = text.strip().removesuffix(".0")
+    return int(head) if head.isdigit() else None
+
+
+def magellan_set(data: Path, split: str, flavour: str) -> tuple[list[Record], list[Pair]]:
+    """One dblp-acm-magellan split: its distinct records (ids from a hash of the row text, left rows
+    in source ``dblp``, right rows in ``acm``) and its labelled pairs."""
+    records: dict[str, Record] = {}
+    pairs: list[Pair] = []
+    path = data / "dblp-acm-magellan" / flavour / f"{split}.txt"
+    for row in path.read_text(encoding="utf-8").splitlines():
+        left, right, label = row.split("\t")
+        ids = []
+        for side, text in (("dblp", left), ("acm", right)):
+            local = hashlib.sha1(text.strip().encode()).hexdigest()[:12]
+            record_id = f"{side}:{local}"
+            if record_id not in records:
+                values = magellan_values(text)
+                records[record_id] = article_record(side, local, values.get("title", ""), values.get("authors", ""),
+                                                    values.get("venue", ""), values.get("year", ""))  # fmt: skip
+            ids.append(record_id)
+        pairs.append((ids[0], ids[1], int(label)))
+    return list(records.values()), pairs
+
+
+def magellan_values(text: str) -> dict[str, str]:
+    """"COL title VAL … COL year VAL 1997.0" → {"title": …, "year": "1997.0"}."""
+    values = {}
+    for part in text.split("COL ")[1:]:
+        name, _, value = (part + " ").partition(" VAL ")
+        values[name.strip()] = value.strip()
+    return values
