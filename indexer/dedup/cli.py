@@ -34,15 +34,29 @@ def _record(app: AppContext, record_id: str) -> Any:
 
 def explain_pair(app: AppContext, a: str, b: str) -> tuple[Explanation, str | None, str | None]:
     """The matcher's explanation for two stored records plus their current clusters."""
+    explanation, cluster_a, cluster_b, _ = explain_with_blocking(app, a, b)
+    return explanation, cluster_a, cluster_b
+
+
+def explain_with_blocking(app: AppContext, a: str, b: str) -> tuple[Explanation, str | None, str | None, Any]:
+    """`explain_pair` plus the `BlockingReport`: whether clustering compares the pair at all."""
+    from indexer.dedup.clustering import blocking_report
     from indexer.dedup.matchers import matcher_for
 
     record_a, record_b = _record(app, a), _record(app, b)
     clusters = _cluster_store(app)
-    explanation = matcher_for(app.settings).explain(record_a, record_b, clusters.overrides())
-    return explanation, clusters.cluster_of(a), clusters.cluster_of(b)
+    overrides = clusters.overrides()
+    matcher = matcher_for(app.settings)
+    explanation = matcher.explain(record_a, record_b, overrides)
+    keys_a = matcher.blocking_keys(record_a, overrides)
+    keys_b = matcher.blocking_keys(record_b, overrides)
+    report = blocking_report(keys_a, keys_b, clusters.block_size)
+    return explanation, clusters.cluster_of(a), clusters.cluster_of(b), report
 
 
-def format_explanation(explanation: Explanation, cluster_a: str | None, cluster_b: str | None) -> str:
+def format_explanation(
+    explanation: Explanation, cluster_a: str | None, cluster_b: str | None, blocking: Any = None
+) -> str:
     lines = [
         f"{explanation.a}  vs  {explanation.b}",
         f"decision: {'SAME item' if explanation.same else 'DIFFERENT items'}"
@@ -56,6 +70,12 @@ def format_explanation(explanation: Explanation, cluster_a: str | None, cluster_
         lines.append(f"clusters: both in {cluster_a} now")
     else:
         lines.append(f"clusters: in different clusters now ({cluster_a} / {cluster_b})")
+    if blocking is not None:
+        lines.append(f"blocking: {blocking.reason}")
+        if not blocking.compared:
+            lines.append("  (the decision above is what the matcher would say if it were asked)")
+            lines.append(f"  keys of {explanation.a}: {', '.join(blocking.keys_a) or '-'}")
+            lines.append(f"  keys of {explanation.b}: {', '.join(blocking.keys_b) or '-'}")
     lines.append("reasons (score = contribution to the log-odds; veto = keeps them apart):")
     for reason in explanation.reasons:
         mark = "VETO" if reason.veto else f"{reason.score:+7.2f}"
@@ -70,7 +90,7 @@ def format_explanation(explanation: Explanation, cluster_a: str | None, cluster_
 @pass_app
 def explain(app: AppContext, id1: str, id2: str, as_json: bool) -> None:
     """Why records ID1 and ID2 (source:localid) were or were not merged: rules, scores, overrides."""
-    explanation, cluster_a, cluster_b = explain_pair(app, id1, id2)
+    explanation, cluster_a, cluster_b, blocking = explain_with_blocking(app, id1, id2)
     if as_json:
         data = {
             "a": explanation.a,
@@ -81,6 +101,13 @@ def explain(app: AppContext, id1: str, id2: str, as_json: bool) -> None:
             "cluster_a": cluster_a,
             "cluster_b": cluster_b,
             "same_cluster": cluster_a is not None and cluster_a == cluster_b,
+            "blocking": {
+                "compared": blocking.compared,
+                "reason": blocking.reason,
+                "shared_keys": list(blocking.shared),
+                "keys_a": list(blocking.keys_a),
+                "keys_b": list(blocking.keys_b),
+            },
             "reasons": [
                 {"rule": r.rule, "detail": r.detail, "score": r.score, "veto": r.veto}
                 for r in explanation.reasons
@@ -88,7 +115,7 @@ def explain(app: AppContext, id1: str, id2: str, as_json: bool) -> None:
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_explanation(explanation, cluster_a, cluster_b))
+        click.echo(format_explanation(explanation, cluster_a, cluster_b, blocking))
 
 
 @click.group()

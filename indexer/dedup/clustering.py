@@ -20,11 +20,12 @@ by a sorted neighbourhood: the block is sorted by title and each record is compa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from harvester.record import Record
-from indexer.dedup.keys import blocking_keys
+from indexer.dedup.keys import WORD_KEYS, blocking_keys
 from indexer.dedup.matching import Overrides
 from indexer.dedup.profiles import Profile, profile
 
@@ -60,6 +61,10 @@ class PairDecider(Protocol):
 
 BLOCK_CAP = 100
 WINDOW = 10
+WORD_KEY_CAP = 10
+"""Blocks of the word keys (`indexer.dedup.keys.WORD_KEYS`) with more members than this are skipped:
+two records sharing only a common word pair or opening ("report of the") are not worth comparing,
+and the cap keeps these keys from multiplying the comparisons of a million-record run."""
 MIN_SHARE = 0.5
 VETOED = -5.0
 MAX_CROSS = 400
@@ -72,15 +77,16 @@ def candidate_pairs(
     block_cap: int = BLOCK_CAP,
     window: int = WINDOW,
 ) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of records that share a blocking key."""
+    """Index pairs (i < j) of records that share a blocking key (word-key blocks above `WORD_KEY_CAP`
+    skipped, blocks above `block_cap` compared by sorted neighbourhood)."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, record in enumerate(records):
         for key in blocking_keys(record, blocked):
             blocks[key].append(i)
     pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
+    for key, members in blocks.items():
         size = len(members)
-        if size < 2:
+        if size < 2 or (size > WORD_KEY_CAP and key.startswith(WORD_KEYS)):
             continue
         if size <= block_cap:
             for x in range(size):
@@ -94,6 +100,38 @@ def candidate_pairs(
                 i, j = ordered[x], ordered[y]
                 pairs.add((i, j) if i < j else (j, i))
     return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingReport:
+    """Whether clustering compares two records at all, and why (for `unioncat explain`)."""
+
+    compared: bool
+    reason: str
+    keys_a: tuple[str, ...]
+    keys_b: tuple[str, ...]
+    shared: tuple[str, ...]
+
+
+def blocking_report(keys_a: Sequence[str], keys_b: Sequence[str], block_size: Callable[[str], int]) -> BlockingReport:
+    """Are two records with these blocking keys compared? `block_size(key)` counts the records that
+    carry a key (in the store, or in the batch): a shared word key over `WORD_KEY_CAP` links nothing,
+    a block over `BLOCK_CAP` is compared by sorted neighbourhood only."""
+    shared = tuple(k for k in keys_a if k in set(keys_b))
+    sizes = {k: block_size(k) for k in shared}
+    usable = [k for k in shared if not (k.startswith(WORD_KEYS) and sizes[k] > WORD_KEY_CAP)]
+    full = [k for k in usable if sizes[k] <= BLOCK_CAP]
+    if full:
+        reason = f"compared: they share {', '.join(full)}"
+    elif usable:
+        big = ", ".join(f"{k}: {sizes[k]} records" for k in usable)
+        reason = f"maybe compared: big blocks ({big}) are compared only {WINDOW} places apart in title order"
+    elif shared:
+        common = ", ".join(f"{k}: {sizes[k]} records" for k in shared)
+        reason = f"never compared: the only shared keys are too common to link ({common}; cap {WORD_KEY_CAP})"
+    else:
+        reason = "never compared: no blocking key in common (a blocking miss: clustering never asked the matcher)"
+    return BlockingReport(bool(full or usable), reason, tuple(keys_a), tuple(keys_b), shared)
 
 
 class _Clusters:

@@ -136,6 +136,11 @@ class ClusterStore:
                 return current
         return None
 
+    def block_size(self, key: str) -> int:
+        """How many stored records carry a blocking key (for `unioncat explain`)."""
+        rows = self.store.query("SELECT COUNT(*) FROM cluster_keys WHERE key = ?", (key,))
+        return int(rows[0][0]) if rows else 0
+
     def records_with_identifier(self, kind: str, value: str) -> list[str]:
         """Live bib records carrying a normalized identifier (blocked ones too): the holdings check."""
         rows = self.store.query(

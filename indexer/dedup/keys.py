@@ -13,10 +13,9 @@ one key with it. Keys come in three kinds:
   authors, ``ty:`` three title words + year, ``tf:`` five words of title and subtitle + year,
   ``ay:`` author surname + year, ``tl:`` six words of a long title, ``tt:`` the whole title,
   ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives),
-  and two kinds that one added or removed word cannot defeat: ``tw:`` the first three words of title
-  and subtitle (no year: survives a suffix, a pasted-in author list, a missing date) and ``tp:`` every
-  pair of the four longest distinct words (length stands in for rarity; a prefixed word or a changed
-  subtitle leaves most pairs intact).
+  and three kinds that one added or removed word cannot defeat (`word_keys`: ``tw:`` first three
+  words, ``tz:`` last three, ``tq:`` the two longest words — no year, no author), whose blocks are
+  capped small.
   Keys that found no duplicate the others miss on the tuning half of the Goldfinch pairs were dropped
   (fewer rows in ClusterStore's key table); blocks that grow too big are compared by sorted
   neighbourhood (`indexer.dedup.clustering`).
@@ -204,25 +203,33 @@ def fuzzy_keys(record: Record) -> list[str]:
         keys.append(f"ti:{initials}|{record.year}")  # survives a typo inside a word
     if len(full_words) >= 3 and surname:
         keys.append(f"tj:{initials}|{surname}")
-    if len(full_words) >= 3:
-        keys.append(f"tw:{''.join(full_words[:3])}")
-    keys.extend(rare_pair_keys(full_words))
+    keys.extend(word_keys(title_words, full_words))
     return keys
 
 
-RARE_WORDS = 4
-"""How many of a title's longest words form the ``tp:`` pair keys (4 words → at most 6 keys)."""
+WORD_KEYS = ("tw:", "tz:", "tq:")
+"""The key kinds one added or removed word cannot defeat; `indexer.dedup.clustering` drops their
+blocks above `WORD_KEY_CAP` members (a common word pair says nothing)."""
 
 
-def rare_pair_keys(title_words: list[str], count: int = RARE_WORDS) -> list[str]:
-    """``tp:`` keys: every pair of the `count` longest distinct words (3+ letters, not numbers).
+def word_keys(title_words: list[str], full_words: list[str]) -> list[str]:
+    """Keys without year or author, so that a missing date, a missing or pasted-in author list, or
+    one word added at either end still leaves one in common:
 
-    Long words are the rare ones in titles, so two records sharing two of them are worth comparing;
-    a record with one word more or less (a prefix, "(demo)", a subtitle) still shares most pairs.
+    - ``tw:`` the first three words of title and subtitle (survives anything appended);
+    - ``tz:`` the last three words of the title proper (survives a prefix: "Smith: …", "[Demo] …");
+    - ``tq:`` the two longest distinct words of title and subtitle (length stands in for rarity;
+      survives a changed subtitle or a short word either side).
     """
-    distinct = sorted({w for w in title_words if len(w) > 2 and not w.isdigit()}, key=lambda w: (-len(w), w))
-    chosen = sorted(distinct[:count])
-    return [f"tp:{x}|{y}" for k, x in enumerate(chosen) for y in chosen[k + 1 :]]
+    keys = []
+    if len(full_words) >= 3:
+        keys.append(f"tw:{''.join(full_words[:3])}")
+    if len(title_words) >= 3:
+        keys.append(f"tz:{''.join(title_words[-3:])}")
+    longest = sorted({w for w in full_words if len(w) > 2 and not w.isdigit()}, key=lambda w: (-len(w), w))[:2]
+    if len(longest) == 2:
+        keys.append(f"tq:{'|'.join(sorted(longest))}")
+    return keys
 
 
 def blocking_keys(record: Record, blocked: frozenset[str] = frozenset()) -> list[str]:

@@ -117,3 +117,16 @@ def test_records_without_titles_still_meet_through_identifiers() -> None:
     a = Record(id="a:1", source_id="a", local_id="1", oclc_numbers=("12345",), year=1990, format="book")
     b = replace(a, id="b:1", source_id="b")
     assert groups_of([a, b]) == {frozenset({"a:1", "b:1"})}
+
+
+def test_blocking_report_tells_compared_capped_and_missed_pairs() -> None:
+    from indexer.dedup.clustering import BLOCK_CAP, WORD_KEY_CAP, blocking_report
+
+    sizes = {"tw:historybritishart": WORD_KEY_CAP + 5, "tt:x": BLOCK_CAP + 1, "tb:y|z": 2}
+    assert blocking_report(["tb:y|z", "a:1"], ["tb:y|z"], sizes.__getitem__).compared
+    capped = blocking_report(["tw:historybritishart"], ["tw:historybritishart"], sizes.__getitem__)
+    assert not capped.compared and "too common" in capped.reason
+    big = blocking_report(["tt:x"], ["tt:x"], sizes.__getitem__)
+    assert big.compared and big.reason.startswith("maybe compared")
+    missed = blocking_report(["tb:y|z"], ["tt:x"], sizes.__getitem__)
+    assert not missed.compared and missed.shared == () and missed.keys_b == ("tt:x",)

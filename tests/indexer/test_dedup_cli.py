@@ -143,3 +143,18 @@ def test_block_takes_a_normalized_identifier_key(config: Path) -> None:
     assert "not a valid ISBN" in invoke(config, "override", "block", "isbn:123", code=1)
     invoke(config, "override", "remove", "block", "isbn:9780306406157")
     assert "no overrides" in invoke(config, "override", "list")
+
+
+def test_explain_says_when_a_pair_was_never_compared_and_lists_the_keys(config: Path) -> None:
+    pairs = labelled_pairs()
+    a, b = pairs[0][0], pairs[1][1]  # records of two different labelled pairs: unrelated titles
+    data = json.loads(invoke(config, "explain", "--json", a, b))
+    blocking = data["blocking"]
+    assert not blocking["compared"] and blocking["reason"].startswith("never compared: no blocking key")
+    assert blocking["keys_a"] and blocking["keys_b"] and blocking["shared_keys"] == []
+    text = invoke(config, "explain", a, b)
+    assert "blocking: never compared" in text and f"keys of {a}: " in text
+    c, d = next((c, d) for c, d, y in pairs if y)
+    compared = json.loads(invoke(config, "explain", "--json", c, d))["blocking"]
+    assert compared["compared"] and compared["shared_keys"]
+    assert "blocking: compared: they share" in invoke(config, "explain", c, d)
