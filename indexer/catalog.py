@@ -84,6 +84,11 @@ class Catalog:
         merged = load_merged(self.store, [(cluster_id, members)])
         return merged[0] if merged else None
 
+    def versions(self, cluster_id: str) -> list[MergedRecord]:
+        """Other editions / versions of the same work: clusters sharing a work key (`indexer.dedup.works`)."""
+        others = [(other, self.clusters.members(other)) for other in self.clusters.versions(cluster_id)]
+        return load_merged(self.store, [(other, members) for other, members in others if members])
+
     def redirect(self, cluster_id: str) -> str | None:
         """A retired cluster id → the cluster now holding its records (None if unknown or gone)."""
         return self.clusters.redirect(cluster_id)

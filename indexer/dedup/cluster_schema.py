@@ -57,4 +57,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX clusters_updated ON clusters (updated_at, id);
     INSERT OR IGNORE INTO cluster_retired (id, retired_at) SELECT old_id, created_at FROM cluster_redirects;
     """,
+    # 3: work keys of every live record, for "other editions / versions" (indexer.dedup.works)
+    """
+    CREATE TABLE work_keys (
+        key TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (key, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX work_keys_record ON work_keys (record_id);
+    """,
 )

@@ -32,6 +32,10 @@ from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.idmatch import identifier_keys
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.overrides import OverrideStore
+from indexer.dedup.works import work_key
+
+MAX_VERSIONS = 20
+"""Other editions / versions listed for one cluster."""
 
 MAX_BLOCK = 1000
 """Records taken from one blocking key per changed record; a bigger block is a misused identifier or a
@@ -135,6 +139,20 @@ class ClusterStore:
             if self.exists(current):
                 return current
         return None
+
+    def versions(self, cluster_id: str, limit: int = MAX_VERSIONS) -> list[str]:
+        """Other clusters holding a version of the same work (a record sharing a work key with one of
+        this cluster's records: `indexer.dedup.works`), most shared records first."""
+        rows = self.store.query(
+            "SELECT m2.cluster_id, COUNT(*) AS n FROM cluster_members m"
+            " JOIN work_keys w ON w.record_id = m.record_id"
+            " JOIN work_keys w2 ON w2.key = w.key AND w2.record_id != w.record_id"
+            " JOIN cluster_members m2 ON m2.record_id = w2.record_id"
+            " WHERE m.cluster_id = ? AND m2.cluster_id != ?"
+            " GROUP BY m2.cluster_id ORDER BY n DESC, m2.cluster_id LIMIT ?",
+            (cluster_id, cluster_id, limit),
+        )
+        return [row[0] for row in rows]
 
     def block_size(self, key: str) -> int:
         """How many stored records carry a blocking key (for `unioncat explain`)."""
@@ -240,6 +258,7 @@ class ClusterStore:
         with self.store.transaction() as db:
             db.execute("DELETE FROM cluster_keys")
             db.execute("DELETE FROM record_identifiers")
+            db.execute("DELETE FROM work_keys")
             for batch in self._iter_live_batches():
                 self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
                 records.extend(batch)
@@ -293,17 +312,22 @@ class ClusterStore:
                 marks = ",".join("?" * len(chunk))
                 db.execute(f"DELETE FROM cluster_keys WHERE record_id IN ({marks})", chunk)
                 db.execute(f"DELETE FROM record_identifiers WHERE record_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM work_keys WHERE record_id IN ({marks})", chunk)
         keys: list[tuple[str, str]] = []
+        works: list[tuple[str, str]] = []
         idents: list[tuple[str, str, str]] = []
         for record_id, record in changed.items():
             if record is None:
                 continue
             keys.extend((key, record_id) for key in dict.fromkeys(matcher.blocking_keys(record, overrides)))
+            if work := work_key(record):
+                works.append((work, record_id))
             for key in identifier_keys(record):
                 kind, _, value = key.partition(":")
                 idents.append((kind, value, record_id))
         db.executemany("INSERT OR IGNORE INTO cluster_keys VALUES (?, ?)", keys)
         db.executemany("INSERT OR IGNORE INTO record_identifiers VALUES (?, ?, ?)", idents)
+        db.executemany("INSERT OR IGNORE INTO work_keys VALUES (?, ?)", works)
 
     def _gather(self, seeds: set[str]) -> set[str]:
         """Changed records + records sharing a key with them + merge partners + all their cluster-mates."""

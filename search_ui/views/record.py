@@ -49,6 +49,7 @@ async def record(request: Request) -> Response:
         "all_holdings": [holding for library in libraries for holding in library["rows"]],
         "links": [link for link in merged.record.links if is_web_url(link.url)],
         "members": await _members(request, merged),
+        "versions": await call(request, "versions", merged.id),
         "explain": explain,
         "explanations": await _explanations(request, merged) if explain else [],
         "max_explained": MAX_EXPLAINED,
