@@ -39,7 +39,8 @@ _FORMAT_CODES: dict[str, tuple[str, str, str]] = {
     "audio": ("im ", "", ""), "music-recording": ("jm ", "", ""), "video": ("gm ", "33=v", "v"),
     "image": ("km ", "", ""), "manuscript": ("tm ", "", ""), "archive": ("pma", "", ""),
     "computer-file": ("mm ", "", ""), "kit": ("om ", "", ""), "object": ("rm ", "", ""),
-    "microform": ("am ", "23=b", "h"), "thesis": ("am ", "", ""), "article": ("aa ", "", ""),
+    "microform": ("am ", "23=b", "h"), "thesis": ("am ", "", ""), "article": ("ab ", "", ""),
+    "chapter": ("aa ", "", ""),
     "dataset": ("mm ", "26=a", ""), "mixed": ("pm ", "", ""),
 }
 """How each `harvester.record.FORMATS` value is said in MARC, so a harvester reads back the same format
