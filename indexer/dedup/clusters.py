@@ -29,7 +29,9 @@ from harvester.store import RecordStore
 from indexer.dedup import cluster_changes
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
 from indexer.dedup.cluster_schema import MIGRATIONS
+from indexer.dedup.clustering import WORD_KEY_CAP
 from indexer.dedup.idmatch import identifier_keys
+from indexer.dedup.keys import WORD_KEYS
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.overrides import OverrideStore
 from indexer.dedup.works import work_key
@@ -335,10 +337,11 @@ class ClusterStore:
         for chunk in _chunks(sorted(seeds)):
             keys = {r[0] for r in self._rows_in("SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({})", chunk)}
             for key in keys:
-                rows = self.store.query(
-                    "SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, MAX_BLOCK)
-                )
-                found.update(r[0] for r in rows)
+                word_key = key.startswith(WORD_KEYS)  # over its cap it links nothing: skip it whole
+                limit = WORD_KEY_CAP + 1 if word_key else MAX_BLOCK
+                rows = self.store.query("SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, limit))
+                if not (word_key and len(rows) > WORD_KEY_CAP):
+                    found.update(r[0] for r in rows)
         for pair in self.overrides().merge:
             if pair & found:
                 found.update(pair)

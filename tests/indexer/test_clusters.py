@@ -257,3 +257,25 @@ def test_matchers_get_records_without_the_fields_no_matcher_uses(
     ClusterStore(store).update(Recording())
     assert len(seen) == 5 and all(r.holdings == () and r.title for r in seen)
     assert {r.id: r.isbns for r in seen}["lib-a:1"] == (ISBN_X,)
+
+
+def test_an_incremental_run_does_not_gather_the_members_of_a_capped_word_key(
+    store: RecordStore, catalogue: Catalogue
+) -> None:
+    """A word key (tw:/tz:/tq:) over its cap links nothing in a full run, so an incremental run must not
+    pull its block in either (it would cost up to MAX_BLOCK records per changed record for nothing)."""
+    from indexer.dedup.clustering import WORD_KEY_CAP
+    from indexer.dedup.decide import DedupMatcher
+
+    words = ("zoological botanical geological chemical physical historical statistical ornithological "
+             "entomological mineralogical philosophical antiquarian").split()  # fmt: skip
+    common = [make_record(f"lib-{'abc'[n % 3]}:{n}", title=f"Annual report of the council of the {word} society")
+              for n, word in enumerate(words)]  # fmt: skip
+    few = [make_record(f"lib-{'abc'[n]}:b{n}", title=f"Biennial report of the council of the {word} society")
+           for n, word in enumerate(["numismatic", "horticultural", "agricultural"])]  # fmt: skip
+    catalogue.put(*common, *few)
+    clusters = ClusterStore(store)
+    clusters.update(DedupMatcher())
+    assert clusters.block_size("tw:annualreportcouncil") == len(words) > WORD_KEY_CAP
+    assert clusters._gather({common[0].id}) == {common[0].id}
+    assert clusters._gather({few[0].id}) == {r.id for r in few}  # below the cap the block is gathered
