@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from harvester.marc.profiles import PROFILES  # noqa: E402
 from harvester.oai.harvest import harvest_oai  # noqa: E402
-from harvester.settings import Library, SourceConfig  # noqa: E402
+from harvester.settings import Library, OAIOptions, SourceConfig  # noqa: E402
 from harvester.store import RecordStore  # noqa: E402
 from tests.harvester.oai_servers import (  # noqa: E402
     BASE,
@@ -115,7 +115,7 @@ def main() -> None:
     source = SourceConfig(
         id="bench", name="bench", type="oai-pmh", library=Library("BENCH", "Bench library"),
         holdings=PROFILES["marc21"], url=url, metadata_prefix="marc21", rate_limit=0, timeout=120.0,
-        options={} if args.workers is None else {"workers": args.workers},
+        options=OAIOptions(workers=args.workers),
     )
     with tempfile.TemporaryDirectory() as tmp, RecordStore(Path(tmp) / "bench.sqlite") as store:
         store.upsert_source("bench", "bench", "oai-pmh", "BENCH", "Bench library")

@@ -21,12 +21,42 @@ from typing import Any
 
 from harvester.errors import ConfigError
 from harvester.marc.profiles import PROFILES, HoldingsProfile, resolve_profile
+from harvester.settings_table import (
+    BACKENDS,
+    FILE_ORDERS,
+    LIBRARY,
+    MARC_FORMATS,
+    OAI_OPTIONS,
+    SEARCH,
+    SOURCE,
+    SOURCE_TYPES,
+    TOP,
+    Setting,
+)
+
+__all__ = ["BACKENDS", "FILE_ORDERS", "MARC_FORMATS", "SOURCE_TYPES", "ConfigError"]
 
 DEFAULT_CONFIG = Path("config/unioncat.toml")
-SOURCE_TYPES = ("marc", "oai-pmh")
-MARC_FORMATS = ("auto", "iso2709", "marcxml", "marcjson", "aleph", "mrk")
-FILE_ORDERS = ("name", "mtime")
-BACKENDS = ("embedded", "opensearch")
+
+
+@dataclass(frozen=True, slots=True)
+class OAIOptions:
+    """An OAI-PMH source's ``options`` table: retry, backoff and window tuning (see `OAI_OPTIONS`)."""
+
+    max_retries: int = OAI_OPTIONS["max_retries"].default
+    backoff_base: float = OAI_OPTIONS["backoff_base"].default
+    backoff_cap: float = OAI_OPTIONS["backoff_cap"].default
+    max_wait: float = OAI_OPTIONS["max_wait"].default
+    malformed_retries: int = OAI_OPTIONS["malformed_retries"].default
+    overlap_seconds: float = OAI_OPTIONS["overlap_seconds"].default
+    max_window_restarts: int = OAI_OPTIONS["max_window_restarts"].default
+    max_empty_pages: int = OAI_OPTIONS["max_empty_pages"].default
+    max_splits: int = OAI_OPTIONS["max_splits"].default
+    min_window_seconds: float = OAI_OPTIONS["min_window_seconds"].default
+    workers: int | None = OAI_OPTIONS["workers"].default
+    parallel_threshold: int = OAI_OPTIONS["parallel_threshold"].default
+    retry_isolated: int = OAI_OPTIONS["retry_isolated"].default
+    server_error_retries: int = OAI_OPTIONS["server_error_retries"].default
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +65,8 @@ class Library:
 
     code: str
     name: str
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = LIBRARY["lat"].default
+    lon: float | None = LIBRARY["lon"].default
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,35 +79,35 @@ class SourceConfig:
     library: Library
     holdings: HoldingsProfile
     path: Path | None = None
-    format: str = "auto"
-    encoding: str | None = None
+    format: str = SOURCE["format"].default
+    encoding: str | None = SOURCE["encoding"].default
     id_field: str = "001"  # the first of `id_fields`, kept for callers that want one
     id_fields: tuple[str, ...] = ("001",)  # where the id may be, in order; none: an id derived from content
-    order: str = "name"  # the order a folder's files are read in (a later record supersedes): name | mtime
-    dedup_within_source: bool = False
-    url: str = ""
-    metadata_prefix: str = ""
+    order: str = SOURCE["order"].default  # the order a folder's files are read in (a later record supersedes)
+    dedup_within_source: bool = SOURCE["dedup_within_source"].default
+    url: str = SOURCE["url"].default
+    metadata_prefix: str = SOURCE["metadata_prefix"].default
     sets: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
-    rate_limit: float = 2.0
-    timeout: float = 30.0
-    options: Mapping[str, Any] = field(default_factory=dict)
+    rate_limit: float = SOURCE["rate_limit"].default
+    timeout: float = SOURCE["timeout"].default
+    options: OAIOptions = field(default_factory=OAIOptions)
 
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
     """Which search backend to use and how to reach it."""
 
-    backend: str = "embedded"
+    backend: str = SEARCH["backend"].default
     index_dir: Path | None = None  # embedded; default data_dir/index
-    url: str = "http://localhost:9200"  # opensearch
-    username: str = ""
-    password: str = ""
-    verify_certs: bool = True
-    ca_certs: str = ""
-    index_prefix: str = "unioncat"
-    shards: int = 1
-    replicas: int = 0
+    url: str = SEARCH["url"].default  # opensearch
+    username: str = SEARCH["username"].default
+    password: str = SEARCH["password"].default
+    verify_certs: bool = SEARCH["verify_certs"].default
+    ca_certs: str = SEARCH["ca_certs"].default
+    index_prefix: str = SEARCH["index_prefix"].default
+    shards: int = SEARCH["shards"].default
+    replicas: int = SEARCH["replicas"].default
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +118,8 @@ class Settings:
     data_dir: Path
     sources: tuple[SourceConfig, ...]
     search: SearchSettings = field(default_factory=SearchSettings)
-    workers: int = 0  # processes for parsing; 0 = one per core
-    batch_size: int = 500
+    workers: int = TOP["workers"].default  # processes for parsing; 0 = one per core
+    batch_size: int = TOP["batch_size"].default
 
     @property
     def store_path(self) -> Path:
@@ -133,9 +163,9 @@ def parse_settings(data: dict[str, Any], file: Path) -> Settings:
     """Validate an already-parsed TOML document (split out so tests can feed dicts)."""
     reader = _Reader(file)
     base = file.parent
-    reader.only(data, "", {"data_dir", "sources", "search", "workers", "batch_size"})
-    data_dir = _resolve(base, reader.get(data, "data_dir", str, "var"))
-    raw_sources = reader.get(data, "sources", list, [])
+    reader.only(data, "", set(TOP))
+    data_dir = _resolve(base, reader.value(data, TOP["data_dir"]))
+    raw_sources = reader.value(data, TOP["sources"])
     sources = tuple(_source(reader, base, i, raw) for i, raw in enumerate(raw_sources))
     seen: set[str] = set()
     for index, source in enumerate(sources):
@@ -146,52 +176,29 @@ def parse_settings(data: dict[str, Any], file: Path) -> Settings:
         config_file=file,
         data_dir=data_dir,
         sources=sources,
-        search=_search(reader, base, reader.get(data, "search", dict, {})),
-        workers=reader.get(data, "workers", int, 0),
-        batch_size=reader.get(data, "batch_size", int, 500),
+        search=_search(reader, base, reader.value(data, TOP["search"])),
+        workers=reader.value(data, TOP["workers"]),
+        batch_size=reader.value(data, TOP["batch_size"]),
     )
-
-
-_SOURCE_KEYS = {
-    "id",
-    "name",
-    "type",
-    "library",
-    "holdings",
-    "path",
-    "format",
-    "encoding",
-    "id_field",
-    "order",
-    "dedup_within_source",
-    "url",
-    "metadata_prefix",
-    "set",
-    "sets",
-    "headers",
-    "rate_limit",
-    "timeout",
-    "options",
-}
 
 
 def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
     key = f"sources[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(reader.file, key, "each [[sources]] entry must be a table")
-    reader.only(raw, key, _SOURCE_KEYS)
-    source_id = reader.get(raw, "id", str, None, key)
+    reader.only(raw, key, set(SOURCE))
+    source_id = reader.value(raw, SOURCE["id"], key)
     if not source_id or ":" in source_id or "/" in source_id:
         raise ConfigError(reader.file, f"{key}.id", "required; letters, digits, '-' and '_' only")
-    kind = reader.choice(raw, "type", SOURCE_TYPES, "marc", key)
-    name = reader.get(raw, "name", str, source_id, key)
+    kind = reader.value(raw, SOURCE["type"], key)
+    name = reader.value(raw, SOURCE["name"], key) or source_id
     path: Path | None = None
     if kind == "marc":
-        path_text = reader.get(raw, "path", str, None, key)
+        path_text = reader.value(raw, SOURCE["path"], key)
         if not path_text:
             raise ConfigError(reader.file, f"{key}.path", "required for a marc source (file, folder or glob)")
         path = _resolve(base, path_text)
-    url = reader.get(raw, "url", str, "", key)
+    url = reader.value(raw, SOURCE["url"], key)
     if kind == "oai-pmh" and not url.startswith(("http://", "https://")):
         raise ConfigError(reader.file, f"{key}.url", "required for an oai-pmh source (http:// or https://)")
     sets = _sets(reader, raw, key)
@@ -203,19 +210,19 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
         library=_library(reader, raw.get("library"), f"{key}.library", source_id, name),
         holdings=_holdings(reader, raw.get("holdings"), f"{key}.holdings"),
         path=path,
-        format=reader.choice(raw, "format", MARC_FORMATS, "auto", key),
-        encoding=reader.get(raw, "encoding", str, None, key),
+        format=reader.value(raw, SOURCE["format"], key),
+        encoding=reader.value(raw, SOURCE["encoding"], key),
         id_field=id_fields[0],
         id_fields=id_fields,
-        order=reader.choice(raw, "order", FILE_ORDERS, "name", key),
-        dedup_within_source=reader.get(raw, "dedup_within_source", bool, False, key),
+        order=reader.value(raw, SOURCE["order"], key),
+        dedup_within_source=reader.value(raw, SOURCE["dedup_within_source"], key),
         url=url,
-        metadata_prefix=reader.get(raw, "metadata_prefix", str, "", key),
+        metadata_prefix=reader.value(raw, SOURCE["metadata_prefix"], key),
         sets=sets,
-        headers=reader.get(raw, "headers", dict, {}, key),
-        rate_limit=float(reader.get(raw, "rate_limit", (int, float), 2.0, key)),
-        timeout=float(reader.get(raw, "timeout", (int, float), 30.0, key)),
-        options=reader.get(raw, "options", dict, {}, key),
+        headers=reader.value(raw, SOURCE["headers"], key),
+        rate_limit=float(reader.value(raw, SOURCE["rate_limit"], key)),
+        timeout=float(reader.value(raw, SOURCE["timeout"], key)),
+        options=_oai_options(reader, reader.value(raw, SOURCE["options"], key), f"{key}.options"),
     )
 
 
@@ -252,12 +259,12 @@ def _library(reader: _Reader, raw: Any, key: str, source_id: str, name: str) -> 
         return Library(code=raw, name=name)
     if not isinstance(raw, dict):
         raise ConfigError(reader.file, key, "must be a table {code, name, lat, lon} or a code string")
-    reader.only(raw, key, {"code", "name", "lat", "lon"})
-    lat = reader.get(raw, "lat", (int, float), None, key)
-    lon = reader.get(raw, "lon", (int, float), None, key)
+    reader.only(raw, key, set(LIBRARY))
+    lat = reader.value(raw, LIBRARY["lat"], key)
+    lon = reader.value(raw, LIBRARY["lon"], key)
     return Library(
-        code=reader.get(raw, "code", str, source_id, key),
-        name=reader.get(raw, "name", str, name, key),
+        code=reader.value(raw, LIBRARY["code"], key) or source_id,
+        name=reader.value(raw, LIBRARY["name"], key) or name,
         lat=float(lat) if lat is not None else None,
         lon=float(lon) if lon is not None else None,
     )
@@ -282,25 +289,23 @@ def _holdings(reader: _Reader, raw: Any, key: str) -> HoldingsProfile:
 
 def _search(reader: _Reader, base: Path, raw: dict[str, Any]) -> SearchSettings:
     key = "search"
-    reader.only(
-        raw,
-        key,
-        {"backend", "index_dir", "url", "username", "password", "verify_certs", "ca_certs",
-         "index_prefix", "shards", "replicas"},
-    )
-    index_dir = reader.get(raw, "index_dir", str, None, key)
-    return SearchSettings(
-        backend=reader.choice(raw, "backend", BACKENDS, "embedded", key),
-        index_dir=_resolve(base, index_dir) if index_dir else None,
-        url=reader.get(raw, "url", str, "http://localhost:9200", key),
-        username=reader.get(raw, "username", str, "", key),
-        password=reader.get(raw, "password", str, "", key),
-        verify_certs=reader.get(raw, "verify_certs", bool, True, key),
-        ca_certs=reader.get(raw, "ca_certs", str, "", key),
-        index_prefix=reader.get(raw, "index_prefix", str, "unioncat", key),
-        shards=reader.get(raw, "shards", int, 1, key),
-        replicas=reader.get(raw, "replicas", int, 0, key),
-    )
+    reader.only(raw, key, set(SEARCH))
+    values = {name: reader.value(raw, setting, key) for name, setting in SEARCH.items()}
+    values["index_dir"] = _resolve(base, values["index_dir"]) if values["index_dir"] else None
+    return SearchSettings(**values)
+
+
+def _oai_options(reader: _Reader, raw: dict[str, Any], key: str) -> OAIOptions:
+    """The ``options`` table: unknown keys fail here, at load time, with the file and the key."""
+    reader.only(raw, key, set(OAI_OPTIONS))
+    values: dict[str, Any] = {}
+    for name in raw:
+        value = reader.value(raw, OAI_OPTIONS[name], key)
+        values[name] = float(value) if name in _FLOAT_OPTIONS else value
+    return OAIOptions(**values)
+
+
+_FLOAT_OPTIONS = {name for name, setting in OAI_OPTIONS.items() if setting.kind == (int, float)}
 
 
 def _resolve(base: Path, text: str) -> Path:
@@ -318,10 +323,17 @@ class _Reader:
         if name not in table:
             return default
         value = table[name]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kind):  # true is not a number
             expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise ConfigError(self.file, _join(prefix, name), f"expected {expected}, got {value!r}")
         return value
+
+    def value(self, table: dict[str, Any], setting: Setting, prefix: str = "") -> Any:
+        """The setting's value in the table (its declared default when absent), type- and choice-checked."""
+        if setting.choices:
+            return self.choice(table, setting.name, setting.choices, setting.default, prefix)
+        return self.get(table, setting.name, setting.kind, setting.default, prefix)
 
     def choice(self, table: dict[str, Any], name: str, options: tuple[str, ...], default: str, prefix: str) -> str:
         value = self.get(table, name, str, default, prefix)

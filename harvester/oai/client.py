@@ -80,11 +80,10 @@ class Politeness:
 
     @classmethod
     def from_source(cls, source: SourceConfig) -> Politeness:
-        defaults = cls()
         options = source.options
-        values = {name: type(getattr(defaults, name))(options.get(name, getattr(defaults, name)))
-                  for name in ("max_retries", "backoff_base", "backoff_cap", "max_wait", "malformed_retries")}
-        return cls(rate_limit=float(source.rate_limit), **values)
+        return cls(rate_limit=float(source.rate_limit), max_retries=options.max_retries,
+                   backoff_base=float(options.backoff_base), backoff_cap=float(options.backoff_cap),
+                   max_wait=float(options.max_wait), malformed_retries=options.malformed_retries)
 
 
 @dataclass(slots=True)

@@ -105,18 +105,17 @@ class OAIHarvest:
         self.counts = new_counts()
         self.warnings: list[str] = []
         options = source.options
-        self.overlap = float(options.get("overlap_seconds", 60))
-        self.max_restarts = int(options.get("max_window_restarts", 3))
-        self.max_splits = int(options.get("max_splits", 100))
-        self.min_window = float(options.get("min_window_seconds", 1))
-        self.max_empty = int(options.get("max_empty_pages", 10))
+        self.overlap = float(options.overlap_seconds)
+        self.max_restarts = options.max_window_restarts
+        self.max_splits = options.max_splits
+        self.min_window = float(options.min_window_seconds)
+        self.max_empty = options.max_empty_pages
         self.prefix = ""
         self.earliest = "1900-01-01"
-        self.list_retries = int(options.get("server_error_retries", 1))
+        self.list_retries = options.server_error_retries
         self.window_ids: set[str] = set()  # identifiers stored from the current window's pages this run
         self.isolated: set[str] = set()  # identifiers quarantined this run because the server fails on them
-        self.mapper = PageMapper(source, "", workers=options.get("workers"),
-                                 threshold=int(options.get("parallel_threshold", 100)))
+        self.mapper = PageMapper(source, "", workers=options.workers, threshold=options.parallel_threshold)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -365,7 +364,7 @@ class OAIHarvest:
     def _retry_isolated(self) -> None:
         """Fetch again the records an earlier run isolated because the server failed on them, so one bad
         record never stays missing just because the watermark has moved past it."""
-        limit = int(self.source.options.get("retry_isolated", 100))
+        limit = self.source.options.retry_isolated
         failed = self.store.quarantined_positions(self.source.id, QUARANTINE_FILE, QuarantineKind.SERVER_FAILURE, limit)
         for identifier in failed:
             if identifier in self.isolated:  # failed minutes ago in this very run: next run

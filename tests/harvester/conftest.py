@@ -17,7 +17,7 @@ from lxml import etree
 from harvester.errors import HarvestError
 from harvester.marc.profiles import PROFILES
 from harvester.oai.harvest import harvest_oai
-from harvester.settings import Library, SourceConfig
+from harvester.settings import Library, OAIOptions, SourceConfig
 from harvester.store import RecordStore, raw_hash
 
 FAST = {"max_retries": 2, "backoff_base": 0.001, "backoff_cap": 0.01, "max_wait": 0.05,
@@ -31,7 +31,7 @@ def oai_source(url: str, source_id: str = "repo", prefix: str = "", sets: tuple[
         id=source_id, name=f"Test repository {source_id}", type="oai-pmh",
         library=Library(code=source_id.upper(), name=f"Library {source_id}"),
         holdings=PROFILES["marc21"], url=url, metadata_prefix=prefix, sets=sets, rate_limit=0,
-        timeout=5.0, options={**FAST, **options},
+        timeout=5.0, options=OAIOptions(**{**FAST, **options}),
     )
 
 

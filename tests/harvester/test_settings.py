@@ -22,6 +22,9 @@ format = "auto"
 """
 
 
+OAI = '[[sources]]\nid = "repo"\ntype = "oai-pmh"\nurl = "http://127.0.0.1:1/oai"\n'
+
+
 def write(tmp_path: Path, text: str, name: str = "unioncat.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -60,6 +63,13 @@ def test_environment_variable_selects_the_file(tmp_path: Path) -> None:
     assert load_settings(None, {"UNIONCAT_CONFIG": str(path)}).config_file == path
 
 
+def test_oai_options_are_typed_with_the_documented_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, OAI + "options = { max_retries = 1, backoff_cap = 8 }\n"))
+    options = settings.sources[0].options
+    assert (options.max_retries, options.backoff_cap, options.backoff_base) == (1, 8.0, 1.0)
+    assert isinstance(options.backoff_cap, float) and options.retry_isolated == 100
+
+
 @pytest.mark.parametrize(
     ("text", "key", "words"),
     [
@@ -73,6 +83,9 @@ def test_environment_variable_selects_the_file(tmp_path: Path) -> None:
         (MINIMAL + MINIMAL.replace('data_dir = "var"', ""), "sources[1].id", "duplicate id"),
         ('[search]\nbackend = "solr"\n', "search.backend", "must be one of"),
         ('[[sources]]\nid = "x"\ntype = "oai-pmh"\n', "sources[0].url", "required"),
+        (OAI + "options = { max_retrys = 3 }\n", "sources[0].options.max_retrys", "unknown setting"),
+        (OAI + 'options = { max_retries = "3" }\n', "sources[0].options.max_retries", "expected int"),
+        (OAI + "options = { backoff_base = true }\n", "sources[0].options.backoff_base", "expected int or float"),
     ],
 )
 def test_bad_config_fails_fast_naming_file_and_key(tmp_path: Path, text: str, key: str, words: str) -> None:
