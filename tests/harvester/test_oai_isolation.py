@@ -17,7 +17,7 @@ from pathlib import Path
 
 from harvester.marc.profiles import PROFILES
 from harvester.oai.checkpoint import oai_status, stats_key
-from harvester.settings import Library, SourceConfig
+from harvester.settings import Library, OAIOptions, SourceConfig
 from harvester.store import QuarantineKind, RecordStore
 from tests.harvester.conftest import live_records, run_harvest
 from tests.harvester.oai_servers import BASE, Catalog, Reply, marc_payloads, oaipmh_handler, serving
@@ -37,7 +37,7 @@ def _catalog() -> Catalog:
 def _source(url: str) -> SourceConfig:
     return SourceConfig(id="repo", name="Repository", type="oai-pmh", library=Library("REPO", "Repository"),
                         holdings=PROFILES["marc21"], url=url, rate_limit=0, timeout=10.0,
-                        options={"workers": 1})
+                        options=OAIOptions(workers=1))
 
 
 def test_three_broken_records_of_300_are_isolated_without_paying_the_backoff_at_every_level() -> None:
