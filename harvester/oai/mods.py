@@ -4,7 +4,8 @@ MODS is MARC-like in structure: titleInfo (nonSort/title/subTitle/partNumber), n
 roleTerm, subject with topic/geographic/temporal parts, originInfo dates and publisher, typeOfResource
 and genre, typed identifiers, location/url with an ``access`` attribute ("raw object" is the item
 itself, "object in context" its landing page), accessCondition for rights. Only the record's own
-top-level elements are read; a ``relatedItem`` (host collection, series) describes something else.
+top-level elements are read; a ``relatedItem`` (host collection, series) describes something else,
+except that a host's title and the part's volume, issue and pages fill the record's host fields.
 
     record = mods_to_record(element, source, "oai:repo:123")
 """
@@ -61,6 +62,7 @@ def mods_to_record(element: Any, source: SourceConfig, identifier: str) -> Recor
     series = [_text(r.find(f"{M}titleInfo/{M}title"))
               for r in element.findall(f"{M}relatedItem[@type='series']")]
     abstracts = _all(element, f"{M}abstract")
+    host = _host(element)
     return Record(
         id=make_record_id(source.id, identifier),
         source_id=source.id,
@@ -89,7 +91,32 @@ def mods_to_record(element: Any, source: SourceConfig, identifier: str) -> Recor
         notes=tuple(_all(element, f"{M}note")),
         holdings=(source_holding(source),),
         rights="; ".join(dict.fromkeys(_all(element, f"{M}accessCondition"))),
+        host_title=host[0],
+        host_volume=host[1],
+        host_issue=host[2],
+        host_pages=host[3],
     )
+
+
+def _host(element: Any) -> tuple[str, str, str, str]:
+    """``relatedItem type="host"``: the journal or book an article or chapter is in (title, and the
+    part's volume, issue and pages), as MARC 773 gives them (`harvester.marc.host`)."""
+    host = element.find(f"{M}relatedItem[@type='host']")
+    if host is None:
+        return "", "", "", ""
+    part = host.find(f"{M}part")
+    details = {"volume": "", "issue": ""}
+    pages = ""
+    if part is not None:
+        for detail in part.findall(f"{M}detail"):
+            if detail.get("type") in details:
+                details[detail.get("type")] = _text(detail.find(f"{M}number"))
+        extent = part.find(f"{M}extent[@unit='pages']")
+        if extent is None:
+            extent = part.find(f"{M}extent[@unit='page']")
+        if extent is not None:
+            pages = "-".join(t for t in (_text(extent.find(f"{M}start")), _text(extent.find(f"{M}end"))) if t)
+    return _text(host.find(f"{M}titleInfo/{M}title")), details["volume"], details["issue"], pages
 
 
 def _title(element: Any) -> tuple[str, str, str, str]:

@@ -96,3 +96,29 @@ def test_a_handle_is_an_identifier_too() -> None:
     other = replace(dc, id="b:1", source_id="b", title="Emergent semantics")
     assert "hdl:2027/spo.123" in set(blocking_keys(dc)) & set(blocking_keys(other))
     assert MATCHER.explain(dc, other).same
+
+
+MODS_WITH_HOST = """<mods xmlns="http://www.loc.gov/mods/v3">
+  <titleInfo><title>Emergent semantics and the multimedia semantic web</title></titleInfo>
+  <name type="personal"><namePart>Grosky, William I.</namePart></name>
+  <genre>article</genre>
+  <originInfo><dateIssued>2002</dateIssued></originInfo>
+  <relatedItem type="host">
+    <titleInfo><title>SIGMOD record</title></titleInfo>
+    <part>
+      <detail type="volume"><number>31</number></detail>
+      <detail type="issue"><number>4</number></detail>
+      <extent unit="pages"><start>54</start><end>58</end></extent>
+    </part>
+  </relatedItem>
+</mods>"""
+
+
+def test_a_mods_host_is_read_and_the_same_host_and_pages_count_for() -> None:
+    mods = mods_to_record(parse_bytes(MODS_WITH_HOST.encode()), goldfinch_source("mods"), "oai:mods:2")
+    host = (mods.host_title, mods.host_volume, mods.host_issue, mods.host_pages)
+    assert host == ("SIGMOD record", "31", "4", "54-58")
+    explanation = MATCHER.explain(marc_article(with_doi=False), mods)
+    assert explanation.same and any(r.rule == "host_place_same" and r.score > 0 for r in explanation.reasons)
+    elsewhere = replace(mods, host_title="Library trends", host_volume="7", host_issue="1", host_pages="1-9")
+    assert not MATCHER.explain(marc_article(with_doi=False), elsewhere).same
