@@ -29,6 +29,7 @@ Field by field, for MARC bibliographic records (see `harvester.marc.mapping` for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -229,18 +230,21 @@ _ITEM_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-def _as_dict_function(names: tuple[str, ...]) -> Any:
+def _as_dict_function(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
     """``lambda o: {"a": o.a, "b": o.b, ...}`` for these field names: a dict display reading slots
     directly costs two thirds of a comprehension of ``getattr`` calls (the way `dataclasses` writes
     ``__init__``, the code is generated from the fields, so it follows them)."""
     assert all(name.isidentifier() for name in names)
     namespace: dict[str, Any] = {}
     exec("def as_dict(o):\n    return {" + ", ".join(f"{n!r}: o.{n}" for n in names) + "}\n", namespace)
-    return namespace["as_dict"]
+    as_dict: Callable[[Any], dict[str, Any]] = namespace["as_dict"]
+    return as_dict
 
 
 _RECORD_AS_DICT = _as_dict_function(_RECORD_FIELDS)
-_ITEM_AS_DICT: dict[type, Any] = {cls: _as_dict_function(names) for cls, names in _ITEM_FIELDS.items()}
+_ITEM_AS_DICT: dict[type, Callable[[Any], dict[str, Any]]] = {
+    cls: _as_dict_function(names) for cls, names in _ITEM_FIELDS.items()
+}
 
 
 def _tuples(item: dict[str, Any]) -> dict[str, Any]:

@@ -43,14 +43,14 @@ from harvester.marc.supersede import LaterWins
 from harvester.progress import Progress
 from harvester.settings import Settings, SourceConfig
 from harvester.store import IncomingRecord, QuarantineKind, RecordStore, raw_hash
-from harvester.types import make_record_id
+from harvester.types import SourceId, make_record_id
 
 
 @dataclass(slots=True)
 class SourceResult:
     """How one source's harvest went."""
 
-    source_id: str
+    source_id: SourceId
     status: str = "ok"  # ok | failed
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
@@ -89,7 +89,7 @@ def _init_worker(sources: Sequence[SourceConfig]) -> None:
     _WORKER_SOURCES.update({s.id: s for s in sources})
 
 
-def process_batch(source_id: str, file: str, fmt: str, chunks: list[Chunk]) -> list[Outcome]:
+def process_batch(source_id: SourceId, file: str, fmt: str, chunks: list[Chunk]) -> list[Outcome]:
     """Parse and normalize a batch of raw records of one file (runs in a worker process)."""
     source = _WORKER_SOURCES[source_id]
     return [
@@ -309,7 +309,7 @@ def _remember(
 
 
 def _store_outcomes(
-    store: RecordStore, source_id: str, run_id: int, name: str, outcomes: list[Outcome],
+    store: RecordStore, source_id: SourceId, run_id: int, name: str, outcomes: list[Outcome],
     counts: dict[str, int], progress: Progress, later: LaterWins,
 ) -> bool:
     """Write one batch's outcomes in one transaction; False when the file broke off in this batch."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from harvester.settings import Settings
 from harvester.store import QuarantineEntry, RecordStore, StoredRecord
+from harvester.types import ClusterId, RecordId, SourceId
 from indexer.dedup.cluster_changes import ClusterLog
 from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.matchers import matcher_for
@@ -76,7 +77,7 @@ class Catalog:
         found = self.backend.search(SearchRequest(text=text, facets=(), per_page=limit + 1))
         return [hit for hit in found.hits if hit.id != merged.id][:limit]
 
-    def record(self, cluster_id: str) -> MergedRecord | None:
+    def record(self, cluster_id: ClusterId) -> MergedRecord | None:
         """The merged record of a live cluster, or None (see `redirect` for retired ids)."""
         members = self.clusters.members(cluster_id)
         if not members:
@@ -84,12 +85,12 @@ class Catalog:
         merged = load_merged(self.store, [(cluster_id, members)])
         return merged[0] if merged else None
 
-    def versions(self, cluster_id: str) -> list[MergedRecord]:
+    def versions(self, cluster_id: ClusterId) -> list[MergedRecord]:
         """Other editions / versions of the same work: clusters sharing a work key (`indexer.dedup.works`)."""
         others = [(other, self.clusters.members(other)) for other in self.clusters.versions(cluster_id)]
         return load_merged(self.store, [(other, members) for other, members in others if members])
 
-    def redirect(self, cluster_id: str) -> str | None:
+    def redirect(self, cluster_id: ClusterId) -> str | None:
         """A retired cluster id → the cluster now holding its records (None if unknown or gone)."""
         return self.clusters.redirect(cluster_id)
 
@@ -109,7 +110,7 @@ class Catalog:
         """Merged records of many (cluster id, member ids) at once; clusters whose members are gone are left out."""
         return load_merged(self.store, clusters)
 
-    def cluster_of(self, record_id: str) -> str | None:
+    def cluster_of(self, record_id: RecordId) -> str | None:
         """The live cluster a member record (``source:localid``) belongs to."""
         return self.clusters.cluster_of(record_id)
 
@@ -131,7 +132,7 @@ class Catalog:
             self.store.set_state(key, value)
         return bytes.fromhex(value)
 
-    def stored(self, record_id: str) -> StoredRecord | None:
+    def stored(self, record_id: RecordId) -> StoredRecord | None:
         return self.store.get(record_id)
 
     def explain(self, a: str, b: str) -> Explanation:
@@ -172,7 +173,7 @@ class Catalog:
         rows.extend(status.values())  # harvested earlier, no longer configured
         return rows
 
-    def quarantined(self, source_id: str) -> list[QuarantineEntry]:
+    def quarantined(self, source_id: SourceId) -> list[QuarantineEntry]:
         """What was rejected from a source, where and why (for the partners page)."""
         return self.store.quarantined(source_id)
 
@@ -183,7 +184,7 @@ class Catalog:
             self.store.close()
 
 
-def _oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
+def _oai_status(store: RecordStore, source_id: SourceId) -> dict[str, Any]:
     try:
         from harvester.oai.harvest import oai_status
     except ImportError:  # OAI support not present in this checkout

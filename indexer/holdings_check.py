@@ -26,6 +26,7 @@ from harvester.identifiers import (
 )
 from harvester.record import Holding
 from harvester.store import RecordStore
+from harvester.types import ClusterId
 from indexer.dedup.clusters import ClusterStore
 from indexer.labels import format_label
 from indexer.merge import load_merged, source_libraries
@@ -35,7 +36,7 @@ from indexer.merge import load_merged, source_libraries
 class HoldingsItem:
     """One item (cluster) carrying the identifier, with every library's holdings."""
 
-    cluster_id: str
+    cluster_id: ClusterId
     title: str
     year: int | None
     format: str

@@ -19,14 +19,15 @@ from typing import Any
 from harvester.record import Holding, Record
 from harvester.store import RecordStore
 from harvester.text import name_key
+from harvester.types import ClusterId, RecordId, SourceId
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
     """One record of a cluster, with the library it comes from."""
 
-    record_id: str
-    source_id: str
+    record_id: RecordId
+    source_id: SourceId
     library_code: str
     library_name: str
     title: str
@@ -77,7 +78,7 @@ def completeness(record: Record) -> float:
     return score
 
 
-def merge_records(cluster_id: str, records: Sequence[Record],
+def merge_records(cluster_id: ClusterId, records: Sequence[Record],
                   mfhd: Mapping[str, Sequence[Holding]] | None = None,
                   libraries: Mapping[str, tuple[str, str]] | None = None) -> MergedRecord:
     """Merge a cluster's live bib records (plus each one's MFHD holdings) into one `MergedRecord`."""

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harvester.store import QuarantineKind, RecordStore
+from harvester.types import SourceId
 
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
@@ -29,20 +30,20 @@ VERSION = 1
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 
-def checkpoint_key(source_id: str) -> str:
+def checkpoint_key(source_id: SourceId) -> str:
     return f"oai:{source_id}:checkpoint"
 
 
-def watermark_key(source_id: str) -> str:
+def watermark_key(source_id: SourceId) -> str:
     return f"oai:{source_id}:watermarks"
 
 
-def granularity_key(source_id: str) -> str:
+def granularity_key(source_id: SourceId) -> str:
     """Set when a server refused the seconds granularity its Identify promised."""
     return f"oai:{source_id}:granularity"
 
 
-def stats_key(source_id: str) -> str:
+def stats_key(source_id: SourceId) -> str:
     return f"oai:{source_id}:last_run"
 
 
@@ -108,7 +109,7 @@ class Checkpoint:
                 f"{self.pages} page(s) committed, token {'yes' if self.token else 'no'}")
 
 
-def load_checkpoint(store: RecordStore, source_id: str) -> Checkpoint | None:
+def load_checkpoint(store: RecordStore, source_id: SourceId) -> Checkpoint | None:
     data = store.get_state(checkpoint_key(source_id))
     if not data or data.get("version") != VERSION:
         return None
@@ -118,7 +119,7 @@ def load_checkpoint(store: RecordStore, source_id: str) -> Checkpoint | None:
         return None
 
 
-def save_checkpoint(store: RecordStore, source_id: str, checkpoint: Checkpoint | None) -> None:
+def save_checkpoint(store: RecordStore, source_id: SourceId, checkpoint: Checkpoint | None) -> None:
     if checkpoint is None:
         store.delete_state(checkpoint_key(source_id))
     else:
@@ -129,11 +130,11 @@ def set_key(set_spec: str | None) -> str:
     return set_spec if set_spec is not None else "*"
 
 
-def load_watermarks(store: RecordStore, source_id: str) -> dict[str, str]:
+def load_watermarks(store: RecordStore, source_id: SourceId) -> dict[str, str]:
     return dict(store.get_state(watermark_key(source_id)) or {})
 
 
-def save_watermark(store: RecordStore, source_id: str, set_spec: str | None, value: str) -> None:
+def save_watermark(store: RecordStore, source_id: SourceId, set_spec: str | None, value: str) -> None:
     marks = load_watermarks(store, source_id)
     marks[set_key(set_spec)] = value
     store.set_state(watermark_key(source_id), marks)
@@ -196,7 +197,7 @@ def split_window(
     return [Window(format_stamp(start, granularity), mid), Window(mid, window.end)]
 
 
-def oai_status(store: RecordStore, source_id: str) -> dict[str, Any]:
+def oai_status(store: RecordStore, source_id: SourceId) -> dict[str, Any]:
     """What `unioncat status` shows for an OAI source: watermarks, last run, retries, errors, checkpoint."""
     last = store.get_state(stats_key(source_id)) or {}
     counts = last.get("counts", {})

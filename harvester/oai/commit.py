@@ -23,7 +23,7 @@ from harvester.oai.pages import OAIRecord
 from harvester.oai.payload import to_incoming
 from harvester.settings import SourceConfig
 from harvester.store import IncomingRecord, QuarantineKind, RecordStore
-from harvester.types import make_record_id
+from harvester.types import SourceId, make_record_id
 
 QUARANTINE_FILE = "oai"
 PAGE_FILE = "oai-page"
@@ -100,7 +100,7 @@ def merge_pages(parts: Iterable[PreparedPage]) -> PreparedPage:
 
 
 def apply_page(
-    store: RecordStore, source_id: str, run_id: int, page: PreparedPage, counts: dict[str, int]
+    store: RecordStore, source_id: SourceId, run_id: int, page: PreparedPage, counts: dict[str, int]
 ) -> None:
     """Write a prepared page (call inside ``store.transaction()`` together with the checkpoint)."""
     with store.transaction():
@@ -127,13 +127,13 @@ def apply_page(
 
 
 def quarantine_page(
-    store: RecordStore, source_id: str, run_id: int, url: str, reason: str, raw: bytes | None
+    store: RecordStore, source_id: SourceId, run_id: int, url: str, reason: str, raw: bytes | None
 ) -> None:
     """Keep a whole response that could not be used, under its URL."""
     store.quarantine(source_id, run_id, PAGE_FILE, url, reason, raw, kind=QuarantineKind.BROKEN_PAGE)
 
 
-def mark_unlisted_deleted(store: RecordStore, source_id: str, runs: Sequence[int]) -> int:
+def mark_unlisted_deleted(store: RecordStore, source_id: SourceId, runs: Sequence[int]) -> int:
     """After a complete ``--full`` harvest (possibly resumed over several runs), mark every live record
     of the source that none of those runs listed as deleted."""
     return store.mark_unlisted_deleted(source_id, runs)

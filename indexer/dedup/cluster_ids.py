@@ -10,8 +10,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from harvester.types import RecordId
 
-def make_cluster_id(record_id: str, salt: int = 0) -> str:
+
+def make_cluster_id(record_id: RecordId, salt: int = 0) -> str:
     """The id of a new cluster: derived from its smallest record id, so it is reproducible."""
     text = record_id if not salt else f"{record_id}#{salt}"
     return "c" + hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()

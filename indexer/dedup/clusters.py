@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from harvester.record import Record
 from harvester.store import RecordStore
+from harvester.types import ClusterId, RecordId
 from indexer.dedup import cluster_changes
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
 from indexer.dedup.cluster_schema import MIGRATIONS
@@ -82,11 +83,11 @@ class ClusterStore:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def cluster_of(self, record_id: str) -> str | None:
+    def cluster_of(self, record_id: RecordId) -> str | None:
         rows = self.store.query("SELECT cluster_id FROM cluster_members WHERE record_id = ?", (record_id,))
         return rows[0][0] if rows else None
 
-    def members(self, cluster_id: str) -> list[str]:
+    def members(self, cluster_id: ClusterId) -> list[str]:
         rows = self.store.query(
             "SELECT record_id FROM cluster_members WHERE cluster_id = ? ORDER BY record_id", (cluster_id,)
         )
@@ -127,10 +128,10 @@ class ClusterStore:
         sql = "SELECT id, updated_at FROM clusters WHERE id IN ({})"
         return {str(row[0]): float(row[1]) for row in self._rows_in(sql, cluster_ids)}
 
-    def exists(self, cluster_id: str) -> bool:
+    def exists(self, cluster_id: ClusterId) -> bool:
         return bool(self.store.query("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)))
 
-    def redirect(self, cluster_id: str) -> str | None:
+    def redirect(self, cluster_id: ClusterId) -> str | None:
         """Where a retired cluster id now points (following chains to a live cluster), or None."""
         current = cluster_id
         for _ in range(32):
@@ -142,7 +143,7 @@ class ClusterStore:
                 return current
         return None
 
-    def versions(self, cluster_id: str, limit: int = MAX_VERSIONS) -> list[str]:
+    def versions(self, cluster_id: ClusterId, limit: int = MAX_VERSIONS) -> list[str]:
         """Other clusters holding a version of the same work (a record sharing a work key with one of
         this cluster's records: `indexer.dedup.works`), most shared records first."""
         rows = self.store.query(
