@@ -22,7 +22,7 @@ from starlette.responses import Response
 from search_ui.interop.citation import DEFAULT_STYLE, STYLES, UnknownStyle, cite
 from search_ui.interop.export import FORMATS, ExportError, export
 from search_ui.interop.export_csl import csl_item
-from search_ui.views.common import call, json_error
+from search_ui.views.common import call, catalog_of, json_error
 from search_ui.views.search_form import SearchForm
 
 if TYPE_CHECKING:
@@ -84,10 +84,10 @@ async def _chosen(request: Request) -> list[MergedRecord]:
 
 
 async def _record(request: Request, cluster_id: str) -> MergedRecord | None:
-    merged: MergedRecord | None = await call(request, "record", cluster_id)
+    merged: MergedRecord | None = await call(catalog_of(request).record, cluster_id)
     if merged is None:
-        target = await call(request, "redirect", cluster_id)
-        merged = await call(request, "record", target) if target else None
+        target = await call(catalog_of(request).redirect, cluster_id)
+        merged = await call(catalog_of(request).record, target) if target else None
     return merged
 
 
@@ -98,10 +98,10 @@ async def _page_records(request: Request) -> list[MergedRecord]:
     if form.is_empty:
         raise _Refused(400, "Say which records to export: one or more id parameters, or a search (q=…).")
     try:
-        results = await call(request, "search", form.to_request(facets=()))
+        results = await call(catalog_of(request).search, form.to_request(facets=()))
     except QueryError as exc:
         raise _Refused(400, f"Your search could not be read: {exc}") from exc
-    records = [m for m in [await call(request, "record", hit.id) for hit in results.hits] if m is not None]
+    records = [m for m in [await call(catalog_of(request).record, hit.id) for hit in results.hits] if m is not None]
     if not records:
         raise _Refused(404, "The search found no records to export.")
     return records

@@ -24,7 +24,7 @@ from search_ui.interop.feeds_discovery import (
     sitemap_index,
     sitemap_pages,
 )
-from search_ui.views.common import call
+from search_ui.views.common import call, catalog_of
 from search_ui.views.search_form import SearchForm
 
 MAX_FEED_ITEMS = 100
@@ -43,10 +43,10 @@ async def search_feed(request: Request) -> Response:
     atom = request.url.path.endswith(".atom")
     form = SearchForm.from_params(request.query_params, MAX_FEED_ITEMS)
     try:
-        results: SearchResults = await call(request, "search", form.to_request(facets=()))
+        results: SearchResults = await call(catalog_of(request).search, form.to_request(facets=()))
     except QueryError as exc:
         return PlainTextResponse(f"Your search could not be read: {exc}", status_code=400)
-    stamps = await call(request, "cluster_stamps", [hit.id for hit in results.hits])
+    stamps = await call(catalog_of(request).cluster_stamps, [hit.id for hit in results.hits])
     page = feed_page(request, form, results, ".atom" if atom else ".rss", stamps)
     if atom:
         return Response(to_atom(page), media_type=f"{ATOM_TYPE}; charset=utf-8")
@@ -120,7 +120,7 @@ async def robots(request: Request) -> Response:
 
 async def sitemap_xml(request: Request) -> Response:
     """The sitemap index: one sitemap file per `SITEMAP_SIZE` record permalinks."""
-    count = await call(request, "cluster_count")
+    count = await call(catalog_of(request).cluster_count)
     base = base_url(request)
     urls = [f"{base}/sitemap-{n}.xml" for n in range(1, sitemap_pages(count) + 1)]
     return Response(sitemap_index(urls), media_type="application/xml; charset=utf-8")
@@ -129,10 +129,10 @@ async def sitemap_xml(request: Request) -> Response:
 async def sitemap_page(request: Request) -> Response:
     """Sitemap file ``n``: the permalinks of clusters ``(n-1)·SITEMAP_SIZE`` onwards, in id order."""
     number: int = request.path_params["number"]
-    count = await call(request, "cluster_count")
+    count = await call(catalog_of(request).cluster_count)
     if not 1 <= number <= sitemap_pages(count):
         return PlainTextResponse(f"No sitemap {number}; see /sitemap.xml", status_code=404)
-    rows = await call(request, "cluster_page", (number - 1) * SITEMAP_SIZE, SITEMAP_SIZE)
+    rows = await call(catalog_of(request).cluster_page, (number - 1) * SITEMAP_SIZE, SITEMAP_SIZE)
     base = base_url(request)
     entries = ((f"{base}/record/{quote(cluster_id, safe='')}", changed) for cluster_id, changed in rows)
     return Response(sitemap(entries), media_type="application/xml; charset=utf-8")

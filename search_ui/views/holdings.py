@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from search_ui.views.common import JSON, call, json_error, render
+from search_ui.views.common import JSON, call, catalog_of, json_error, render
 
 MAX_IDENTIFIERS = 500
 """A pasted list longer than this is refused with a message (ILL batches are far smaller)."""
@@ -25,7 +25,7 @@ MAX_INPUT = 50_000
 async def holdings(request: Request) -> Response:
     text = await _input(request)
     identifiers, error = _identifiers(text)
-    answers = await call(request, "holdings_check", identifiers) if identifiers and not error else []
+    answers = await call(catalog_of(request).holdings_check, identifiers) if identifiers and not error else []
     path = request.url.path
     if path.endswith(".json"):
         if error:

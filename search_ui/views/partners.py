@@ -11,14 +11,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from search_ui.views.common import JSON, call, render
+from search_ui.views.common import JSON, call, catalog_of, render
 
 QUARANTINE_SHOWN = 100
 """Quarantine entries listed per source (the count is always exact)."""
 
 
 async def partners(request: Request) -> Response:
-    sources: list[dict[str, Any]] = await call(request, "sources")
+    sources: list[dict[str, Any]] = await call(catalog_of(request).sources)
     rows = [await _with_quarantine(request, dict(source)) for source in sources]
     if request.url.path.endswith(".json"):
         return JSON({"sources": rows})
@@ -26,7 +26,7 @@ async def partners(request: Request) -> Response:
 
 
 async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str, Any]:
-    entries = await call(request, "quarantined", source["id"])
+    entries = await call(catalog_of(request).quarantined, source["id"])
     source["quarantine"] = [
         {"file": e.file, "position": e.position, "local_id": e.local_id, "reason": e.reason,
          "created_at": e.created_at}

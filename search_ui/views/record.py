@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from harvester.marc.raw_view import raw_as_text
 from harvester.record import Holding
 from indexer.dedup.matching import Explanation, Reason
-from search_ui.views.common import JSON, call, render
+from search_ui.views.common import JSON, call, catalog_of, render
 from search_ui.views.export import citation_context
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ MAX_EXPLAINED = 50
 async def record(request: Request) -> Response:
     cluster_id = request.path_params["cluster_id"]
     as_json = request.url.path.endswith(".json")
-    merged: MergedRecord | None = await call(request, "record", cluster_id)
+    merged: MergedRecord | None = await call(catalog_of(request).record, cluster_id)
     if merged is None:
         return await _moved_or_missing(request, cluster_id, as_json)
     if as_json:
@@ -49,7 +49,7 @@ async def record(request: Request) -> Response:
         "all_holdings": [holding for library in libraries for holding in library["rows"]],
         "links": [link for link in merged.record.links if is_web_url(link.url)],
         "members": await _members(request, merged),
-        "versions": await call(request, "versions", merged.id),
+        "versions": await call(catalog_of(request).versions, merged.id),
         "explain": explain,
         "explanations": await _explanations(request, merged) if explain else [],
         "max_explained": MAX_EXPLAINED,
@@ -61,10 +61,10 @@ async def record(request: Request) -> Response:
 async def raw(request: Request) -> Response:
     """One member record as received, in MARC mnemonic form (or its XML), inside a page."""
     cluster_id, record_id = request.path_params["cluster_id"], request.path_params["record_id"]
-    merged: MergedRecord | None = await call(request, "record", cluster_id)
+    merged: MergedRecord | None = await call(catalog_of(request).record, cluster_id)
     if merged is None or record_id not in {m.record_id for m in merged.members}:
         raise HTTPException(404, f"record {record_id} is not part of {cluster_id}")
-    stored = await call(request, "stored", record_id)
+    stored = await call(catalog_of(request).stored, record_id)
     if stored is None:
         raise HTTPException(404, f"record {record_id} is no longer stored")
     context = {"cluster_id": cluster_id, "record_id": record_id, "stored": stored,
@@ -73,7 +73,7 @@ async def raw(request: Request) -> Response:
 
 
 async def _moved_or_missing(request: Request, cluster_id: str, as_json: bool) -> Response:
-    target = await call(request, "redirect", cluster_id)
+    target = await call(catalog_of(request).redirect, cluster_id)
     if target and target != cluster_id:
         suffix = ".json" if as_json else ""
         return RedirectResponse(f"/record/{quote(target, safe='')}{suffix}", status_code=301)
@@ -119,7 +119,7 @@ async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any
     for member in merged.members:
         raw_text = ""
         if inline:
-            stored = await call(request, "stored", member.record_id)
+            stored = await call(catalog_of(request).stored, member.record_id)
             raw_text = raw_as_text(stored.raw, stored.raw_format) if stored is not None else ""
         members.append(
             {
@@ -138,7 +138,7 @@ async def _explanations(request: Request, merged: MergedRecord) -> list[Any]:
     others = [m.record_id for m in merged.members if m.record_id != merged.base_id]
     for other in others[:MAX_EXPLAINED]:
         try:
-            explanations.append(await call(request, "explain", merged.base_id, other))
+            explanations.append(await call(catalog_of(request).explain, merged.base_id, other))
         except KeyError as exc:
             explanations.append(Explanation(merged.base_id, other, False, 0.0,
                                             (Reason("missing", str(exc.args[0])),)))

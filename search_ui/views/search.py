@@ -38,7 +38,7 @@ async def home(request: Request, empty_form: bool = False) -> Response:
     everything = SearchRequest(facets=(), per_page=1)
     context = _form_context(SearchForm(), home=True)
     context["empty_form"] = empty_form
-    context["catalog_size"] = (await call(request, "search", everything)).total
+    context["catalog_size"] = (await call(catalog_of(request).search, everything)).total
     return render(request, "search.html", context)
 
 
@@ -55,7 +55,7 @@ async def search(request: Request) -> Response:
     if form.is_empty and not as_json:  # /search with nothing asked: the home page (saying so if submitted)
         return await home(request, empty_form=bool(request.query_params))
     try:
-        results: SearchResults = await call(request, "search", form.to_request())
+        results: SearchResults = await call(catalog_of(request).search, form.to_request())
     except QueryError as exc:
         if as_json:
             return json_error(400, str(exc))
@@ -178,7 +178,7 @@ async def _suggestions(request: Request, form: SearchForm) -> list[dict[str, str
     suggestions: list[dict[str, str]] = []
     if form.filters or form.year_from is not None or form.year_to is not None:
         wider = form.without_filters()
-        total = (await call(request, "search", replace(wider.to_request(facets=()), per_page=1))).total
+        total = (await call(catalog_of(request).search, replace(wider.to_request(facets=()), per_page=1))).total
         if total:
             suggestions.append({"text": f"Remove all filters ({total:,} results)", "url": wider.url()})
     if form.field != "all" and form.q:
