@@ -7,7 +7,7 @@
 
 `marc("245ab:246a")` extracts, per matching field, the listed subfields joined by a space; a bad spec
 fails at import time. Each rule remembers its file and line, so a rule that crashes on a record names
-itself ("rule edition at marc_rules.py:31: ValueError: ..."), and the record is quarantined with that
+itself ("rule edition at mapping.py:31: ValueError: ..."), and the record is quarantined with that
 reason. Extractors receive a `MarcView`, which indexes the record's fields by tag once, so thirty rules
 do not each scan every field.
 """
