@@ -16,6 +16,7 @@ every one of them is reduced to one canonical string, so `Record.isbns` / `issns
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from operator import mul
 
 _ISBN_TOKEN = re.compile(r"[0-9][0-9\-]{8,16}[0-9Xx]|[0-9]{9}[0-9Xx]")
@@ -194,3 +195,204 @@ def recognise_identifier(text: str) -> tuple[str, str] | None:
         found = normalize_oclc(compact)
         return ("oclc", found) if found else None
     return None
+
+
+# --- reading what staff paste: one honest answer per line ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one pasted identifier is, in words staff can act on.
+
+    ``kind``/``normalized`` are what gets looked up ("" when nothing can be); ``problem`` says what is
+    wrong with the text as typed (a bad check digit, an unknown prefix) and ``suggestion`` the likely
+    intended number. A number with a bad check digit is still looked up as typed (``normalized`` keeps
+    the typed digits), because catalogs carry such numbers too (020 $z).
+    """
+
+    text: str
+    kind: str = ""
+    normalized: str = ""
+    problem: str = ""
+    suggestion: str = ""
+    alternatives: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """ "ISBN 9780198526636", or "" when unrecognised."""
+        return f"{KIND_LABELS[self.kind]} {self.normalized}" if self.kind else ""
+
+
+KIND_LABELS = {"isbn": "ISBN", "issn": "ISSN", "oclc": "OCLC number", "lccn": "LCCN"}
+_URL_OCLC = re.compile(r"^(?:https?://)?(?:www\.|search\.)?worldcat\.org/(?:[a-z-]+/)*?(?:oclc|title)/(?:[^/?#]*/)?"
+                       r"(?:oclc/)?([0-9]+)(?:[/?#].*)?$", re.IGNORECASE)
+_URL_LCCN = re.compile(r"^(?:https?://)?lccn\.loc\.gov/([A-Za-z0-9 \-]+?)/?(?:[?#].*)?$", re.IGNORECASE)
+_DLC = re.compile(r"^\(\s*dlc\s*\)\s*(.+)$", re.IGNORECASE)
+_OTHER_PREFIX = re.compile(r"^\(\s*([A-Za-z][A-Za-z0-9\-]*)\s*\)\s*(.*)$")
+_ISBN_SHAPE = re.compile(r"^(?:97[89][ \-]?)?[0-9](?:[ \-]?[0-9]){8}[ \-]?[0-9Xx]$")
+_ISSN_SHAPE = re.compile(r"^[0-9]{4}[\- ]?[0-9]{3}[0-9Xx]$")
+
+
+def read_identifier(text: str) -> Reading:
+    """Read one pasted identifier and say what it is, what is wrong with it and what to search.
+
+    >>> read_identifier("0-226-06565-X").problem
+    'ISBN with a bad check digit (did you mean 0-226-06565-3?)'
+    """
+    value = " ".join((text or "").split())
+    if not value:
+        return Reading(text, problem="empty line")
+    for reader in (_from_url, _from_label, _from_prefix):
+        found = reader(value)
+        if found is not None:
+            return replace(found, text=text)
+    return replace(_from_shape(value), text=text)
+
+
+def _from_url(value: str) -> Reading | None:
+    match = _URL_OCLC.match(value)
+    if match:
+        number = normalize_oclc(match.group(1))
+        if number:
+            return Reading(value, "oclc", number)
+        return Reading(value, problem="a WorldCat link without an OCLC number")
+    match = _URL_LCCN.match(value)
+    if match:
+        lccn = normalize_lccn(match.group(1))
+        if lccn:
+            return Reading(value, "lccn", lccn)
+        return Reading(value, problem=f"an lccn.loc.gov link, but {match.group(1)!r} is not a valid LCCN")
+    if re.match(r"^(?:https?://|www\.)", value, re.IGNORECASE):
+        return Reading(value, problem="a link, but not a worldcat.org/oclc/… or lccn.loc.gov/… link")
+    return None
+
+
+def _from_label(value: str) -> Reading | None:
+    labelled = _PREFIXED.match(value)
+    if not labelled:
+        return None
+    kind = labelled.group(1).lower()
+    rest = value[labelled.end():]
+    if kind in ("oclc", "ocolc"):
+        number = normalize_oclc(rest if kind == "oclc" else "(OCoLC)" + rest)
+        if number:
+            return Reading(value, "oclc", number)
+        return Reading(value, problem=f"labelled OCLC, but {rest!r} is not an OCLC number")
+    if kind == "lccn":
+        lccn = normalize_lccn(rest)
+        if lccn:
+            return Reading(value, "lccn", lccn)
+        return Reading(value, problem=f"labelled LCCN, but {rest!r} is not a valid LCCN")
+    return _checked(value, kind, rest, labelled=True)
+
+
+def _from_prefix(value: str) -> Reading | None:
+    if is_oclc_prefixed(value):
+        number = normalize_oclc(value)
+        if number:
+            return Reading(value, "oclc", number)
+        return Reading(value, problem="an (OCoLC)/ocm/ocn/on prefix without a number after it")
+    dlc = _DLC.match(value)
+    if dlc:
+        lccn = normalize_lccn(dlc.group(1))
+        if lccn:
+            return Reading(value, "lccn", lccn)
+        return Reading(value, problem=f"a (DLC) number, but {dlc.group(1)!r} is not a valid LCCN")
+    other = _OTHER_PREFIX.match(value)
+    if other:
+        return Reading(value, problem=f"a ({other.group(1)}) control number: only (OCoLC) and (DLC) numbers "
+                                      "are shared between catalogs")
+    return None
+
+
+def _from_shape(value: str) -> Reading:
+    """No label, prefix or link: the shape of the number decides."""
+    head = value.split(" (", 1)[0].strip()  # "0-19-852663-6 (pbk.)"
+    if _ISSN_SHAPE.match(head) and "-" in head:
+        return _checked(value, "issn", head)
+    compact = head.replace(" ", "")
+    bare = compact.isdigit() and compact == head
+    if _ISBN_SHAPE.match(head) and not (bare and len(compact) == 10 and not normalize_isbn(compact)):
+        found = _checked(value, "isbn", head)
+        if bare and found.kind and not found.problem:
+            others = (("oclc", normalize_oclc(compact) or ""), *_bare_alternatives(compact)[1:])
+            found = replace(found, alternatives=tuple(o for o in others if o[1]))
+        return found
+    if re.fullmatch(r"[A-Za-z]{1,3}[0-9\-]+", compact) or re.fullmatch(r"[0-9]{2,4}-[0-9]{1,6}", compact):
+        lccn = normalize_lccn(head)
+        if lccn:
+            return Reading(value, "lccn", lccn)
+    if compact.isdigit():
+        number = normalize_oclc(compact)
+        if number:
+            return Reading(value, "oclc", number, alternatives=_bare_alternatives(compact))
+    isbn = normalize_isbn(value)
+    if isbn:
+        return Reading(value, "isbn", isbn)
+    issn = normalize_issn(value)
+    if issn:
+        return Reading(value, "issn", issn)
+    digits = sum(c.isdigit() for c in compact)
+    if 9 <= digits <= 14 and re.fullmatch(r"[0-9\-Xx]+", compact):
+        return Reading(value, problem=f"{digits} digits: an ISBN has 10 or 13, an ISSN 8")
+    return Reading(value, problem="not an ISBN, ISSN, OCLC number or LCCN")
+
+
+def _checked(value: str, kind: str, typed: str, labelled: bool = False) -> Reading:
+    """An ISBN/ISSN-shaped text: valid → normalized; bad check digit → said so, with the fix, and the
+    typed digits kept for the look-up."""
+    if kind == "isbn":
+        good = normalize_isbn(typed)
+        if good:
+            return Reading(value, "isbn", good)
+        compact = typed.replace("-", "").replace(" ", "").upper()
+        if len(compact) in (10, 13) and compact[:-1].isdigit():
+            fixed = _fix_isbn(compact)
+            if fixed:
+                return Reading(value, "isbn", compact, problem=f"ISBN with a bad check digit (did you mean "
+                               f"{typed[:-1]}{fixed[-1]}?)", suggestion=fixed)
+        return Reading(value, problem=f"labelled ISBN, but {typed!r} has no valid ISBN" if labelled
+                       else "not an ISBN: it needs 10 or 13 digits")
+    good = normalize_issn(typed)
+    if good:
+        return Reading(value, "issn", good)
+    compact = typed.replace("-", "").replace(" ", "").upper()
+    if len(compact) == 8 and compact[:7].isdigit():
+        check = _issn_check(compact[:7])
+        return Reading(value, "issn", f"{compact[:4]}-{compact[4:]}",
+                       problem=f"ISSN with a bad check digit (did you mean {compact[:4]}-{compact[4:7]}{check}?)",
+                       suggestion=f"{compact[:4]}-{compact[4:7]}{check}")
+    return Reading(value, problem=f"labelled ISSN, but {typed!r} is not an ISSN")
+
+
+def _fix_isbn(compact: str) -> str:
+    if len(compact) == 10:
+        body = compact[:9]
+        check = (11 - sum((10 - i) * int(c) for i, c in enumerate(body)) % 11) % 11
+        return body + ("X" if check == 10 else str(check))
+    if compact[:3] in ("978", "979") and compact.isdigit():
+        return compact[:12] + _isbn13_check(compact[:12])
+    return ""
+
+
+def _issn_check(first7: str) -> str:
+    check = (11 - sum((8 - i) * int(c) for i, c in enumerate(first7)) % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def _bare_alternatives(compact: str) -> tuple[tuple[str, str], ...]:
+    """A bare number may be an OCLC number, an LCCN or (8 digits) an ISSN without its hyphen."""
+    out: list[tuple[str, str]] = []
+    if len(compact) in (8, 10):
+        lccn = normalize_lccn(compact)
+        if lccn:
+            out.append(("lccn", lccn))
+    if len(compact) == 8:
+        issn = normalize_issn(compact)
+        if issn:
+            out.append(("issn", issn))
+    if len(compact) in (10, 13):
+        isbn = normalize_isbn(compact)
+        if isbn:
+            out.insert(0, ("isbn", isbn))
+    return tuple(out)

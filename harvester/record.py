@@ -103,21 +103,39 @@ class AltScript:
     script: str = ""  # the $6 script identification code, e.g. "(3" for Arabic, "$1" for CJK
 
 
+HOLDING_KINDS = ("item", "holding", "held", "online")
+"""What a holding rests on: item fields (copies counted), a location-level holdings field (852/MFHD, no
+copy count), nothing but the bibliographic record ("held, no item data"), or an online resource."""
+
+
 @dataclass(frozen=True, slots=True)
 class Holding:
-    """One library's holding of an item: where it is, under which call number, and whether it lends."""
+    """One library's holding of an item: where it is, under which call number, and whether it lends.
+
+    ``copies``, ``lendable`` and ``available`` are None unless the source says (see
+    harvester/marc/holdings.py): unioncat never shows "1 copy, lendable" for a record with no item data.
+    """
 
     library_code: str
     library_name: str = ""
-    location: str = ""
+    location: str = ""  # display name ("Branch — Shelf"), from the source's translation map when it has one
     call_number: str = ""
     barcode: str = ""
-    status: str = ""
-    copies: int = 1
-    lendable: bool = True
+    status: str = ""  # display name of the status code
+    copies: int | None = None  # counted copies; None = the source does not count them
+    lendable: bool | None = None  # None = nothing in the record or the maps says
     note: str = ""
     summary: str = ""  # textual holdings (866-868), e.g. "v.1-v.20 (1990-2010)"
     source_tag: str = ""  # the MARC tag the holding was read from, e.g. "852", "949", "MFHD"
+    kind: str = "held"  # one of HOLDING_KINDS
+    available: bool | None = None  # the status says on the shelf now (True) or out (False)
+    policy: bool = False  # `lendable` comes from the library's stated default policy, not item data
+    basis: str = ""  # why `lendable` is what it is, in words ("status o (Library use only)")
+    branch_code: str = ""  # the raw codes as the source wrote them
+    location_code: str = ""
+    status_code: str = ""
+    item_type: str = ""
+    unmapped: tuple[str, ...] = ()  # "status:o": codes no translation map names (partners page)
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,7 +282,7 @@ def _holdings(reader: _Reader, raw: Any, key: str) -> HoldingsProfile:
     if name not in PROFILES:
         raise ConfigError(reader.file, f"{key}.profile", f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
     try:
-        return resolve_profile(name, overrides)
+        return resolve_profile(name, overrides, (reader.file.parent / "maps",))
     except (TypeError, ValueError) as exc:
         raise ConfigError(reader.file, key, str(exc)) from exc
 

@@ -22,7 +22,8 @@ from indexer.dedup.cluster_changes import ClusterLog
 from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.matchers import matcher_for
 from indexer.dedup.matching import Explanation, Matcher
-from indexer.holdings_check import HoldingsAnswer, check_holdings
+from indexer.holdings_check import HoldingsAnswer, check_holdings, unmapped_codes
+from indexer.lenders import Directory, LenderList, directory_from_settings, rank_lenders
 from indexer.merge import MergedRecord, load_merged
 from indexer.search.backends.base import SearchBackend, SearchHit, SearchRequest, SearchResults, TermLister
 from indexer.search.similar import similar_query
@@ -37,6 +38,7 @@ class Catalog:
         self.backend = backend
         self.clusters = ClusterStore(store)
         self._matcher: Matcher | None = None
+        self._directory: Directory | None = None
         self._owned = False
 
     @classmethod
@@ -148,8 +150,30 @@ class Catalog:
             records.append(stored.normalized)
         return self.matcher.explain(records[0], records[1], self.clusters.overrides())
 
-    def holdings_check(self, identifiers: Sequence[str]) -> list[HoldingsAnswer]:
-        return check_holdings(self.store, identifiers, self.clusters)
+    @property
+    def directory(self) -> Directory:
+        """The libraries the lender ranking knows (sources' coordinates + config/maps/lending.toml)."""
+        if self._directory is None:
+            self._directory = directory_from_settings(self.settings)
+        return self._directory
+
+    def holdings_check(self, identifiers: Sequence[str], requester: str = "") -> list[HoldingsAnswer]:
+        return check_holdings(self.store, identifiers, self.clusters, self.directory, requester)
+
+    def lenders(self, merged: MergedRecord, requester: str = "") -> LenderList:
+        """The ranked lender list for one merged record, as library `requester` would send it."""
+        return rank_lenders(merged.record.holdings, self.directory, requester, request_key=merged.id)
+
+    def requesters(self) -> list[tuple[str, str]]:
+        """(code, name) of every library that can request: the configured sources' libraries."""
+        seen: dict[str, str] = {}
+        for source in self.settings.sources:
+            seen.setdefault(source.library.code, source.library.name or source.library.code)
+        return sorted(seen.items(), key=lambda item: item[1].casefold())
+
+    def unmapped_codes(self, source_id: str) -> list[tuple[str, int]]:
+        """Holdings codes of a source that its translation map does not name (partners page)."""
+        return unmapped_codes(self.store, source_id)
 
     def sources(self) -> list[dict[str, Any]]:
         """Per configured source: record counts and last run (plus OAI state when it has one)."""

@@ -150,35 +150,59 @@ def _print_results(results: SearchResults) -> None:
 
 @click.command()
 @click.argument("identifiers", nargs=-1, required=True)
+@click.option("--requester", default="", metavar="CODE",
+              help="Your library's code: left out of the lenders; distances are measured from it.")
 @click.option("--csv", "as_csv", is_flag=True, help="One CSV row per holding (for spreadsheets).")
+@click.option("--requests", "as_requests", is_flag=True,
+              help="One CSV row per request with its lending string (the batch answer).")
 @pass_app
-def holdings(app: AppContext, identifiers: tuple[str, ...], as_csv: bool) -> None:
-    """Which libraries hold these ISBNs / ISSNs / OCLC numbers / LCCNs (any hyphenation; `-` reads stdin)."""
-    from indexer.holdings_check import answers_to_csv, check_holdings, parse_identifier_list
+def holdings(app: AppContext, identifiers: tuple[str, ...], requester: str, as_csv: bool,
+             as_requests: bool) -> None:
+    """Who holds these ISBNs / ISSNs / OCLC numbers / LCCNs / WorldCat links, and whom to ask first.
 
+    One answer per line (`-` reads a list from stdin), with the ranked lenders, the reason for each
+    rank and a lending string of up to five symbols, e.g.
+
+        unioncat holdings --requester NcD 0-19-852663-6 "(OCoLC) 12345"
+    """
+    from indexer.holdings_check import answers_to_csv, check_holdings, parse_identifier_list, requests_to_csv
+    from indexer.lenders import directory_from_settings
+
+    settings = app.settings
+    known = {s.library.code for s in settings.sources}
+    if requester and requester not in known:
+        raise click.BadParameter(f"{requester!r} is not a configured library; known: {', '.join(sorted(known))}",
+                                 param_hint="--requester")
     wanted: list[str] = []
     for given in identifiers:
         wanted.extend(parse_identifier_list(sys.stdin.read() if given == "-" else given))
-    answers = check_holdings(app.store(), wanted)
-    if as_csv:
-        click.echo(answers_to_csv(answers), nl=False)
+    answers = check_holdings(app.store(), wanted, directory=directory_from_settings(settings), requester=requester)
+    if as_csv or as_requests:
+        click.echo((requests_to_csv if as_requests else answers_to_csv)(answers), nl=False)
         return
     for answer in answers:
-        what = f"{answer.kind} {answer.normalized}" if answer.kind else "?"
-        click.echo(f"{answer.query} → {what}")
-        if answer.error:
-            click.echo(f"    {answer.error}")
-        for item in answer.items:
-            year = f" ({item.year})" if item.year else ""
-            click.echo(f"  {item.cluster_id}  {item.title}{year} [{item.format}]")
-            for h in item.holdings:
-                place = " — ".join(p for p in (h.library_name or h.library_code, h.location) if p)
-                lend = "lendable" if h.lendable else "not lendable"
-                copies = f"{h.copies} cop{'y' if h.copies == 1 else 'ies'}"
-                bits = [place, h.call_number, h.status, copies, lend]
-                if h.summary:
-                    bits.append(h.summary)
-                click.echo("    " + "  |  ".join(b for b in bits if b))
+        _echo_answer(answer)
+
+
+def _echo_answer(answer: Any) -> None:
+    """One pasted identifier: its message, then per item the holdings and the ranked lenders."""
+    from indexer.holdings_check import copies_text, lendable_text
+
+    click.echo(f"{answer.query} → {answer.message}")
+    for item in answer.items:
+        year = f" ({item.year})" if item.year else ""
+        click.echo(f"  {item.cluster_id}  {item.title}{year} [{item.format}]")
+        for h in item.holdings:
+            place = " — ".join(p for p in (h.library_name or h.library_code, h.location) if p)
+            copies = f"{copies_text(h)} cop{'y' if h.copies == 1 else 'ies'}" if h.copies is not None else ""
+            lend = f"lending: {lendable_text(h)}" + (f" ({h.basis})" if h.basis else "")
+            bits = [place, h.call_number, h.status, copies, lend, h.summary]
+            click.echo("    " + "  |  ".join(b for b in bits if b))
+        for lender in item.lenders.lenders:
+            click.echo(f"    {lender.rank}. {lender.symbol} {lender.name}: {lender.reason}")
+        for other in item.lenders.not_lending:
+            click.echo(f"    -  {other.name}: {other.reason}")
+        click.echo(f"    lending string: {item.lenders.lending_string or '(none: no library says it lends)'}")
 
 
 @click.command()

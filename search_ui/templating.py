@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from indexer.labels import format_label, language_name
 from search_ui.interop.export import FORMATS
+from search_ui.views.holdings_table import lending_label
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,6 +73,7 @@ def make_templates() -> Jinja2Templates:
         language_name=language_name,
         when=when,
         plain=plain,
+        lending_label=lending_label,
     )
     env.globals["export_formats"] = [(f.name, f.label) for f in FORMATS.values()]
     return Jinja2Templates(env=env)

@@ -1,14 +1,15 @@
-"""The ILL holdings check: paste standard numbers, see every library that holds each, lendable or not.
+"""The ILL holdings check: paste standard numbers, see who holds each item and whom to ask, in order.
 
-`/holdings` takes the list by GET (``?ids=…``, bookmarkable) or POST (a long pasted list), and
-`/holdings.json` / `/holdings.csv?ids=…` give the same answers to scripts and spreadsheets.
+`/holdings` takes the list by GET (``?ids=…``, bookmarkable) or POST (a long pasted list), with the
+requesting library as ``requester`` (its own holdings are never in the lender list). The same answers
+come as data: ``/holdings.json``, ``/holdings.csv`` (one row per holding) and
+``/holdings.csv?rows=requests`` (the batch answer: one row per request with its lending string).
 
-    GET /holdings.csv?ids=9780306406157%0A0317-8471
+    GET /holdings.csv?rows=requests&requester=NcD&ids=9780306406157%0A0317-8471
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from search_ui.views.common import JSON, call, catalog_of, json_error, render
+from search_ui.views.holdings_table import holding_json, lenders_json
 
 MAX_IDENTIFIERS = 500
 """A pasted list longer than this is refused with a message (ILL batches are far smaller)."""
@@ -23,43 +25,55 @@ MAX_INPUT = 50_000
 
 
 async def holdings(request: Request) -> Response:
-    text = await _input(request)
+    text, requester_wanted, rows = await _input(request)
     identifiers, error = _identifiers(text)
-    answers = await call(catalog_of(request).holdings_check, identifiers) if identifiers and not error else []
+    requesters = await call(catalog_of(request).requesters)
+    requester = requester_wanted if requester_wanted in {code for code, _ in requesters} else ""
+    if requester_wanted and not requester:
+        error = error or f"Unknown requesting library {requester_wanted!r}; choose one from the list."
+    catalog = catalog_of(request)
+    answers = await call(catalog.holdings_check, identifiers, requester) if identifiers and not error else []
     path = request.url.path
     if path.endswith(".json"):
-        if error:
-            return json_error(400, error)
-        return JSON({"answers": [_answer_json(a) for a in answers]})
+        return json_error(400, error) if error else JSON({"requester": requester,
+                                                          "answers": [_answer_json(a) for a in answers]})
     if path.endswith(".csv"):
-        if error:
-            return json_error(400, error)
-        from indexer.holdings_check import answers_to_csv
-
-        return Response(
-            answers_to_csv(answers),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="holdings.csv"'},
-        )
+        return json_error(400, error) if error else _csv(answers, rows)
+    query = {"ids": "\n".join(identifiers), **({"requester": requester} if requester else {})}
     context = {
         "ids_text": text,
         "error": error,
         "answers": answers,
         "found": sum(1 for a in answers if a.items),
-        "csv_url": "/holdings.csv?" + urlencode({"ids": "\n".join(identifiers)}) if answers else "",
+        "requesters": requesters,
+        "requester": requester,
+        "csv_url": "/holdings.csv?" + urlencode(query) if answers else "",
+        "requests_csv_url": "/holdings.csv?" + urlencode({**query, "rows": "requests"}) if answers else "",
+        "json_url": "/holdings.json?" + urlencode(query) if answers else "",
         "nav": "holdings",
     }
     return render(request, "holdings.html", context, status_code=400 if error else 200)
 
 
-async def _input(request: Request) -> str:
+def _csv(answers: list[Any], rows: str) -> Response:
+    from indexer.holdings_check import answers_to_csv, requests_to_csv
+
+    body = requests_to_csv(answers) if rows == "requests" else answers_to_csv(answers)
+    name = "ill-requests.csv" if rows == "requests" else "holdings.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def _input(request: Request) -> tuple[str, str, str]:
     if request.method == "POST":
         form = await request.form()
-        value = form.get("ids")
+        value, who = form.get("ids"), form.get("requester")
         text = value if isinstance(value, str) else ""
+        requester = who if isinstance(who, str) else ""
     else:
         text = "\n".join(request.query_params.getlist("ids"))
-    return text[:MAX_INPUT]
+        requester = request.query_params.get("requester", "")
+    return text[:MAX_INPUT], requester.strip(), request.query_params.get("rows", "")
 
 
 def _identifiers(text: str) -> tuple[list[str], str]:
@@ -72,7 +86,18 @@ def _identifiers(text: str) -> tuple[list[str], str]:
 
 
 def _answer_json(answer: Any) -> dict[str, Any]:
-    data = asdict(answer)
-    for item in data["items"]:
-        item["url"] = f"/record/{item['cluster_id']}"
-    return data
+    return {
+        "query": answer.query,
+        "kind": answer.kind,
+        "normalized": answer.normalized,
+        "message": answer.message,
+        "suggestion": answer.suggestion,
+        "error": answer.error,
+        "lending_string": answer.lending_string,
+        "items": [
+            {"cluster_id": item.cluster_id, "url": f"/record/{item.cluster_id}", "title": item.title,
+             "year": item.year, "format": item.format,
+             "holdings": [holding_json(h) for h in item.holdings], "lenders": lenders_json(item.lenders)}
+            for item in answer.items
+        ],
+    }

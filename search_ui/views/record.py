@@ -17,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from harvester.marc.raw_view import raw_as_text
-from harvester.record import Holding
 from indexer.dedup.matching import Explanation, Reason
 from search_ui.views.common import JSON, call, catalog_of, render
 from search_ui.views.export import citation_context
+from search_ui.views.holdings_table import holdings_by_library, lenders_json, requester_of
 
 if TYPE_CHECKING:
     from indexer.catalog import MergedRecord
+    from indexer.lenders import LenderList
 
 INLINE_RAW_MEMBERS = 12
 """Members whose raw record is shown inline (in a disclosure); bigger clusters link to each instead."""
@@ -37,11 +38,16 @@ async def record(request: Request) -> Response:
     merged: MergedRecord | None = await call(catalog_of(request).record, cluster_id)
     if merged is None:
         return await _moved_or_missing(request, cluster_id, as_json)
+    requester = await requester_of(request)
+    lenders = await call(catalog_of(request).lenders, merged, requester)
     if as_json:
-        return JSON(record_json(merged))
+        return JSON(record_json(merged, lenders))
     explain = request.query_params.get("explain") == "1"
     libraries = holdings_by_library(merged.record.holdings)
     context = {
+        "lenders": lenders,
+        "requester": requester,
+        "requesters": await call(catalog_of(request).requesters),
         "cluster_id": merged.id,
         "merged": merged,
         "rec": merged.record,
@@ -85,32 +91,21 @@ def is_web_url(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
 
-def record_json(merged: MergedRecord) -> dict[str, Any]:
-    return {
+def record_json(merged: MergedRecord, lenders: LenderList | None = None) -> dict[str, Any]:
+    """The record page as data; ``holdings_summary`` and ``lenders`` say what the page says."""
+    data = {
         "id": merged.id,
         "base_id": merged.base_id,
         "libraries": list(merged.libraries),
         "members": [asdict(member) for member in merged.members],
         "provenance": {name: list(ids) for name, ids in merged.provenance.items()},
         "record": merged.record.to_dict(),
+        "holdings_summary": [{"library": lib["name"], "code": lib["code"], "summary": lib["summary"]}
+                             for lib in holdings_by_library(merged.record.holdings)],
     }
-
-
-def holdings_by_library(holdings: tuple[Holding, ...]) -> list[dict[str, Any]]:
-    """Holdings grouped per library (sorted by name), each group's rows by location and call number."""
-    groups: dict[str, list[Holding]] = {}
-    for holding in holdings:
-        groups.setdefault(holding.library_name or holding.library_code, []).append(holding)
-    return [
-        {
-            "name": name,
-            "code": rows[0].library_code,
-            "rows": sorted(rows, key=lambda h: (h.location, h.call_number)),
-            "copies": sum(max(h.copies, 0) for h in rows),
-            "lendable": any(h.lendable for h in rows),
-        }
-        for name, rows in sorted(groups.items(), key=lambda item: item[0].casefold())
-    ]
+    if lenders is not None:
+        data["lenders"] = lenders_json(lenders)
+    return data
 
 
 async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from harvester.record import Holding
 from harvester.store import RecordStore
 from search_ui.cli import cli
 from tests.indexer.conftest import LIBRARIES, Catalogue, make_record
@@ -80,15 +81,41 @@ def test_search_rejects_unknown_filters(config: Path) -> None:
 def test_holdings_from_arguments_stdin_and_as_csv(config: Path) -> None:
     invoke(config, "index", "-q")
     text = invoke(config, "holdings", "0-306-40615-2", "nonsense")
-    assert "0-306-40615-2 → isbn 9780306406157" in text
+    assert "0-306-40615-2 → ISBN 9780306406157: held by 2 libraries, none says it lends" in text
     assert "Library A" in text and "Library B" in text and "CN 1" in text
-    assert "not an ISBN" in text
+    assert "nonsense → not an ISBN" in text and "lending string: (none: no library says it lends)" in text
     piped = invoke(config, "holdings", "-", "--csv", input="978-0-306-40615-7\n0306406152\n")
     rows = list(csv.DictReader(io.StringIO(piped)))
     assert [(r["query"], r["library"]) for r in rows] == [
         ("978-0-306-40615-7", "Library A"), ("978-0-306-40615-7", "Library B"),
         ("0306406152", "Library A"), ("0306406152", "Library B"),
     ]
+
+
+def test_holdings_ranks_lenders_from_the_requesting_library(tmp_path: Path, store: RecordStore,
+                                                             catalogue: Catalogue) -> None:
+    places = {"lib-a": (36.001, -78.938), "lib-b": (35.910, -79.048), "lib-c": (42.276, -83.738)}
+    lines = ['data_dir = "var"']
+    for source_id, (code, name) in LIBRARIES.items():
+        lat, lon = places[source_id]
+        lines += ["[[sources]]", f'id = "{source_id}"', 'path = "unused"',
+                  f'library = {{ code = "{code}", name = "{name}", lat = {lat}, lon = {lon} }}']
+    config = tmp_path / "unioncat.toml"
+    config.write_text("\n".join(lines) + "\n")
+    for source_id, (code, name) in LIBRARIES.items():
+        copy = Holding(code, name, call_number="PS1", copies=1, kind="item", lendable=True, available=True,
+                       basis="status - (Available)")
+        catalogue.put(make_record(f"{source_id}:9", title="Walden", isbns=(ISBN,), holdings=(copy,)))
+    invoke(config, "index", "-q")
+    text = invoke(config, "holdings", "--requester", "LA", ISBN)
+    assert "1. LB Library B: available now, 14 km" in text
+    assert "2. LC Library C: available now, 811 km" in text
+    assert "Library A: your library (the requester is never a lender)" in text
+    assert "lending string: LB,LC" in text
+    rows = list(csv.DictReader(io.StringIO(invoke(config, "holdings", "--requests", "--requester", "LA", ISBN))))
+    assert [(r["query"], r["lending_string"]) for r in rows] == [(ISBN, "LB,LC")]
+    wrong = CliRunner().invoke(cli, ["--config", str(config), "holdings", "--requester", "XX", ISBN])
+    assert wrong.exit_code == 2 and "'XX' is not a configured library" in wrong.output
 
 
 def test_clusters_lists_every_cluster_including_singletons(config: Path) -> None:

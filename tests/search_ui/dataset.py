@@ -79,7 +79,8 @@ def holding(
 ) -> Holding:
     code, name = LIBRARIES[source]
     return Holding(
-        code, name, location, call_number, status=status, copies=copies, lendable=lendable, source_tag="852"
+        code, name, location, call_number, status=status, copies=copies, lendable=lendable, source_tag="852",
+        kind="item", available=status == "Available", basis=f"status {status}",
     )
 
 

@@ -14,9 +14,10 @@ def test_record_page_shows_holdings_of_every_library(client: TestClient, dataset
     assert texts(doc, "//h1") == ["Moby Dick"]
     rows = [texts(tr, "./th|./td") for tr in doc.xpath("//table[@class='holdings']/tbody/tr")]
     assert rows == [
-        ["East Public Library", "Reference", "813.3 MEL", "1", "Library use only", "No", ""],
-        ["North University", "Main stacks", "CALL M1", "1", "Available", "Yes", ""],
-        ["South College", "Annex", "PS2384 .M6", "2", "Checked out", "Yes", ""],
+        ["East Public Library", "Reference", "813.3 MEL", "1", "Library use only",
+         "Not lendable (status Library use only)", ""],
+        ["North University", "Main stacks", "CALL M1", "1", "Available", "Lendable (status Available)", ""],
+        ["South College", "Annex", "PS2384 .M6", "2", "Checked out", "Lendable (status Checked out)", ""],
     ]
     assert [th.text_content() for th in doc.xpath("//table[@class='holdings']/thead//th")] == [
         "Library",
@@ -24,14 +25,12 @@ def test_record_page_shows_holdings_of_every_library(client: TestClient, dataset
         "Call number",
         "Copies",
         "Status",
-        "Lendable",
+        "Lending",
         "Notes",
     ]
-    summary = texts(doc, "//p[@class='lib-summary']")
-    assert (
-        "South College: 2 copies, lendable" in summary
-        and "East Public Library: 1 copy, not lendable" in summary
-    )
+    summary = texts(doc, "//li[@class='lib-summary']")
+    assert "South College: 2 copies in item records; 2 lendable" in summary
+    assert "East Public Library: 1 copy in item records; 1 not lendable" in summary
     assert texts(doc, "//header//p[@class='held']")[0].startswith("Held by 3 libraries")
 
 
