@@ -128,16 +128,13 @@ def member_fields(merged: MergedRecord) -> list[pymarc.Field]:
 
 
 def lending_policy(holdings: Sequence[Holding]) -> str:
-    """"lendable" if any described holding lends, "not lendable" if none does, else "unknown"."""
-    described = [h for h in holdings if not _placeholder(h)]
-    if not described:
-        return POLICY_UNKNOWN
-    return POLICY_LENDABLE if any(h.lendable for h in described) else POLICY_NOT_LENDABLE
-
-
-def _placeholder(holding: Holding) -> bool:
-    """The "held, details unknown" holding the harvester gives a bib record without item fields."""
-    return not (holding.source_tag or holding.call_number or holding.location or holding.barcode)
+    """"lendable" if a holding says it lends, "not lendable" if every holding says it does not, else
+    "unknown" (`Holding.lendable` is None when the source does not say: harvester/marc/holdings.py)."""
+    if any(h.lendable is True for h in holdings):
+        return POLICY_LENDABLE
+    if holdings and all(h.lendable is False for h in holdings):
+        return POLICY_NOT_LENDABLE
+    return POLICY_UNKNOWN
 
 
 def _leader(record: Record) -> str:

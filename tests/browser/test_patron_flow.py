@@ -106,7 +106,7 @@ def test_holdings_check(page: Any, server: str) -> None:
     assert answers.nth(1).locator("tbody th").all_inner_texts() == ["UNC Chapel Hill"]
     assert "not an ISBN" in answers.nth(2).inner_text()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download these results as CSV").click()
+        page.get_by_role("link", name="Every holding (CSV)").click()
     assert download.value.suggested_filename == "holdings.csv"
     check_accessibility(page, "holdings check")
     screenshot(page, "holdings")

@@ -43,7 +43,7 @@ def test_999_per_member_with_local_id_symbol_and_policy() -> None:
     marc = merged_to_marc(_merged())  # type: ignore[arg-type]
     fields = marc.get_fields("999")
     assert [(f["l"], f["s"], f["p"]) for f in fields] == [
-        ("1", "AAA", POLICY_LENDABLE), ("XY-9", "BBB", POLICY_NOT_LENDABLE), ("7", "CCC", POLICY_UNKNOWN)]
+        ("1", "AAA", POLICY_UNKNOWN), ("XY-9", "BBB", POLICY_NOT_LENDABLE), ("7", "CCC", POLICY_UNKNOWN)]
     assert all((f.indicator1, f.indicator2) == ("1", "1") for f in fields)
     assert [(f["a"], f["b"], f["h"]) for f in marc.get_fields("852")[:2]] == [
         ("AAA", "Stacks", "QL737 .S6"), ("BBB", "Reference", "599.5")]
@@ -78,6 +78,8 @@ def test_policy_says_lendable_only_when_the_items_say_so() -> None:
     assert lending_policy([Holding("X")]) == POLICY_UNKNOWN
     assert lending_policy([Holding("X", location="Ref", lendable=False)]) == POLICY_NOT_LENDABLE
     assert lending_policy([Holding("X", location="Ref", lendable=False), Holding("X", call_number="1")]) == \
+        POLICY_UNKNOWN  # the second holding does not say
+    assert lending_policy([Holding("X", lendable=False), Holding("X", call_number="1", lendable=True)]) == \
         POLICY_LENDABLE
 
 
