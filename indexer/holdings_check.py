@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -210,15 +209,15 @@ UNMAPPED_SHOWN = 50
 
 def unmapped_codes(store: RecordStore, source_id: str) -> list[tuple[str, int]]:
     """The codes of a source's live holdings that no translation map names, with how many holdings
-    carry each ("status:o", 12), most frequent first: what a partner adds to its map."""
+    carry each ("status:o", 12), most frequent first: what a partner adds to its map.
+
+    Reads every record of the source (a staff page, not a patron one).
+    """
     counts: dict[str, int] = {}
-    rows = store.query(
-        "SELECT normalized FROM records WHERE source_id = ? AND deleted = 0 "
-        "AND (normalized LIKE '%\"unmapped\":[\"%' OR normalized LIKE '%\"unmapped\": [\"%')",
-        (source_id,),
-    )
-    for (text,) in rows:
-        for holding in json.loads(text).get("holdings", ()):
-            for code in holding.get("unmapped", ()):
+    for stored in store.iter_records(source_id=source_id):
+        if stored.deleted:
+            continue
+        for holding in stored.normalized.holdings:
+            for code in holding.unmapped:
                 counts[code] = counts.get(code, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -283,3 +283,44 @@ def directory_from_settings(settings: Settings) -> Directory:
                  for s in settings.sources]
     own = settings.config_file.parent / "maps" / LENDING_FILE
     return load_directory(own if own.is_file() else SHIPPED_MAPS / LENDING_FILE, libraries)
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """What a result line says about getting the item: libraries that lend a copy not known to be out,
+    and whether it is online. Both come only from what the holdings say (`rank_lenders`' first tiers)."""
+
+    libraries: int
+    online: bool
+
+    @property
+    def text(self) -> str:
+        """ "Available to borrow at 3 libraries / online", "Online access", or "" (nothing stated)."""
+        parts = []
+        if self.libraries:
+            parts.append(f"Available to borrow at {self.libraries} librar{'y' if self.libraries == 1 else 'ies'}")
+        if self.online:
+            parts.append("online" if parts else "Online access")
+        return " / ".join(parts)
+
+    @property
+    def facet_values(self) -> list[str]:
+        """Values of the search index's ``access`` facet."""
+        return [value for value, present in ((BORROW_FACET, self.libraries > 0), (ONLINE_FACET, self.online))
+                if present]
+
+
+BORROW_FACET = "Available to borrow"
+ONLINE_FACET = "Online access"
+
+
+def availability(holdings: Iterable[Holding], online_link: bool = False) -> Availability:
+    """Availability of one merged record: `online_link` when its record has a link to the resource."""
+    lending: set[str] = set()
+    online = online_link
+    for h in holdings:
+        if h.kind == "online":
+            online = True
+        elif h.lendable is True and h.available is not False:
+            lending.add(h.library_code)
+    return Availability(len(lending), online)

@@ -12,6 +12,7 @@ from typing import Any
 from harvester.record import Record
 from harvester.text import title_sort_key
 from indexer.labels import format_label, language_name
+from indexer.lenders import availability
 from indexer.merge import MergedRecord
 from indexer.search.analysis import callnumber_key, heading_key, heading_term, title_keys
 
@@ -28,6 +29,7 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
     libraries = list(merged.libraries)
     headings = _distinct(subject.heading for subject in record.subjects)
     fmt = format_label(record.format)
+    access = availability(record.holdings, online_link=any(link.resource for link in record.links))
     return {
         "id": merged.id,
         "title": record.title,
@@ -53,6 +55,8 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
         "language": _distinct(language_name(code) for code in record.languages),
         "decade": f"{record.year // 10 * 10}s" if record.year else "",
         "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts),
+        "access": access.facet_values,
+        "available_libraries": access.libraries,
         "display": {
             "title": record.full_title,
             "authors": _distinct(author.name for author in record.authors),
@@ -68,6 +72,7 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
             "member_count": len(merged.members),
             "isbn": record.isbns[0] if record.isbns else "",
             "links": [{"url": link.url, "label": link.label} for link in record.links[:MAX_LINKS]],
+            "availability": {"libraries": access.libraries, "online": access.online, "text": access.text},
         },
     }
 

@@ -60,6 +60,8 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("decade", "keyword", facet=True, label="Decade"),
     IndexField("subject_facet", "keyword", multi=True, facet=True, label="Subject"),
     IndexField("members", "keyword", multi=True),
+    IndexField("access", "keyword", multi=True, facet=True, label="Availability", query_alias=("access",)),
+    IndexField("available_libraries", "int"),
     # browse + autocomplete: "<key>\x1f<display>" terms (analysis.heading_term), never shown raw
     IndexField("title_heading", "keyword", multi=True),
     IndexField("author_heading", "keyword", multi=True),

@@ -15,6 +15,8 @@ from search_ui.views.common import JSON, call, catalog_of, render
 
 QUARANTINE_SHOWN = 100
 """Quarantine entries listed per source (the count is always exact)."""
+UNMAPPED_SHOWN = 50
+"""Unmapped holdings codes listed per source, most frequent first (the number of codes is exact)."""
 
 
 async def partners(request: Request) -> Response:
@@ -33,5 +35,8 @@ async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str
         for e in entries[:QUARANTINE_SHOWN]
     ]
     source["last_run"] = source.get("last_run") or None
+    unmapped = await call(request, "unmapped_codes", source["id"])
+    source["unmapped"] = [{"code": code, "holdings": count} for code, count in unmapped[:UNMAPPED_SHOWN]]
+    source["unmapped_total"] = len(unmapped)
     return source
 

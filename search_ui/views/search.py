@@ -131,6 +131,7 @@ def _hit(cluster_id: str, doc: dict[str, Any]) -> dict[str, Any]:
                                       display.get("publisher")) if v],
         "libraries": libraries,
         "library_count": display.get("library_count") or doc.get("library_count") or len(libraries),
+        "availability": (display.get("availability") or {}).get("text", ""),
     }
 
 

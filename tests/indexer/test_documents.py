@@ -11,7 +11,7 @@ from indexer.search.schema import FIELDS_BY_NAME
 from tests.indexer.conftest import make_record
 
 DISPLAY_KEYS = {"title", "authors", "year", "format", "edition", "publisher", "place", "extent", "summary",
-                "libraries", "library_count", "member_count", "isbn", "links"}
+                "libraries", "library_count", "member_count", "isbn", "links", "availability"}
 
 
 def sample_doc() -> dict[str, object]:

@@ -483,6 +483,8 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
                 "decade": KEYWORD,
                 "subject_facet": KEYWORD,
                 "members": KEYWORD,
+                "access": FACET,
+                "available_libraries": {"type": "integer"},
                 "title_heading": KEYWORD,
                 "author_heading": KEYWORD,
                 "subject_heading": KEYWORD,

@@ -76,11 +76,12 @@ def holding(
     status: str = "Available",
     lendable: bool = True,
     copies: int = 1,
+    unmapped: tuple[str, ...] = (),
 ) -> Holding:
     code, name = LIBRARIES[source]
     return Holding(
         code, name, location, call_number, status=status, copies=copies, lendable=lendable, source_tag="852",
-        kind="item", available=status == "Available", basis=f"status {status}",
+        kind="item", available=status == "Available", basis=f"status {status}", unmapped=unmapped,
     )
 
 
@@ -149,7 +150,8 @@ def records() -> list[Record]:
             "m3",
             "Moby Dick, or, The whale",
             **moby,
-            holdings=(holding("east", "Reference", "813.3 MEL", lendable=False, status="Library use only"),),
+            holdings=(holding("east", "Reference", "813.3 MEL", lendable=False, status="Library use only",
+                              unmapped=("location:Reference", "item_type:7")),),
         ),
         make(
             "north",

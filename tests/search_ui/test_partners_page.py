@@ -70,3 +70,16 @@ def test_how_each_feed_was_read(client: TestClient) -> None:
     sources = {s["id"]: s for s in client.get("/partners.json").json()["sources"]}
     assert sources["east"]["quarantined_by_reason"][0]["count"] == 1
     assert sources["north"]["repaired"] == 0 and sources["north"]["derived_ids"] == 0
+
+
+def test_unmapped_codes_are_listed_per_source_with_counts(client: TestClient) -> None:
+    doc = tree(client.get("/partners"))
+    section = doc.xpath("//section[@id='unmapped-east']")[0]
+    assert texts(section, ".//h2") == ["Unmapped codes from East Public Library catalog (2)"]
+    rows = [texts(tr, "./td") for tr in section.xpath(".//tbody/tr")]
+    assert rows == [["item type", "7", "1"], ["location", "Reference", "1"]]
+    assert not doc.xpath("//section[@id='unmapped-north']")  # nothing unmapped, nothing listed
+    data = client.get("/partners.json").json()["sources"]
+    east = next(s for s in data if s["id"] == "east")
+    assert east["unmapped"] == [{"code": "item_type:7", "holdings": 1}, {"code": "location:Reference", "holdings": 1}]
+    assert east["unmapped_total"] == 2

@@ -14,7 +14,7 @@ def test_record_page_shows_holdings_of_every_library(client: TestClient, dataset
     assert texts(doc, "//h1") == ["Moby Dick"]
     rows = [texts(tr, "./th|./td") for tr in doc.xpath("//table[@class='holdings']/tbody/tr")]
     assert rows == [
-        ["East Public Library", "Reference", "813.3 MEL", "1", "Library use only",
+        ["East Public Library", "Reference (codes not in the library's map)", "813.3 MEL", "1", "Library use only",
          "Not lendable (status Library use only)", ""],
         ["North University", "Main stacks", "CALL M1", "1", "Available", "Lendable (status Available)", ""],
         ["South College", "Annex", "PS2384 .M6", "2", "Checked out", "Lendable (status Checked out)", ""],

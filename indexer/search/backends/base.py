@@ -99,6 +99,7 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
         "edition": display.get("edition", ""),
         "members": list(doc.get("members", [])),
         "libraries": list(doc.get("library", [])),
+        "availability": display.get("availability") or {},
     }
 
 
