@@ -35,7 +35,7 @@ async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str
         for e in entries[:QUARANTINE_SHOWN]
     ]
     source["last_run"] = source.get("last_run") or None
-    unmapped = await call(request, "unmapped_codes", source["id"])
+    unmapped = await call(catalog_of(request).unmapped_codes, source["id"])
     source["unmapped"] = [{"code": code, "holdings": count} for code, count in unmapped[:UNMAPPED_SHOWN]]
     source["unmapped_total"] = len(unmapped)
     return source
