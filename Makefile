@@ -7,7 +7,7 @@ CONFIG ?= config/unioncat.toml
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test check bench install clean
+.PHONY: demo test check bench fuzz install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "unioncat needs Python >= 3.11")'
@@ -42,6 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py --docs 100000
 	$(BIN)/python bench/harvest.py --records 5000
 	$(BIN)/python bench/exports.py --records 500 --citations 5
+
+## fuzz: the long fuzz run (random MARC through the normalizer, mutated real records through a worker)
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf var .pytest_cache

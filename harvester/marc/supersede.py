@@ -39,8 +39,10 @@ class LaterWins:
         located = self.store.record_locations([r.id for r in incoming])
         now: list[IncomingRecord] = []
         for record in incoming:
-            if self.held.pop(record.id, None) is not None:
-                counts["superseded"] = counts.get("superseded", 0) + 1
+            held = self.held.pop(record.id, None)
+            if held is not None:  # the held copy is replaced: by other bytes (superseded), or the same
+                bucket = "duplicates" if held.digest and held.digest == record.digest else "superseded"
+                counts[bucket] = counts.get(bucket, 0) + 1
             where = located.get(record.id)
             if where is not None and where[2] != self.run_id and self._later(where[0], where[1], record):
                 self.held[record.id] = record

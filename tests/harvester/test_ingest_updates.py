@@ -89,6 +89,8 @@ def test_exact_duplicates_are_counted_not_stored_twice(tmp_path: Path) -> None:
     counts, rows = _harvest(tmp_path)
     assert (counts["new"], counts["duplicates"], counts["superseded"], counts["quarantined"]) == (1, 2, 0, 0)
     assert len(rows) == 1
+    again, _ = _harvest(tmp_path)
+    assert (again["unchanged"], again["duplicates"], again["superseded"]) == (1, 2, 0)
 
 
 def test_id_field_list_takes_the_first_field_present() -> None:
