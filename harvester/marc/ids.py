@@ -4,11 +4,12 @@ A source names where its ids live as an ordered list (``id_field = ["001", "035a
 field that holds a value wins. When none does (OCLC Connexion batches, subset exports, records made by
 scripts), the record gets an id *derived from its content*: a hash of its normalized bibliographic
 fields (title, names, identifiers, imprint, ... — everything the mapping extracts except the holdings
-and the leader), so a re-export of the same record keeps its id, even in another MARC serialization.
+and the leader) and of its MARC fields 010-899 (see `content_hash`), so a re-export of the same record
+keeps its id, even in another MARC serialization.
 
 The trade-off, documented for partners: an edited record without an id looks like a deletion plus a
 new record (its hash changed), and two records whose bibliographic description is identical within one
-source share one id (the later one supersedes the earlier; their holdings are not merged). The reason is
+source share one id (the later one supersedes the earlier; their 9XX item data are not merged). The reason is
 kept on the record (``id_origin = "id derived: no 001, 035a"``) and shown by ``unioncat show`` and on the
 partners page, so a partner sees why and can fix its export.
 """
@@ -27,6 +28,7 @@ from harvester.record import Record
 from harvester.types import make_record_id
 
 DERIVED_PREFIX = "derived-"
+_VOLATILE_TAGS = frozenset({"001", "003", "005"})
 _NOT_HASHED = frozenset({"id", "source_id", "local_id", "leader", "holdings", "kind", "parent_local_id",
                          "repairs", "id_origin"})
 
@@ -52,10 +54,13 @@ def with_derived_id(record: Record, marc_record: pymarc.Record, id_fields: Seque
 
 
 def content_hash(record: Record, marc_record: pymarc.Record) -> str:
-    """A hash of the normalized bibliographic fields; when those are all empty (a record with only
-    local fields), of the MARC fields' text instead, so that such records do not all collide."""
-    values = {k: v for k, v in record.to_dict().items() if k not in _NOT_HASHED and v not in ("", (), None)}
-    if not values:
-        values = {"marc": [str(field) for field in marc_record.fields if field.tag not in ("001", "005")]}
+    """A hash of the normalized bibliographic fields and of the text of the MARC fields 010-899 (call
+    numbers, local notes … that the mapping does not extract: two copies catalogued apart, one "REF",
+    must not collapse into one). Left out: the leader, 001/003/005 (ids and a timestamp that change on
+    every export) and 9XX, where systems put item and circulation data that change between exports."""
+    values: dict[str, object] = {k: v for k, v in record.to_dict().items()
+                                 if k not in _NOT_HASHED and v not in ("", (), None)}
+    values["marc"] = [str(field) for field in marc_record.fields
+                      if field.tag not in _VOLATILE_TAGS and not field.tag.startswith("9")]
     text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=list)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
