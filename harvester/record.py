@@ -24,7 +24,8 @@ Field by field, for MARC bibliographic records (see `harvester.marc.mapping` for
   111/711 conference names — both empty for records that are not parts or conference papers;
 - ``links``: 856 (URL, label, whether it is the resource itself), ``summary``: 520 $a;
 - ``alternate_scripts``: 880 fields paired with the field they render (via $6);
-- ``holdings``: per library, from the source's holdings profile and MFHD records.
+- ``holdings``: per library, from the source's holdings profile and MFHD records;
+- ``classification``: 050/090 and 082 $a as ``"lcc:…"`` / ``"ddc:…"`` (`harvester.marc.classification`).
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ class Record:
     # from when the source gave none ("id derived: no 001"); left out of `to_dict` when empty
     repairs: tuple[str, ...] = ()
     id_origin: str = ""
+    classification: tuple[str, ...] = ()  # "lcc:QA76.73" (050/090), "ddc:005.133" (082)
 
     @property
     def full_title(self) -> str:

@@ -55,7 +55,7 @@ SCALARS = ("subtitle", "part", "responsibility", "publisher", "place", "year", "
            "page_count", "summary", "rights")
 """Fields taken from the base, or from the next-best member when the base has none."""
 UNIONS = ("isbns", "invalid_isbns", "issns", "oclc_numbers", "lccns", "other_ids", "languages", "series",
-          "notes")
+          "notes", "classification")
 """Plain string tuples unioned over all members, base first."""
 
 

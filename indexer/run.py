@@ -6,6 +6,8 @@ retired clusters are deleted from it, and the queue entries are cleared only aft
 committed (a failed run is redone by the next one). The first run, a change of matcher, a lost index
 and ``rebuild=True`` instead re-cluster everything and stream every document into a fresh index that
 the backend swaps in atomically (`SearchBackend.rebuild`), so searches keep working throughout.
+Every merged record built on the way is also shown to the collection analytics
+(`indexer.analytics.refresh.AnalyticsPass`), which store their figures once the backend committed.
 
     report = update_index(settings, store, backend)
     print(report.summary())
@@ -24,11 +26,12 @@ from typing import Any
 from harvester.progress import Progress
 from harvester.settings import Settings
 from harvester.store import RecordStore
+from indexer.analytics.refresh import AnalyticsPass
 from indexer.dedup.clusters import ClusterChanges, ClusterStore
 from indexer.dedup.matchers import matcher_for
 from indexer.dedup.matching import Matcher
 from indexer.errors import BackendError, IndexRunning
-from indexer.merge import load_merged, source_libraries
+from indexer.merge import MergedRecord, load_merged, source_libraries
 from indexer.search.backends.base import SearchBackend
 from indexer.search.documents import build_document
 
@@ -66,6 +69,7 @@ class IndexReport:
     deleted: int  # documents removed from the backend
     multi_library: int  # of the documents indexed: items held by 2+ libraries
     seconds: float
+    analytics: str = ""  # what the collection analytics pass did (`indexer.analytics.refresh`)
 
     def summary(self) -> str:
         mode = "full rebuild" if self.full else "incremental"
@@ -73,6 +77,7 @@ class IndexReport:
             f"index ({mode}, matcher {self.matcher}): {self.records:,} records clustered, "
             f"{self.clusters:,} clusters; {self.indexed:,} documents indexed "
             f"({self.multi_library:,} held by 2+ libraries), {self.deleted:,} deleted; {self.seconds:.1f}s"
+            + (f"; {self.analytics}" if self.analytics else "")
         )
 
 
@@ -103,22 +108,28 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
         loading.close()
     full = full or changes.full or bool(store.get_state(REBUILD_STATE))
     full = full or (_index_lost(backend) and clusters.count() > 0)
+    analytics = AnalyticsPass(store, settings)
+    full = full or analytics.config_changed  # held_by_count in every document depends on it
+    analytics.begin(full)
     counter = _Counter()
     progress = Progress("index", enabled=show_progress, unit="clusters")
+    removals: list[str] = []
     try:
         if full:
             store.set_state(REBUILD_STATE, True)  # a failed rebuild is redone by the next run
-            indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress)))
+            indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress, analytics)))
             clusters.clear_index_queue()
             store.delete_state(REBUILD_STATE)
             deleted = changes.retired
         else:
-            indexed, deleted = _incremental(store, clusters, backend, counter, progress)
+            indexed, removals = _incremental(store, clusters, backend, counter, progress, analytics)
+            deleted = len(removals)
     finally:
         progress.close()
+    summary = analytics.finish(removals).summary()
     return IndexReport(full=full, matcher=matcher.name, records=changes.records, clusters=clusters.count(),
                        indexed=indexed, deleted=deleted, multi_library=counter.multi,
-                       seconds=time.monotonic() - started)
+                       seconds=time.monotonic() - started, analytics=summary)
 
 
 def _index_lost(backend: SearchBackend) -> bool:
@@ -130,7 +141,7 @@ def _index_lost(backend: SearchBackend) -> bool:
 
 
 def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBackend, counter: _Counter,
-                 progress: Progress) -> tuple[int, int]:
+                 progress: Progress, analytics: AnalyticsPass) -> tuple[int, list[str]]:
     to_index, to_delete = clusters.index_queue()
     libraries = source_libraries(store)
     indexed = 0
@@ -140,7 +151,7 @@ def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBack
         merged = load_merged(store, batch, libraries)
         found = {m.id for m in merged}
         gone.extend(cluster_id for cluster_id, _ in batch if cluster_id not in found)
-        indexed += backend.index(counter.watch(build_document(m) for m in merged))
+        indexed += backend.index(counter.watch(_document(m, analytics) for m in merged))
         progress.update(len(batch))
     removals = to_delete + gone
     if removals:
@@ -148,28 +159,34 @@ def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBack
     backend.commit()
     clusters.mark_indexed(to_index, "index")
     clusters.mark_indexed(to_delete, "delete")
-    return indexed, len(removals)
+    return indexed, removals
 
 
-def _all_documents(store: RecordStore, clusters: ClusterStore,
-                   progress: Progress) -> Iterator[dict[str, Any]]:
+def _all_documents(store: RecordStore, clusters: ClusterStore, progress: Progress,
+                   analytics: AnalyticsPass) -> Iterator[dict[str, Any]]:
     """Every cluster's document, streamed batch by batch (never the whole catalog in memory)."""
     libraries = source_libraries(store)
     batch: list[tuple[str, list[str]]] = []
     for item in clusters.iter_clusters():
         batch.append(item)
         if len(batch) >= BATCH:
-            yield from _documents(store, batch, libraries, progress)
+            yield from _documents(store, batch, libraries, progress, analytics)
             batch = []
     if batch:
-        yield from _documents(store, batch, libraries, progress)
+        yield from _documents(store, batch, libraries, progress, analytics)
 
 
 def _documents(store: RecordStore, batch: list[tuple[str, list[str]]], libraries: dict[str, tuple[str, str]],
-               progress: Progress) -> Iterator[dict[str, Any]]:
+               progress: Progress, analytics: AnalyticsPass) -> Iterator[dict[str, Any]]:
     for merged in load_merged(store, batch, libraries):
-        yield build_document(merged)
+        yield _document(merged, analytics)
     progress.update(len(batch))
+
+
+def _document(merged: MergedRecord, analytics: AnalyticsPass) -> dict[str, Any]:
+    """One cluster's search document; the analytics see the same merged record (one pass for both)."""
+    analytics.see(merged)
+    return build_document(merged, analytics.digital_sources)
 
 
 class _Counter:

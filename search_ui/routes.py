@@ -9,7 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from search_ui.templating import STATIC_DIR
-from search_ui.views import api_docs, export, feeds, holdings, oai, partners, record, search, sru
+from search_ui.views import analytics, api_docs, export, feeds, holdings, oai, partners, record, search, sru
 
 ROUTES = [
     Route("/", search.home, name="home"),
@@ -34,5 +34,18 @@ ROUTES = [
     Route("/sitemap-{number:int}.xml", feeds.sitemap_page, name="sitemap_page"),
     Route("/api/openapi.json", api_docs.openapi_json, name="openapi"),
     Route("/api", api_docs.api_page, name="api"),
+    Route("/analytics.json", analytics.overview, name="analytics_json"),
+    Route("/analytics.csv", analytics.overview, name="analytics_csv"),
+    Route("/analytics", analytics.overview, name="analytics"),
+    Route("/analytics/library/{code}.json", analytics.library, name="analytics_library_json"),
+    Route("/analytics/library/{code}.csv", analytics.library, name="analytics_library_csv"),
+    Route("/analytics/library/{code}", analytics.library, name="analytics_library"),
+    Route("/analytics/retention.json", analytics.retention, name="analytics_retention_json"),
+    Route("/analytics/retention.csv", analytics.retention, name="analytics_retention_csv"),
+    Route("/analytics/retention", analytics.retention, name="analytics_retention"),
+    Route("/analytics/feeds.json", analytics.feeds, name="analytics_feeds_json"),
+    Route("/analytics/feeds.csv", analytics.feeds, name="analytics_feeds_csv"),
+    Route("/analytics/feeds", analytics.feeds, name="analytics_feeds"),
+    Route("/analytics/titles.csv", analytics.titles, name="analytics_titles_csv"),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -17,6 +17,7 @@ import pymarc
 
 from harvester.errors import RecordRejected, RecordSkipped
 from harvester.marc import host
+from harvester.marc.classification import classification
 from harvester.marc.headings import authors, subjects
 from harvester.marc.holdings import holdings_of, mfhd_holdings
 from harvester.marc.identifier_fields import invalid_isbns, isbns, issns, lccns, oclc_numbers, other_ids
@@ -65,6 +66,7 @@ RULES = (
     to_field("issns", issns),
     to_field("oclc_numbers", oclc_numbers),
     to_field("lccns", lccns),
+    to_field("classification", classification),
     to_field("other_ids", other_ids),
     to_field("publisher", publisher),
     to_field("place", place),

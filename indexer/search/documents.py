@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from collections.abc import Collection
+
 from harvester.record import Record
 from harvester.text import title_sort_key
+from indexer.analytics.classes import class_labels
+from indexer.analytics.profile import held_by_count
 from indexer.labels import format_label, language_name
 from indexer.lenders import availability
 from indexer.merge import MergedRecord
@@ -23,8 +27,12 @@ patron typing Hebrew, Cyrillic or CJK finds the record without the display chang
 MAX_SUMMARY = 600
 
 
-def build_document(merged: MergedRecord) -> dict[str, Any]:
-    """The index document of one cluster."""
+def build_document(merged: MergedRecord, digital_sources: Collection[str] = ()) -> dict[str, Any]:
+    """The index document of one cluster.
+
+    ``digital_sources`` (the analytics' digital collections) do not count in ``held_by_count``, the
+    number of member libraries holding the title; ``held_by`` lists every holding library's code.
+    """
     record = merged.record
     libraries = list(merged.libraries)
     headings = _distinct(subject.heading for subject in record.subjects)
@@ -57,6 +65,9 @@ def build_document(merged: MergedRecord) -> dict[str, Any]:
         "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts),
         "access": access.facet_values,
         "available_libraries": access.libraries,
+        "classification": class_labels(record.classification),
+        "held_by_count": str(held_by_count(merged, digital_sources)),
+        "held_by": sorted({m.library_code for m in merged.members if m.library_code}),
         "display": {
             "title": record.full_title,
             "authors": _distinct(author.name for author in record.authors),

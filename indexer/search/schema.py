@@ -59,6 +59,9 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("language", "keyword", multi=True, facet=True, label="Language", query_alias=("language", "lang")),
     IndexField("decade", "keyword", facet=True, label="Decade"),
     IndexField("subject_facet", "keyword", multi=True, facet=True, label="Subject"),
+    IndexField("classification", "keyword", multi=True, facet=True, label="Classification"),
+    IndexField("held_by_count", "keyword", facet=True, label="Held by (member libraries)"),
+    IndexField("held_by", "identifier", multi=True, query_alias=("held_by",)),
     IndexField("members", "keyword", multi=True),
     IndexField("access", "keyword", multi=True, facet=True, label="Availability", query_alias=("access",)),
     IndexField("available_libraries", "int"),
@@ -74,7 +77,8 @@ FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 TEXT_FIELDS = tuple(f for f in FIELDS if f.kind == "text")
 IDENTIFIER_FIELDS = tuple(f for f in FIELDS if f.kind == "identifier")
 FACET_FIELDS = tuple(f.name for f in FIELDS if f.facet)
-"""Facets shown to patrons, in display order: library, format, language, decade, subject."""
+"""Facets shown to patrons, in display order: library, format, language, decade, subject, classification,
+held by (the collection analytics link their counts to searches filtered on these)."""
 
 SORTS = ("relevance", "newest", "oldest", "title")
 HEADING_FIELDS = {
