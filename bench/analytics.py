@@ -81,7 +81,7 @@ def synthetic(i: int, version: int = 0) -> MergedRecord:
 
 
 def _classification(classes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    return {"classification": classes} if "classification" in Record.__dataclass_fields__ else {}
+    return {"classification": classes}
 
 
 def titles(n: int, version: int = 0, every: int = 1) -> Iterator[MergedRecord]:
@@ -114,7 +114,7 @@ def main() -> None:
         timed("index baseline: build_document each", lambda: [build_document(m) for m in titles(n)] and None, gen)
 
         def full() -> None:
-            analytics = AnalyticsPass(store, settings, full=True, config=config)
+            analytics = AnalyticsPass(store, settings, config).begin(full=True)
             for merged in titles(n):
                 analytics.see(merged)
             analytics.finish()
@@ -123,7 +123,7 @@ def main() -> None:
         changed, removed = max(1, n // 100), max(1, n // 1000)
 
         def incremental() -> None:
-            analytics = AnalyticsPass(store, settings, full=False, config=config)
+            analytics = AnalyticsPass(store, settings, config).begin(full=False)
             for merged in titles(n, version=1, every=n // changed):
                 analytics.see(merged)
             analytics.finish([f"c{i:09d}" for i in range(1, n, n // removed)])

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harvester.settings import ConfigError
-from harvester.settings import Settings
+from harvester.settings import ConfigError, Settings
 
 FILE_NAME = "analytics.toml"
 KEYS = {"digital_collections", "retention_max"}

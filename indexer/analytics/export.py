@@ -84,7 +84,7 @@ def overview_csv(report: dict[str, Any]) -> str:
     """One row per member, then the matrix, then each breakdown: a tidy long table."""
     rows: list[list[Any]] = []
     for lib in report["libraries"]:
-        for name in ("held", "unique", "unique_pct", "shared", "items", "item_titles"):
+        for name in ("held", "unique", "unique_pct", "shared", "item_count", "item_titles"):
             rows.append(["member", lib["code"], lib["name"], name, "", lib[name]])
     for row in report["distribution"]:
         rows.append(["held_by", "*", "consortium", f"held_by_{row['held_by']}", "", row["titles"]])
@@ -97,7 +97,7 @@ def overview_csv(report: dict[str, Any]) -> str:
 
 def library_csv(report: dict[str, Any]) -> str:
     rows: list[list[Any]] = [["member", report["code"], report["name"], name, "", report[name]]
-                             for name in ("held", "unique", "shared", "items", "item_titles")]
+                             for name in ("held", "unique", "shared", "item_count", "item_titles")]
     rows += [["held_by", report["code"], report["name"], f"held_by_{r['held_by']}", r["pct"], r["titles"]]
              for r in report["distribution"]]
     rows += [["overlap", report["code"], report["name"], f"with {o['code']}", o["pct_of_mine"], o["count"]]

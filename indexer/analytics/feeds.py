@@ -19,6 +19,7 @@ RUNS_SHOWN = 20
 """Harvest runs per source in the trend (newest last)."""
 SERIES = ("added", "updated", "deleted")
 _DETAILS = (
+    (re.compile(r"\b[\w.-]+:[\w.-]+"), "…"),  # record ids ("duke:DUKE001"): one reason, many records
     (re.compile(r"\([^()]*\)"), "(…)"),
     (re.compile(r"'[^']*'|\"[^\"]*\"|<[^<>]*>"), "…"),
     (re.compile(r"\d+"), "N"),

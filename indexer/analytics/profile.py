@@ -47,10 +47,6 @@ class TitleProfile:
     def held_by(self) -> int:
         return len(self.libraries)
 
-    def signature(self) -> tuple[object, ...]:
-        """Everything but the id and item counts: titles with equal signatures count alike."""
-        return (self.libraries, self.online, self.format, self.decade, self.languages, self.lc, self.ddc)
-
 
 def profile_of(merged: MergedRecord, digital_sources: Collection[str] = ()) -> TitleProfile:
     """The profile of one merged record; members from ``digital_sources`` make it ``online`` only."""

@@ -112,9 +112,10 @@ def _member_row(fig: Figures, code: str) -> dict[str, Any]:
     return {
         "code": code, "name": name, "held": held, "unique": counts.get(1, 0),
         "unique_pct": pct(counts.get(1, 0), held), "shared": held - counts.get(1, 0),
-        "items": items, "item_titles": item_titles,
+        "item_count": items, "item_titles": item_titles,
         "url": search_url(library=name), "unique_url": search_url(library=name, held_by=[1]),
-        "shared_url": search_url(library=name, held_by=sorted(k for k in counts if k >= 2)) if held > counts.get(1, 0) else None,
+        "shared_url": search_url(library=name, held_by=sorted(k for k in counts if k >= 2))
+        if held > counts.get(1, 0) else None,
         "unique_csv": titles_url(code, [1]), "page": f"/analytics/library/{code}",
     }
 

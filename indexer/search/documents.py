@@ -7,9 +7,8 @@ a second look-up. ``display`` carries what a result list shows, so a search need
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Collection
+from typing import Any
 
 from harvester.record import Record
 from harvester.text import title_sort_key

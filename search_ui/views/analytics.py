@@ -69,7 +69,8 @@ async def retention(request: Request) -> Response:
     online = request.query_params.get("online") == "1" and bool(figures.digital)
     report = build(figures, at_most, online)
     bars = charts.bar_chart([(r["name"], r["titles"]) for r in report["libraries"]])
-    context = {"report": report, "state": state, "chart": bars, "choices": range(1, max(2, len(figures.libraries())) + 1)}
+    choices = range(1, max(2, len(figures.libraries())) + 1)
+    context = {"report": report, "state": state, "chart": bars, "choices": choices}
     return _answer(request, report, retention_csv, "analytics_retention.html", "retention.csv", context)
 
 

@@ -36,6 +36,8 @@ def keep_screenshot(page: Any, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        for index, figure in enumerate(page.locator("div.figure-pair").all()[:8]):
+            figure.screenshot(path=str(Path(folder) / f"{name}-figure{index + 1}.png"))
 
 
 @pytest.mark.parametrize(("name", "path"), PAGES)

@@ -43,7 +43,8 @@ def cells(store: RecordStore) -> Counter[tuple[object, ...]]:
 def independent_held_by(store: RecordStore) -> dict[str, int]:
     """cluster id → member libraries, from the cluster listing and the sources."""
     code = {source: c for source, (c, _) in LIBRARIES.items()}
-    return {cid: len({code[m.partition(":")[0]] for m in members}) for cid, members in ClusterStore(store).iter_clusters()}
+    listing = ClusterStore(store).iter_clusters()
+    return {cid: len({code[m.partition(":")[0]] for m in members}) for cid, members in listing}
 
 
 def seed(catalogue: Catalogue) -> None:
