@@ -342,14 +342,14 @@ class RecordStore(IngestQueries, Database):
             for row in rows
         ]
 
-    def quarantine_reasons(self, source_id: SourceId) -> list[tuple[int | None, str, int]]:
-        """(run id, reason, entries) of a source's quarantine: feed-health counts without the raw bytes."""
+    def quarantine_reasons(self, source_id: SourceId) -> list[tuple[int | None, QuarantineKind, str, int]]:
+        """(run id, kind, reason, entries) of a source's quarantine: feed-health counts without the raw bytes."""
         rows = self.query(
-            "SELECT run_id, reason, COUNT(*) FROM quarantine WHERE source_id = ? GROUP BY run_id, reason "
-            "ORDER BY run_id, reason",
+            "SELECT run_id, kind, reason, COUNT(*) FROM quarantine WHERE source_id = ? "
+            "GROUP BY run_id, kind, reason ORDER BY run_id, kind, reason",
             (source_id,),
         )
-        return [(row[0], row[1], int(row[2])) for row in rows]
+        return [(row[0], QuarantineKind(row[1]), row[2], int(row[3])) for row in rows]
 
     def source_status(self) -> list[dict[str, Any]]:
         """Per source: live, deleted and quarantined records, and the last run (for `unioncat status`)."""

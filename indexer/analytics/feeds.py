@@ -2,9 +2,10 @@
 
 Read from the record store's harvest runs and quarantine (`RecordStore.runs`,
 `RecordStore.quarantine_reasons`) when the page is asked for: these are small tables (a row per run,
-a row per rejected record), unlike the collection figures. Quarantine reasons name the record's
-particulars ("field 245: cannot decode as marc8 (…)"), so they are grouped by their kind, with
-numbers, quoted values and bracketed details folded away, to show *what* goes wrong how often.
+a row per rejected record), unlike the collection figures. Quarantine entries are grouped by their
+machine-readable kind (unreadable, rejected, duplicate …) and their reason text with the record's
+particulars (ids, numbers, quoted values, bracketed details) folded away, so the table shows *what*
+goes wrong how often; per run, the counts are by kind.
 """
 
 from __future__ import annotations
@@ -42,13 +43,12 @@ def feed_health(store: RecordStore, sources: list[dict[str, Any]]) -> list[dict[
 def _source_health(store: RecordStore, source: dict[str, Any]) -> dict[str, Any]:
     runs = [_run(row) for row in reversed(store.runs(source["id"], limit=RUNS_SHOWN))]
     successes = [r for r in runs if r["status"] == "ok"]
-    reasons: Counter[str] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
     by_run: dict[int, Counter[str]] = {}
-    for run_id, reason, count in store.quarantine_reasons(source["id"]):
-        kind = reason_kind(reason)
-        reasons[kind] += count
+    for run_id, kind, reason, count in store.quarantine_reasons(source["id"]):
+        reasons[(str(kind), reason_kind(reason))] += count
         if run_id is not None:
-            by_run.setdefault(int(run_id), Counter())[kind] += count
+            by_run.setdefault(int(run_id), Counter())[str(kind)] += count
     for run in runs:
         run["quarantine_by_reason"] = dict(by_run.get(run["id"], {}))
     library = source.get("library") or {}
@@ -59,7 +59,8 @@ def _source_health(store: RecordStore, source: dict[str, Any]) -> dict[str, Any]
         "runs": runs, "last_run": runs[-1] if runs else None,
         "last_success": successes[-1]["finished_at"] if successes else None,
         "failed_since_success": sum(1 for r in runs if successes and r["id"] > successes[-1]["id"]),
-        "quarantine_by_reason": [{"reason": k, "count": n} for k, n in reasons.most_common()],
+        "quarantine_by_reason": [{"kind": kind, "reason": text, "count": n}
+                                 for (kind, text), n in reasons.most_common()],
     }
 
 

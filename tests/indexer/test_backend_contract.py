@@ -393,7 +393,8 @@ def test_facets_count_all_matches_not_just_the_page(backend: SearchBackend) -> N
     assert sum(facet(results, "decade").values()) == 25
     assert facet(results, "decade") == {"1900s": 9, "1910s": 10, "1920s": 6}
     assert facet(results, "format") == {"Book": 25}
-    assert list(results.facets) == ["library", "format", "language", "decade", "subject_facet", "access"]
+    assert list(results.facets) == ["library", "format", "language", "decade", "subject_facet", "classification",
+                                    "held_by_count", "access"]
 
 
 def test_facet_values_sorted_by_count(backend: SearchBackend) -> None:

@@ -89,7 +89,9 @@ def test_feed_health(client: TestClient) -> None:
     east = next(s for s in data["sources"] if s["id"] == "east")
     assert east["last_run"]["status"] == "failed" and east["failed_since_success"] == 1
     assert east["last_success"] is not None
-    assert east["quarantine_by_reason"] == [{"reason": "leader length N does not match … data", "count": 1}]
+    assert east["quarantine_by_reason"] == [
+        {"kind": "unreadable", "reason": "leader length N does not match … data", "count": 1}
+    ]
     doc = tree(client.get("/analytics/feeds"))
     assert doc.xpath("//section[@class='feed']//svg[@role='img']")
     assert "feed truncated at byte 4096" in doc.text_content()
