@@ -342,7 +342,7 @@ class RecordStore(IngestQueries, Database):
             for row in rows
         ]
 
-    def quarantine_reasons(self, source_id: SourceId) -> list[tuple[int | None, QuarantineKind, str, int]]:
+    def quarantine_by_run(self, source_id: SourceId) -> list[tuple[int | None, QuarantineKind, str, int]]:
         """(run id, kind, reason, entries) of a source's quarantine: feed-health counts without the raw bytes."""
         rows = self.query(
             "SELECT run_id, kind, reason, COUNT(*) FROM quarantine WHERE source_id = ? "

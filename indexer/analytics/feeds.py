@@ -1,7 +1,7 @@
 """Feed health for partners: per harvest run what was added, updated, deleted and quarantined.
 
 Read from the record store's harvest runs and quarantine (`RecordStore.runs`,
-`RecordStore.quarantine_reasons`) when the page is asked for: these are small tables (a row per run,
+`RecordStore.quarantine_by_run`) when the page is asked for: these are small tables (a row per run,
 a row per rejected record), unlike the collection figures. Quarantine entries are grouped by their
 machine-readable kind (unreadable, rejected, duplicate …) and their reason text with the record's
 particulars (ids, numbers, quoted values, bracketed details) folded away, so the table shows *what*
@@ -45,7 +45,7 @@ def _source_health(store: RecordStore, source: dict[str, Any]) -> dict[str, Any]
     successes = [r for r in runs if r["status"] == "ok"]
     reasons: Counter[tuple[str, str]] = Counter()
     by_run: dict[int, Counter[str]] = {}
-    for run_id, kind, reason, count in store.quarantine_reasons(source["id"]):
+    for run_id, kind, reason, count in store.quarantine_by_run(source["id"]):
         reasons[(str(kind), reason_kind(reason))] += count
         if run_id is not None:
             by_run.setdefault(int(run_id), Counter())[str(kind)] += count

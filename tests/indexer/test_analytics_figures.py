@@ -80,7 +80,7 @@ def test_overview_matches_an_independent_count_from_clusters_jsonl(demo: Catalog
     clusters = cluster_libraries(demo.settings)
     held_by = Counter(len(libs) for libs in clusters)
     report = overview(figures)
-    assert report["titles"] == len(clusters) == 602
+    assert report["titles"] == len(clusters) > 500
     assert {row["held_by"]: row["titles"] for row in report["distribution"]} == dict(held_by)
     assert held_by[2] > 0  # the HathiTrust sets overlap: the demo has shared titles
     for member in report["libraries"]:
