@@ -154,8 +154,10 @@ class AnalyticsStore:
             last = rows[-1][0]
 
     def cells(self) -> Counter[Cell]:
-        return Counter({tuple(json.loads(cell)): n for cell, n in self.store.query(
-            "SELECT cell, n FROM analytics_cells")})
+        """Every stored count (decoded in one JSON call: a page view reads them all)."""
+        rows = self.store.query("SELECT cell, n FROM analytics_cells")
+        keys = json.loads("[" + ",".join(row[0] for row in rows) + "]")
+        return Counter({tuple(key): row[1] for key, row in zip(keys, rows, strict=True)})
 
 
 def _cell_rows(cells: Counter[Cell]) -> list[tuple[str, int]]:

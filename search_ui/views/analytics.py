@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -78,9 +77,9 @@ async def feeds(request: Request) -> Response:
     from indexer.analytics.export import feeds_csv
     from indexer.analytics.feeds import SERIES, feed_health
 
-    sources = await call(request, "sources")
     catalog = catalog_of(request)
-    report = await run_in_threadpool(feed_health, catalog.store, sources)
+    sources = await call(catalog.sources)
+    report = await call(feed_health, catalog.store, sources)
     for feed in report:
         groups = [(f"#{r['id']}", [r[s] for s in SERIES]) for r in feed["runs"]]
         feed["chart"] = charts.grouped_bars(groups, SERIES) if groups else None
@@ -108,7 +107,7 @@ async def _figures(request: Request) -> tuple[Any, dict[str, Any]]:
     from indexer.analytics.reader import load_figures
 
     catalog = catalog_of(request)
-    return await run_in_threadpool(load_figures, catalog.store, catalog.settings)  # type: ignore[no-any-return]
+    return await call(load_figures, catalog.store, catalog.settings)
 
 
 def _answer(request: Request, report: Any, to_csv: Any, template: str, filename: str,
