@@ -64,10 +64,10 @@ def synthetic(i: int, version: int = 0) -> MergedRecord:
         rid = f"{code.lower()}:{i}"
         members.append(Member(rid, code.lower(), code, names[code], f"Title {i}"))
         if code in ITEM_LIBRARIES:
-            holdings += [Holding(code, names[code], barcode=f"{code}{i}-{n}", source_tag="949")
+            holdings += [Holding(code, names[code], barcode=f"{code}{i}-{n}", source_tag="949", kind="item")
                          for n in range(rng.randint(1, 3))]
         else:
-            holdings.append(Holding(code, names[code], call_number="QA1", source_tag="852"))
+            holdings.append(Holding(code, names[code], call_number="QA1", source_tag="852", kind="holding"))
     classes = []
     if rng.random() < 0.7:
         classes.append(f"lcc:{rng.choice(LC)}{rng.randint(1, 999)}")

@@ -8,9 +8,10 @@ by, so the whole consortium's profiles are small enough to keep in the store and
   member: it only sets ``online``), sorted, distinct;
 - ``format``, ``decade``, ``languages``, ``lc``, ``ddc``: the values the search facets use, so every
   count can link to the search listing the same titles;
-- ``items``: per library, the items counted from item-level holdings (fields with a barcode, or item
-  tags such as 949/999/945/952); a library whose feed only says "held" (852 summaries, bare records)
-  has no entry, and the pages say "no item data" rather than guess a copy count.
+- ``items``: per library, the items counted from item-level holdings (``Holding.kind == "item"``: an
+  item field such as 949/999/945/952, its ``copies`` when the source counts them, else one); a library
+  whose feed only says "held" (852 summaries, bare records) has no entry, and the pages say "no item
+  data" rather than guess a copy count.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from indexer.labels import format_label, language_name
 from indexer.merge import MergedRecord
 
 TITLE_CHARS = 300
-ITEM_TAGS = frozenset({"949", "999", "945", "952"})
-"""MARC tags whose fields describe one physical item each (Symphony/Sierra/Koha exports)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +74,14 @@ def held_by_count(merged: MergedRecord, digital_sources: Collection[str] = ()) -
 
 
 def is_item(holding: Holding) -> bool:
-    """A holding that stands for physical items (not a location summary or a bare "held")."""
-    return bool(holding.barcode) or holding.source_tag in ITEM_TAGS
+    """A holding read from an item field (``Holding.kind == "item"``), not a location summary or a bare
+    "held": only those are items to count (`harvester.marc.holdings` decides the kind)."""
+    return holding.kind == "item"
 
 
 def _items(holdings: tuple[Holding, ...], members: set[str]) -> tuple[tuple[str, int], ...]:
     counts: dict[str, int] = {}
     for holding in holdings:
         if holding.library_code in members and is_item(holding):
-            counts[holding.library_code] = counts.get(holding.library_code, 0) + max(holding.copies, 1)
+            counts[holding.library_code] = counts.get(holding.library_code, 0) + (holding.copies or 1)
     return tuple(sorted(counts.items()))

@@ -163,10 +163,11 @@ def test_item_counts_come_from_item_level_holdings_only(demo: Catalog, figures: 
         if not stored.deleted:
             for holding in stored.normalized.holdings:
                 if is_item(holding):
-                    items[holding.library_code] += max(holding.copies, 1)
+                    items[holding.library_code] += holding.copies or 1
     report = overview(figures)
     assert {m["code"]: m["item_count"] for m in report["libraries"] if m["item_count"]} == dict(items)
-    assert items["NcU"] > 0 and items["NcD"] == 0  # UNC exports 999 items; Duke only 852 holdings
+    assert items["NcU"] > 0  # UNC exports 999 items
+    assert any(m["item_count"] == 0 for m in report["libraries"])  # the HathiTrust sets have none
 
 
 def test_csv_lists_have_as_many_titles_as_their_number(demo: Catalog, figures: Figures) -> None:

@@ -69,7 +69,7 @@ def test_incremental_runs_match_a_full_recompute(settings: Settings, store: Reco
     catalogue.put(make_record("lib-c:9", "Moby Dick", oclc_numbers=("111",), year=1851))  # joins the whale
     catalogue.delete("lib-c:3")  # Deserts gone
     catalogue.put(make_record("lib-b:4", "Forests", oclc_numbers=("444",), year=2010, format="serial"))
-    catalogue.put(make_mfhd("lib-a:m2", "lib-a:2", [Holding("LA", "Library A", barcode="b1", copies=2)]))
+    catalogue.put(make_mfhd("lib-a:m2", "lib-a:2", [Holding("LA", "Library A", barcode="b1", copies=2, kind="item")]))
     summary = index(settings, store)
     assert "analytics (incremental)" in summary and "removed" in summary
     after = cells(store)
