@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
 from harvester.marc.chunk import RawChunk
@@ -71,9 +71,41 @@ class SourceResult:
 
 # --- outcomes of processing one raw record (built in worker processes) ---------------------------
 
-Outcome = tuple[Any, ...]
-# ("ok", IncomingRecord) | ("rejected", position, reason, raw, local_id) | ("skipped", position, reason)
-# | ("unreadable", position, reason, raw, fatal): the reader could not even cut this record out
+class Stored(NamedTuple):
+    """Read and normalized: to be written. Crossing the worker pipe, `record` is the packed tuple form
+    (`_packed_task`); ``salvaged`` marks a record cut out of a file that is broken past it."""
+
+    record: IncomingRecord | tuple[Any, ...]
+    salvaged: bool = False
+
+
+class Rejected(NamedTuple):
+    """Parsed but refused, or the normalizer failed on it: to the quarantine, with its evidence."""
+
+    position: str
+    reason: str
+    raw: bytes
+    local_id: str
+
+
+class Skipped(NamedTuple):
+    """Not a catalog item (an authority record): counted, not stored."""
+
+    position: str
+    reason: str
+
+
+class Unreadable(NamedTuple):
+    """The reader could not even cut this record out; ``fatal``: nothing after it in the file is readable."""
+
+    position: str
+    reason: str
+    raw: bytes
+    fatal: bool
+
+
+Outcome = Stored | Rejected | Skipped | Unreadable
+"""What became of one raw record (built in worker processes; plain named tuples, cheap to pickle)."""
 
 Chunk = tuple[str, bytes, "str | None", bool]  # position, raw, reader error, fatal
 
@@ -105,9 +137,9 @@ def _salvage(source: SourceConfig, file: str, fmt: str, position: str, raw: byte
     leniently; the file still counts as broken (``fatal``), so none of its old records is deleted."""
     if fmt == "marcxml" and raw.lstrip().startswith(b"<") and b"record" in raw[:200]:
         outcome = _process_one(source, file, fmt, position, raw, f"read from a broken file ({error})")
-        if outcome[0] == "ok":
-            return ("ok", outcome[1], fatal)
-    return ("unreadable", position, error, raw, fatal)
+        if isinstance(outcome, Stored):
+            return Stored(outcome.record, fatal)
+    return Unreadable(position, error, raw, fatal)
 
 
 def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes,
@@ -124,12 +156,12 @@ def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: 
         if repairs:
             record = replace(record, repairs=tuple(repairs))
     except RecordSkipped as exc:
-        return ("skipped", position, exc.reason)
+        return Skipped(position, exc.reason)
     except RecordRejected as exc:
-        return ("rejected", position, exc.reason, raw, exc.local_id or local_id)
+        return Rejected(position, exc.reason, raw, exc.local_id or local_id)
     except Exception as exc:  # noqa: BLE001 - one record's surprise must not stop the batch; kept with evidence
         reason = f"normalization failed: {type(exc).__name__}: {exc}"
-        return ("rejected", position, reason, raw, local_id)
+        return Rejected(position, reason, raw, local_id)
     parent = make_record_id(source.id, record.parent_local_id) if record.parent_local_id else None
     incoming = IncomingRecord(
         id=record.id,
@@ -144,7 +176,7 @@ def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: 
         position=position,
         digest=raw_hash(raw),
     )
-    return ("ok", incoming)
+    return Stored(incoming)
 
 
 # --- harvesting -----------------------------------------------------------------------------------
@@ -210,8 +242,9 @@ def _packed_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Out
     makes unpickling in the harvesting process, the busiest one, cheap (`_unpack` rebuilds them)."""
     name, outcomes = _starmap_task(task)
     return name, [
-        ("ok", (r.id, r.source_id, r.local_id, r.raw_format, r.normalized_json, r.kind, r.parent_id, r.file,
-                r.position, r.digest), *outcome[2:]) if outcome[0] == "ok" and (r := outcome[1]).raw is raw
+        Stored((r.id, r.source_id, r.local_id, r.raw_format, r.normalized_json, r.kind, r.parent_id, r.file,
+                r.position, r.digest), outcome.salvaged)
+        if isinstance(outcome, Stored) and isinstance(r := outcome.record, IncomingRecord) and r.raw is raw
         else outcome
         for outcome, (_, raw, _, _) in zip(outcomes, task[3], strict=True)
     ]
@@ -219,8 +252,8 @@ def _packed_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Out
 
 def _unpack(outcomes: list[Outcome], chunks: list[Chunk]) -> list[Outcome]:
     return [
-        ("ok", IncomingRecord(t[0], t[1], t[2], raw, t[3], t[4], t[5], t[6], t[7], t[8], t[9]), *outcome[2:])
-        if outcome[0] == "ok" and isinstance(t := outcome[1], tuple) else outcome
+        Stored(IncomingRecord(t[0], t[1], t[2], raw, t[3], t[4], t[5], t[6], t[7], t[8], t[9]), outcome.salvaged)
+        if isinstance(outcome, Stored) and not isinstance(t := outcome.record, IncomingRecord) else outcome
         for outcome, (_, raw, _, _) in zip(outcomes, chunks, strict=True)
     ]
 
@@ -319,19 +352,22 @@ def _store_outcomes(
     with store.transaction():
         for outcome in outcomes:
             counts["read"] += 1
-            kind = outcome[0]
-            if kind == "ok":
-                incoming.append(outcome[1])
-                size += len(outcome[1].raw)
-                readable = readable and not (len(outcome) > 2 and outcome[2])  # salvaged from a broken file
-            elif kind in ("rejected", "unreadable"):
-                _, position, reason, raw, extra = outcome
-                local_id = extra if kind == "rejected" else ""
-                readable = readable and not (kind == "unreadable" and extra)
-                quarantine_kind = QuarantineKind.REJECTED if kind == "rejected" else QuarantineKind.UNREADABLE
-                store.quarantine(source_id, run_id, name, position, reason, raw or None, local_id, quarantine_kind)
+            if isinstance(outcome, Stored):
+                assert isinstance(outcome.record, IncomingRecord)  # unpacked by `_unpack`
+                incoming.append(outcome.record)
+                size += len(outcome.record.raw)
+                readable = readable and not outcome.salvaged  # salvaged from a broken file
+            elif isinstance(outcome, Rejected):
+                store.quarantine(source_id, run_id, name, outcome.position, outcome.reason, outcome.raw or None,
+                                 outcome.local_id, QuarantineKind.REJECTED)
                 counts["quarantined"] += 1
-                size += len(raw)
+                size += len(outcome.raw)
+            elif isinstance(outcome, Unreadable):
+                readable = readable and not outcome.fatal
+                store.quarantine(source_id, run_id, name, outcome.position, outcome.reason, outcome.raw or None,
+                                 "", QuarantineKind.UNREADABLE)
+                counts["quarantined"] += 1
+                size += len(outcome.raw)
             else:
                 counts["skipped"] += 1
         batch_counts, _ = store.write_batch(run_id, later.sift(incoming, counts), supersede=True)

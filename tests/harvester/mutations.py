@@ -16,8 +16,9 @@ from pathlib import Path
 
 from harvester.marc.files import iter_raw_records, sniff_format
 from harvester.marc.profiles import PROFILES
-from harvester.run import _process_one
+from harvester.run import Skipped, Stored, _process_one
 from harvester.settings import Library, SourceConfig
+from harvester.store import IncomingRecord
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SOURCE = SourceConfig(id="mut", name="Mutants", type="marc", library=Library("MUT", "Mutants"),
@@ -74,11 +75,11 @@ def mutants(raw: bytes, rng: random.Random, count: int) -> Iterator[tuple[str, b
 def outcome_of(fmt: str, raw: bytes) -> tuple[str, str]:
     """(bucket, reason) of one input, as a harvest worker would file it."""
     outcome = _process_one(SOURCE, "mutant", fmt, "record 1", raw)
-    kind = outcome[0]
-    if kind == "ok":
-        normalized = json.loads(outcome[1].normalized_json)
+    if isinstance(outcome, Stored):
+        assert isinstance(outcome.record, IncomingRecord)
+        normalized = json.loads(outcome.record.normalized_json)
         return ("repaired" if normalized.get("repairs") else "stored"), ""
-    if kind == "skipped":
-        return "skipped", outcome[2]
-    reason = outcome[2]
+    if isinstance(outcome, Skipped):
+        return "skipped", outcome.reason
+    reason = outcome.reason
     return ("crash" if reason.startswith(CRASH) else "quarantined"), reason

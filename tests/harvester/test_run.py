@@ -167,3 +167,23 @@ def test_quarantine_and_show_commands_explain_what_happened(workdir: Path) -> No
     assert shown.exit_code == 0 and "=245" in shown.output and "Raw record" in shown.output
     missing = runner.invoke(cli, [*config, "show", "lib-b:nope"])
     assert missing.exit_code != 0 and "no record" in missing.output
+
+
+def test_each_raw_record_becomes_one_typed_outcome() -> None:
+    # What a worker hands back is a small named tuple per record, so the writer dispatches on its type
+    # (not on a string tag) and every field has a name.
+    from harvester.marc.profiles import PROFILES
+    from harvester.run import Rejected, Skipped, Stored, _process_one
+    from harvester.settings import Library, SourceConfig
+    from harvester.store import IncomingRecord
+
+    source = SourceConfig(id="t", name="T", type="marc", library=Library("T", "T"), holdings=PROFILES["marc21"])
+    good = (Path(__file__).parents[1] / "data" / "marc" / "cornell_score.mrc").read_bytes().split(b"\x1d")[0] + b"\x1d"
+    stored = _process_one(source, "a.mrc", "iso2709", "record 1", good)
+    assert isinstance(stored, Stored) and isinstance(stored.record, IncomingRecord)
+    assert stored.record.source_id == "t" and stored.record.raw == good and not stored.salvaged
+    authority = b"00050nz  a2200037n  4500001000800000\x1eauth001\x1e\x1d"
+    skipped = _process_one(source, "a.mrc", "iso2709", "record 2", authority)
+    assert isinstance(skipped, Skipped) and skipped.position == "record 2"
+    rejected = _process_one(source, "a.mrc", "iso2709", "record 3", b"00010xx\x1d")
+    assert rejected == Rejected("record 3", "too short to be a MARC record (8 bytes)", b"00010xx\x1d", "")
