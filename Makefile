@@ -6,8 +6,16 @@ STAMP  := $(VENV)/.installed
 CONFIG ?= config/unioncat.toml
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+BACKEND ?= embedded
+OPENSEARCH := $(PYTHON) tests/opensearch_node/ctl.py
 
-.PHONY: demo test check bench fuzz install clean
+# `make demo BACKEND=opensearch`: the same catalog served from a local OpenSearch node (see README).
+ifeq ($(BACKEND),opensearch)
+CONFIG := var/unioncat.opensearch-local.toml
+DEMO_NEEDS := opensearch-demo-config
+endif
+
+.PHONY: demo test check bench fuzz install clean opensearch-start opensearch-cluster opensearch-stop opensearch-demo-config
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "unioncat needs Python >= 3.11")'
@@ -19,7 +27,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## demo: harvest the bundled sample catalogs, index them and serve the UI on http://$(HOST):$(PORT)
-demo: $(STAMP)
+demo: $(STAMP) $(DEMO_NEEDS)
 	$(BIN)/unioncat --config $(CONFIG) harvest
 	$(BIN)/unioncat --config $(CONFIG) index
 	$(BIN)/unioncat --config $(CONFIG) status
@@ -46,6 +54,22 @@ bench: $(STAMP)
 ## fuzz: the long fuzz run (random MARC through the normalizer, mutated real records through a worker)
 fuzz: $(STAMP)
 	$(BIN)/python bench/fuzz.py
+
+## opensearch-start: build the test node if needed (Java 17 + Maven), start one node, print its URL
+opensearch-start:
+	@$(OPENSEARCH) start
+
+## opensearch-cluster: three nodes on loopback forming one cluster (prints each node's URL)
+opensearch-cluster:
+	@$(OPENSEARCH) cluster
+
+## opensearch-stop: stop the nodes started by opensearch-start/-cluster (by PID file only)
+opensearch-stop:
+	@$(OPENSEARCH) stop
+
+opensearch-demo-config:
+	@$(OPENSEARCH) start
+	@$(OPENSEARCH) demo-config config/unioncat.opensearch.toml $(CONFIG)
 
 clean:
 	rm -rf var .pytest_cache

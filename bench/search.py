@@ -4,6 +4,7 @@
     .venv/bin/python bench/search.py                       # 1,000,000 docs in a temp folder
     .venv/bin/python bench/search.py --docs 100000 --index var/bench-index   # keep/reuse the index
     .venv/bin/python bench/search.py --index var/bench-index --http          # + uvicorn & wrk
+    .venv/bin/python bench/search.py --docs 200000 --backend opensearch      # + the same on OpenSearch
 
 Why synthetic: the figures must be reproducible on a fresh clone, at a size no sample set reaches. The
 generator is seeded, Zipf-distributed like real catalogue vocabulary, and plants known words at known
@@ -13,6 +14,9 @@ war" is a real phrase in ~1% of titles, typo queries have no exact match and so 
 Figures printed: build rate (docs/s, including Python document conversion), in-process latency p50/p95/
 p99 per query class with counts on the five facet fields (and without facets, for comparison), and with
 ``--http`` requests/s of ``/search`` (wrk if installed, else a bounded asyncio load on 127.0.0.1).
+With ``--backend opensearch`` the same corpus and mix also run on OpenSearch (`search_opensearch.py`:
+the local node of `make opensearch-start` unless ``--opensearch-url`` or UNIONCAT_OPENSEARCH_URL names
+one), followed by both engines' memory and their agreement (top-10 overlap, totals, facet counts).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from indexer.search.backends.base import SearchRequest  # noqa: E402
+from indexer.search.backends.base import SearchBackend, SearchRequest  # noqa: E402
 from indexer.search.backends.embedded import EmbeddedBackend  # noqa: E402
 
 SEED = 20261124
@@ -216,7 +220,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_queries(backend: EmbeddedBackend, requests: list[tuple[str, SearchRequest]], rounds: int, facets: bool):
+def run_queries(backend: SearchBackend, requests: list[tuple[str, SearchRequest]], rounds: int, facets: bool):
     timings: dict[str, list[float]] = {}
     totals: dict[str, int] = {}
     for _cls, req in requests:  # warm-up: first touch of each posting list and fast field
@@ -336,6 +340,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--http", action="store_true", help="also measure /search over HTTP (uvicorn + wrk)")
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--backend", choices=("embedded", "opensearch"), default="embedded",
+                        help="opensearch: also run the same corpus and mix on OpenSearch, side by side")
+    parser.add_argument("--opensearch-url", help="OpenSearch to use (default: the local test node)")
     args = parser.parse_args(argv)
 
     temp = args.index is None
@@ -363,6 +370,11 @@ def main(argv: list[str] | None = None) -> None:
         report("in-process search WITH facets (library, format, language, decade, subject_facet)", with_facets)
         without, _ = run_queries(backend, requests, max(1, args.rounds // 2), facets=False)
         report("in-process search WITHOUT facets", without)
+        if args.backend == "opensearch":
+            from search_opensearch import side_by_side
+
+            side_by_side(backend, Generator().docs(count), requests, args.opensearch_url,
+                         run_queries, report, args.rounds)
         backend.close()
         if args.http:
             http_bench(index_dir, args.http_seconds, args.connections)

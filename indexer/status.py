@@ -39,4 +39,19 @@ def search_status_lines(settings: Settings) -> list[str]:
         where = f"{info['alias']} → {info.get('index') or '(none yet)'} at {info.get('url', '')}"
     else:
         where = info.get("index") or info.get("path") or info.get("index_dir") or ""
-    return [f"search backend: {info.get('backend')} — index {where}, {info.get('documents', 0):,} documents"]
+    lines = [f"search backend: {info.get('backend')} — index {where}, {info.get('documents', 0):,} documents"]
+    health = info.get("health")
+    if health and health != "green":
+        lines.append(_degraded(info))
+    return lines
+
+
+def _degraded(info: dict[str, Any]) -> str:
+    """The warning line for a cluster that is not green (a lost node, unassigned shard copies)."""
+    what = (f"{info.get('nodes', '?')} node(s) up, "
+            f"{info.get('unassigned_shards', 0)} shard copies unassigned")
+    if info.get("initializing_shards"):
+        what += f", {info['initializing_shards']} being copied"
+    if info["health"] == "red":
+        return f"  cluster health: red (degraded: {what}) — some records cannot be searched"
+    return f"  cluster health: {info['health']} (degraded: {what}) — searches still answer in full"

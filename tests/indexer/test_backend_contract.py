@@ -1,8 +1,9 @@
 """The shared search-behaviour contract: every backend must give these answers over the same documents.
 
-Runs against the embedded tantivy backend always, and against OpenSearch only when
-``UNIONCAT_OPENSEARCH_URL`` names a reachable cluster (otherwise that parameter is reported as SKIPPED,
-never silently passed). The documents are plain dicts in the index-document shape of
+Runs against the embedded tantivy backend always, and against OpenSearch when
+``UNIONCAT_OPENSEARCH_URL`` names a cluster (`make opensearch-start` runs a real node locally).
+Otherwise that parameter is reported as SKIPPED, never silently passed; `.ci/run` makes a skip a
+failure. The documents are plain dicts in the index-document shape of
 `indexer.search.documents`, so the suite tests the engines, not the pipeline that feeds them.
 
 Multi-select facets: counts for a facet field that is itself filtered are computed without that
@@ -11,7 +12,6 @@ field's own filter (so a patron can add a second library); every other facet cou
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +21,7 @@ import pytest
 
 from indexer.errors import QueryError
 from indexer.search.backends.base import MAX_PAGE, SearchBackend, SearchRequest, SearchResults
+from tests.indexer.opensearch_live import require_opensearch
 
 DUKE, NCSU, LUL, UMICH = (
     "Duke University",
@@ -178,9 +179,7 @@ def _embedded(tmp: Path) -> SearchBackend:
 
 
 def _opensearch() -> SearchBackend:
-    url = os.environ.get("UNIONCAT_OPENSEARCH_URL", "")
-    if not url:
-        pytest.skip("UNIONCAT_OPENSEARCH_URL not set: no OpenSearch cluster reachable here")
+    url = require_opensearch("UNIONCAT_OPENSEARCH_URL", "the OpenSearch half of the contract")
     from harvester.settings import SearchSettings
     from indexer.search.backends.opensearch.backend import OpenSearchBackend
 

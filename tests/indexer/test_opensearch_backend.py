@@ -1,15 +1,18 @@
-"""Unit tests of the OpenSearch backend: the requests it sends and how it reads what comes back.
+"""Unit tests of the OpenSearch backend: the request bodies it builds, and what a live node will not
+produce on demand.
 
-OpenSearch is MOCKED here because it cannot run on this machine (no Docker engine, no cluster to
-download). The mock is one seam only: `FakeOpenSearch` stands in for the `opensearchpy.OpenSearch`
-client object. It records every call and answers with the response and error shapes a real cluster
-sends, copied from the OpenSearch documentation (bulk responses with per-item errors, 404
-``index_not_found_exception``, ``alias [..] missing``, ``aliases_not_found_exception``, search responses
-with aggregations) and raises opensearch-py's own exception classes. Everything above the client is
-real: opensearch-py's bulk helpers (chunking, the 429 retry loop), the mapping, the query translation,
-the fallbacks, the alias swap. Nothing here proves the bodies are accepted by a live cluster: that is
-tests/indexer/test_backend_contract.py, which runs against OpenSearch when UNIONCAT_OPENSEARCH_URL is
-set and is skipped (with that reason) otherwise.
+The live engine is tested elsewhere: tests/indexer/test_backend_contract.py (the same behaviour as the
+embedded engine), test_opensearch_live.py (mapping, analyzers, a rejected document, the alias swap) and
+test_opensearch_cluster.py (a lost node), all against real OpenSearch nodes from tests/opensearch_node/.
+
+Here the client is MOCKED, for what a real node cannot be made to do at will: answer 429 (write queue
+full) until the back-off gives up, fail a whole ``_bulk`` request (413, dropped connection), refuse the
+alias swap or the deletion of an old index, never become ready after a rebuild. `FakeOpenSearch` stands
+in for the `opensearchpy.OpenSearch` client object only. It records every call and answers with the
+response and error shapes a real cluster sends (bulk responses with per-item errors, 404
+``index_not_found_exception``, ``aliases_not_found_exception``, search responses with aggregations) and
+raises opensearch-py's own exception classes. Everything above the client is real: opensearch-py's bulk
+helpers (chunking, the 429 retry loop), the mapping, the query translation, the fallbacks, the swap.
 """
 
 from __future__ import annotations
@@ -290,7 +293,10 @@ class FakeOpenSearch:
             self.written[name], self.visible[name] = {}, {}  # OpenSearch auto-creates unknown indices
         return self.resolve(name)[0]
 
-    def _health(self, index: str, wait_for_status: str, timeout: str, **params: Any) -> dict[str, Any]:
+    def _health(self, index: str | None = None, wait_for_status: str | None = None, timeout: str | None = None,
+                **params: Any) -> dict[str, Any]:
+        if index is None:  # `info()` asking how the whole cluster is, for `unioncat status`
+            return dict(self.health)
         self.record("cluster.health", index=index, wait_for_status=wait_for_status, timeout=timeout, **params)
         return dict(self.health)
 
@@ -354,7 +360,8 @@ class FakeOpenSearch:
             )
         return {"_index": index, "_id": id, "result": "deleted"}
 
-    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+    def search(self, index: str, body: dict[str, Any], **params: Any) -> dict[str, Any]:
+        assert params == {"allow_partial_search_results": False}  # a lost shard is an error, not fewer hits
         self.record("search", index=index, body=body)
         self.resolve(index)
         answer = self.searches.pop(0)
@@ -1059,6 +1066,11 @@ def test_info_names_backend_alias_index_and_count(fake: FakeOpenSearch) -> None:
         "alias": "consortium",
         "index": "",
         "documents": 0,
+        "health": "green",
+        "nodes": 1,
+        "data_nodes": 0,
+        "unassigned_shards": 0,
+        "initializing_shards": 0,
     }
     fake.written["consortium-1"] = fake.visible["consortium-1"] = {"c1": {"id": "c1"}, "c2": {"id": "c2"}}
     fake.aliases["consortium"] = {"consortium-1"}
@@ -1068,12 +1080,21 @@ def test_info_names_backend_alias_index_and_count(fake: FakeOpenSearch) -> None:
         "alias": "consortium",
         "index": "consortium-1",
         "documents": 2,
+        "health": "green",
+        "nodes": 1,
+        "data_nodes": 0,
+        "unassigned_shards": 0,
+        "initializing_shards": 0,
     }
     assert "s3cret" not in json.dumps(backend.info())
     in_url = OpenSearchBackend(
         SearchSettings(backend="opensearch", url="https://bot:s3cret@os.example.org:9200"), client=fake
     )
     assert in_url.info()["url"] == "https://os.example.org:9200"
+    several = "https://bot:s3cret@os1.example.org:9200, https://bot:s3cret@os2.example.org:9200"
+    assert OpenSearchBackend(SearchSettings(backend="opensearch", url=several), client=fake).info()["url"] == (
+        "https://os1.example.org:9200, https://os2.example.org:9200"
+    )
 
 
 def test_get_count_and_drop_index(fake: FakeOpenSearch) -> None:
@@ -1162,3 +1183,14 @@ def test_page_size_cap_agrees_with_the_embedded_engine() -> None:
     from indexer.search.backends.opensearch import search as opensearch_search
 
     assert opensearch_search.MAX_PER_PAGE == embedded.MAX_PER_PAGE
+
+
+def test_several_urls_make_one_client_that_knows_every_node() -> None:
+    """A comma-separated `url` lists the cluster's nodes: the client fails over among them (the live
+    three-node test, test_opensearch_cluster.py, shows no search lost when one stops)."""
+    client = make_client(SearchSettings(backend="opensearch", url="http://127.0.0.1:9201, http://127.0.0.1:9202,"))
+    try:
+        hosts = [conn.host for conn in client.transport.connection_pool.connections]
+    finally:
+        client.close()
+    assert sorted(hosts) == ["http://127.0.0.1:9201", "http://127.0.0.1:9202"]  # the pool shuffles them

@@ -66,11 +66,21 @@ def make_client(search: SearchSettings) -> OpenSearch:
         options["ssl_show_warn"] = search.verify_certs
         if search.ca_certs:
             options["ca_certs"] = search.ca_certs
-    return OpenSearch(hosts=[search.url], **options)
+    return OpenSearch(hosts=cluster_urls(search.url), **options)
+
+
+def cluster_urls(url: str) -> list[str]:
+    """``url`` may list several nodes, comma-separated: the client spreads requests over them and, when
+    one stops answering, marks it dead and retries on the others, so losing a node loses no search."""
+    return [part.strip() for part in url.split(",") if part.strip()]
 
 
 def public_url(url: str) -> str:
-    """The cluster URL without any ``user:password@`` in it, for messages and `unioncat status`."""
+    """The cluster URL(s) without any ``user:password@`` in them, for messages and `unioncat status`."""
+    return ", ".join(_without_credentials(part) for part in cluster_urls(url))
+
+
+def _without_credentials(url: str) -> str:
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url
@@ -212,6 +222,21 @@ class OpenSearchBackend:
             "alias": self.alias,
             "index": ", ".join(indices),
             "documents": self.count() if indices else 0,
+            **self._health(),
+        }
+
+    def _health(self) -> dict[str, Any]:
+        """The cluster's health, so `unioncat status` can say when a node is lost: yellow means every
+        shard still has a copy serving but some replica is unassigned (searches answer in full, one
+        more loss may not be survived); red means some documents cannot be searched at all."""
+        with self._errors("cluster health"):
+            health = self.client.cluster.health()
+        return {
+            "health": str(health.get("status", "")),
+            "nodes": int(health.get("number_of_nodes", 0)),
+            "data_nodes": int(health.get("number_of_data_nodes", 0)),
+            "unassigned_shards": int(health.get("unassigned_shards", 0)),
+            "initializing_shards": int(health.get("initializing_shards", 0)),
         }
 
     def drop_index(self) -> None:
@@ -234,7 +259,9 @@ class OpenSearchBackend:
         body = search_body(request, query)
         with self._errors("search"):
             try:
-                response = self.client.search(index=self.alias, body=body)
+                # A search that misses a shard (every copy of it lost) is an error, never a silently
+                # shorter result list: the patron would be told "not held" when we do not know.
+                response = self.client.search(index=self.alias, body=body, allow_partial_search_results=False)
             except NotFoundError:
                 response = {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
             except TransportError as exc:
