@@ -110,7 +110,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     require_opensearch("UNIONCAT_OPENSEARCH_CLUSTER", "the three-node cluster test")
     running = Cluster(tmp_path_factory.mktemp("opensearch-cluster"), [])
     try:
-        running.urls = running.ctl("cluster").split()
+        running.urls = [line for line in running.ctl("cluster").split() if line.startswith("http://")]
+        assert len(running.urls) == 3, running.urls
         yield running
     finally:
         running.ctl("stop")

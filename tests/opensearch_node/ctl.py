@@ -80,11 +80,12 @@ def build() -> None:
     env = dict(os.environ)
     if "JAVA_HOME" not in env and JAVA17.exists():
         env["JAVA_HOME"] = str(JAVA17.parent.parent)
-    print("opensearch: building the test node with Maven (first time: downloads OpenSearch jars)", flush=True)
+    print("opensearch: building the test node with Maven (first time: downloads OpenSearch jars)",
+          file=sys.stderr, flush=True)
     command = [mvn, "-q", "-B", "-Dstyle.color=never", "package", "-DskipTests"]
-    done = subprocess.run(command, cwd=HERE, env=env, check=False)
+    done = subprocess.run(command, cwd=HERE, env=env, check=False, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.exit(f"opensearch: the Maven build failed (exit {done.returncode})")
+        sys.exit(f"{done.stdout}{done.stderr}\nopensearch: the Maven build failed (exit {done.returncode})")
 
 
 def free_port() -> int:
