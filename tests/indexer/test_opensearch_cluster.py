@@ -86,7 +86,7 @@ class Load:
     done: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, queries: int = LOAD_QUERIES, pause: float = 0.05) -> None:
+    def run(self, queries: int = LOAD_QUERIES, pause: float = 0.03) -> None:
         catalog = Catalog.open(load_settings(self.settings_path))
         deadline = time.monotonic() + LOAD_SECONDS
         try:
@@ -174,12 +174,13 @@ def test_losing_a_node_and_rebuilding_lose_no_search(cluster: Cluster, config: P
     stopped = time.monotonic()
     health = cluster.health(survivor, wait_for_nodes="2", wait_for_status="yellow", timeout="120s")
     recovered = time.monotonic() - stopped
+    after_failover = load.runs
     thread.join(LOAD_SECONDS + 30)
     print(f"\ncluster: {load.runs} searches during the loss of {victim}, {len(load.failures)} failed; "
           f"the node took {stopped - stopping:.1f}s to stop, the cluster was yellow with 2 nodes "
           f"{recovered:.1f}s after it exited")
     assert not load.failures, load.failures[:5]
-    assert load.runs == LOAD_QUERIES
+    assert load.runs == LOAD_QUERIES and after_failover < LOAD_QUERIES, "searches ran after the failover too"
     assert health["number_of_nodes"] == 2 and health["status"] in ("yellow", "green")
 
     status = invoke(config, "status")

@@ -21,6 +21,7 @@ alias already attached.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT = "60s"
 """How long a rebuilt index may take to allocate its shards (yellow: every primary) before the swap."""
+SEARCH_RETRY_PAUSES = (0.2, 1.0)
+"""Seconds to wait before each re-run of a search the cluster failed on its side (see `_search_with_retry`)."""
 SLOW_REQUEST_SECONDS = 120
 """Client-side timeout for the refresh and health wait of a rebuild (the default 30 s is too short)."""
 
@@ -259,9 +262,7 @@ class OpenSearchBackend:
         body = search_body(request, query)
         with self._errors("search"):
             try:
-                # A search that misses a shard (every copy of it lost) is an error, never a silently
-                # shorter result list: the patron would be told "not held" when we do not know.
-                response = self.client.search(index=self.alias, body=body, allow_partial_search_results=False)
+                response = self._search_with_retry(body)
             except NotFoundError:
                 response = {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
             except TransportError as exc:
@@ -269,6 +270,24 @@ class OpenSearchBackend:
                     raise QueryError(f"the search engine could not run this query: {_reason(exc)}") from exc
                 raise
         return read_results(response, request, relaxed=relaxed, fuzzy=fuzzy)
+
+    def _search_with_retry(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One ``_search``, re-run after a pause when the cluster failed on its side (a 5xx or a lost
+        connection: a node that left mid-search, e.g. in the fetch phase, which OpenSearch does not move
+        to another copy by itself). Searches are reads, so running one again is safe; 4xx never is.
+
+        A search that misses a shard (every copy of it lost) is an error, never a silently shorter
+        result list (``allow_partial_search_results=False``): the patron would be told "not held"
+        when we do not know."""
+        for pause in (*SEARCH_RETRY_PAUSES, None):
+            try:
+                return dict(self.client.search(index=self.alias, body=body, allow_partial_search_results=False))
+            except TransportError as exc:
+                if pause is None or not _transient(exc):
+                    raise
+                log.warning("search failed on the cluster's side (%s); retrying in %.1f s", _reason(exc), pause)
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # the last pass either returns or raises
 
     def _write(self, actions: Iterable[dict[str, Any]]) -> int:
         try:
@@ -325,6 +344,13 @@ class _Translate:
             raise BackendError(f"{self.what} failed: cannot connect ({exc.error})") from exc
         if isinstance(exc, TransportError):
             raise BackendError(f"{self.what} failed: {exc.status_code} {_reason(exc)}") from exc
+
+
+def _transient(exc: TransportError) -> bool:
+    """A failure of the cluster rather than of the request: worth one more try of a read."""
+    if isinstance(exc, OSConnectionError):
+        return True
+    return isinstance(exc.status_code, int) and exc.status_code >= 500
 
 
 def _reason(exc: TransportError) -> str:
