@@ -65,11 +65,12 @@ def build(backend: SearchBackend, docs: Iterable[dict[str, Any]]) -> tuple[int, 
 
 def node_memory(url: str) -> str:
     """Heap used / heap max, resident memory of the JVM process and the index size on disk."""
-    stats = _get(url, "/_nodes/stats/jvm,process,indices")
+    stats = _get(url, "/_nodes/stats/jvm,indices")
+    pids = {key: node.get("process", {}).get("id") for key, node in _get(url, "/_nodes/process")["nodes"].items()}
     lines = []
-    for node in stats.get("nodes", {}).values():
+    for key, node in stats.get("nodes", {}).items():
         heap = node["jvm"]["mem"]
-        rss = _rss(node.get("process", {}).get("id"))
+        rss = _rss(pids.get(key))
         store = node["indices"]["store"]["size_in_bytes"]
         lines.append(f"heap {heap['heap_used_in_bytes'] / 1e6:,.0f} of {heap['heap_max_in_bytes'] / 1e6:,.0f} MB, "
                      f"RSS {rss}, index on disk {store / 1e6:,.0f} MB")
