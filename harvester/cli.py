@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from harvester.lock import harvest_running
 from harvester.settings import ConfigError, Settings, load_settings
 from harvester.store import RecordStore
 
@@ -82,6 +83,7 @@ def harvest(
     Every record read is stored, updated, left alone when unchanged, quarantined with its reason, or
     skipped (authority records) and counted. Exits non-zero only when a whole source failed.
     """
+    from harvester.errors import HarvestRunning
     from harvester.run import harvest_sources
 
     settings = app.settings
@@ -91,9 +93,12 @@ def harvest(
         raise click.ClickException(str(exc.args[0])) from exc
     if not sources:
         raise click.ClickException(f"no sources configured in {settings.config_file}")
-    results = harvest_sources(
-        settings, app.store(), sources, full=full, workers=workers, show_progress=not quiet
-    )
+    try:
+        results = harvest_sources(
+            settings, app.store(), sources, full=full, workers=workers, show_progress=not quiet
+        )
+    except HarvestRunning as exc:
+        raise click.ClickException(str(exc)) from exc
     failed = [r for r in results if r.status == "failed"]
     for result in results:
         click.echo(result.summary())
@@ -109,7 +114,10 @@ def status(app: AppContext, as_json: bool) -> None:
     """Per source: live, deleted and quarantined records, and the last harvest run."""
     rows = app.store().source_status()
     extra = _status_extras(app)
+    running = harvest_running(app.settings.data_dir)
     for row in rows:
+        if row["last_run"] and row["last_run"]["status"] == "running" and not running:
+            row["last_run"]["status"] = "interrupted"  # its process died holding nothing: killed mid-run
         row.update(extra.get(row["id"], {}))
         row["details"] = _ingest_lines(row) + row.get("details", [])
     if as_json:

@@ -6,7 +6,8 @@
     ├── RecordRejected     one record goes to the quarantine; the batch goes on
     ├── RecordSkipped      a record that is not a catalog item (authority): counted, not stored
     ├── SourceUnavailable  a whole source cannot be read; the other sources go on
-    └── BadFeed            a feed or file broken past recovery (OAIProtocolError under it)
+    ├── BadFeed            a feed or file broken past recovery (OAIProtocolError under it)
+    └── HarvestRunning     another `unioncat harvest` holds this data folder's lock
 
 The indexer has its own base, `indexer.errors.IndexerError`.
 """
@@ -59,3 +60,7 @@ class SourceUnavailable(HarvestError):
 
 class BadFeed(HarvestError):
     """A feed or file whose structure is broken past recovery (e.g. XML not well-formed from here on)."""
+
+
+class HarvestRunning(HarvestError):
+    """Another `unioncat harvest` is running on the same data folder: this run harvests nothing."""

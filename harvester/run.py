@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
+from harvester.lock import harvest_lock
 from harvester.marc.chunk import RawChunk
 from harvester.marc.files import iter_raw_records, list_files, read_record, sniff_format
 from harvester.marc.ids import first_local_id, with_derived_id
@@ -190,7 +191,18 @@ def harvest_sources(
     workers: int | None = None,
     show_progress: bool = True,
 ) -> list[SourceResult]:
-    """Harvest several sources; file sources share one worker pool, OAI-PMH sources run concurrently."""
+    """Harvest several sources; file sources share one worker pool, OAI-PMH sources run concurrently.
+
+    Holds the data folder's harvest lock throughout (`HarvestRunning` when another run holds it): two
+    overlapping runs would each mark the other's records deleted. Runs left "running" by a killed
+    harvest are marked "interrupted" once the lock is ours."""
+    with harvest_lock(settings.data_dir):
+        store.interrupt_unfinished_runs()
+        return _harvest_locked(settings, store, sources, full, workers, show_progress)
+
+
+def _harvest_locked(settings: Settings, store: RecordStore, sources: Sequence[SourceConfig], full: bool,
+                    workers: int | None, show_progress: bool) -> list[SourceResult]:
     for source in sources:
         store.upsert_source(source.id, source.name, source.type, source.library.code, source.library.name)
     file_sources = [s for s in sources if s.type == "marc"]

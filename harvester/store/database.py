@@ -119,6 +119,17 @@ class Database:
                 (time.time(), status, json.dumps(counts, sort_keys=True), error, run_id),
             )
 
+    def interrupt_unfinished_runs(self) -> int:
+        """Mark runs still "running" as "interrupted": called by a harvest holding the data folder's
+        lock, so no live run can own them; they were left by a killed process."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE harvest_runs SET status = 'interrupted', "
+                "error = COALESCE(error, 'the harvest stopped before finishing (killed?)') "
+                "WHERE status = 'running'"
+            )
+            return cursor.rowcount
+
     def runs(self, source_id: SourceId, limit: int = 10) -> list[dict[str, Any]]:
         rows = self.query(
             "SELECT * FROM harvest_runs WHERE source_id = ? ORDER BY id DESC LIMIT ?", (source_id, limit)
