@@ -78,6 +78,7 @@ class Subject:
 
     parts: tuple[str, ...]
     tag: str = ""
+    thesaurus: str = ""  # "lcsh", "mesh", a $2 code ("fast", "gnd"…), "uncontrolled"; "" = not recorded
 
     @property
     def heading(self) -> str:

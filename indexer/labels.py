@@ -38,8 +38,17 @@ FORMAT_LABELS: dict[str, str] = {
 """Every `harvester.record.FORMATS` value → its label."""
 
 
+_LABELS = frozenset(FORMAT_LABELS.values())
+
+
 def format_label(code: str) -> str:
-    """"music-recording" → "Music recording"; an unknown code is title-cased rather than hidden."""
+    """"music-recording" → "Music recording"; an unknown code is title-cased rather than hidden.
+
+    A value that already is a label passes unchanged: pages that got "E-book" from the index and ran it
+    through this filter again showed "E book", so the table is the one place a label is made.
+    """
+    if code in _LABELS:
+        return code
     return FORMAT_LABELS.get(code, code.replace("-", " ").capitalize() if code else "Other")
 
 
@@ -50,6 +59,19 @@ def _languages() -> dict[str, str]:
 
 
 def language_name(code: str) -> str:
-    """"fre" → "French"; unknown codes come back as typed (lower-cased), empty stays empty."""
+    """"fre" → "French", "fro" → "Old French"; unknown codes come back as typed (lower-cased).
+
+    The MARC code list files its names inverted for alphabetical lists ("French, Old", "Greek,
+    Ancient"); in a facet or a record's "English, French, Old" they read as two languages, so they
+    are shown in their display form, uninverted.
+    """
     code = code.strip().lower()
-    return _languages().get(code, code)
+    return display_form(_languages().get(code, code))
+
+
+def display_form(name: str) -> str:
+    """ "French, Old" → "Old French", "German, Middle High" → "Middle High German"; others unchanged."""
+    head, sep, qualifier = name.partition(", ")
+    if not sep or "," in qualifier or "(" in name:
+        return name
+    return f"{qualifier} {head}"

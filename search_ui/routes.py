@@ -9,7 +9,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from search_ui.templating import STATIC_DIR
-from search_ui.views import analytics, api_docs, export, feeds, holdings, oai, partners, record, search, sru
+from search_ui.views import (
+    analytics,
+    api_docs,
+    autocomplete,
+    browse,
+    export,
+    feeds,
+    holdings,
+    oai,
+    partners,
+    record,
+    search,
+    sru,
+)
 
 ROUTES = [
     Route("/", search.home, name="home"),
@@ -17,6 +30,11 @@ ROUTES = [
     Route("/search.atom", feeds.search_feed, name="search_atom"),
     Route("/search.rss", feeds.search_feed, name="search_rss"),
     Route("/search", search.search, name="search"),
+    Route("/autocomplete.json", autocomplete.autocomplete, name="autocomplete_json"),
+    Route("/autocomplete", autocomplete.autocomplete, name="autocomplete"),
+    Route("/browse", browse.browse, name="browse_home"),
+    Route("/browse/{kind}.json", browse.browse, name="browse_json"),
+    Route("/browse/{kind}", browse.browse, name="browse"),
     Route("/record/{cluster_id}.json", record.record, name="record_json"),
     Route("/record/{cluster_id}/raw/{record_id:path}", record.raw, name="record_raw"),
     Route("/record/{cluster_id}", record.record, name="record"),

@@ -4,6 +4,8 @@ normalized) and 6XX subject headings with their subdivisions and thesaurus.
 
 from __future__ import annotations
 
+from typing import Any
+
 from harvester.marc.rules import (
     MarcView,
     reads,
@@ -116,5 +118,20 @@ def subjects(view: MarcView) -> list[Subject]:
                 key = " -- ".join(heading_parts).casefold()
                 if heading_parts[0] and key not in seen:
                     seen.add(key)
-                    out.append(Subject(parts=heading_parts, tag=tag))
+                    out.append(Subject(parts=heading_parts, tag=tag, thesaurus=thesaurus(tag, field)))
     return out
+
+
+_THESAURI = {"0": "lcsh", "1": "lcshac", "2": "mesh", "3": "nal", "4": "unspecified", "5": "cash", "6": "rvm"}
+"""6XX second indicator → the thesaurus it names (7: the code in $2)."""
+
+
+def thesaurus(tag: str, field: Any) -> str:
+    """Which subject vocabulary a 6XX heading is from, so the facet can keep to the chosen ones."""
+    if tag == "653":
+        return "uncontrolled"
+    ind2 = field.indicators[1] if field.indicators and len(field.indicators) > 1 else " "
+    if ind2 == "7":
+        source = subfield_values(field, "2")
+        return source[0].strip().casefold().rstrip(".") if source else "unspecified"
+    return _THESAURI.get(ind2, "unspecified")

@@ -61,7 +61,7 @@ def build_document(merged: MergedRecord, digital_sources: Collection[str] = ()) 
         "format": [fmt],
         "language": _distinct(language_name(code) for code in record.languages),
         "decade": f"{record.year // 10 * 10}s" if record.year else "",
-        "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts),
+        "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts and faceted(s)),
         "access": access.facet_values,
         "available_libraries": access.libraries,
         "classification": class_labels(record.classification),
@@ -85,6 +85,18 @@ def build_document(merged: MergedRecord, digital_sources: Collection[str] = ()) 
             "availability": {"libraries": access.libraries, "online": access.online, "text": access.text},
         },
     }
+
+
+FACET_THESAURI = frozenset({"lcsh"})
+"""Subject vocabularies the Subject facet lists (the consortium's choice; LCSH by default). Headings from
+other thesauri (GND, Brinkman, Swedish "sao" …) and uncontrolled 653 keywords stay searchable in
+``subjects`` but would mix languages and vocabularies in one facet ("Forskningsmetodik" beside
+"Research -- Methodology"). Headings whose source is not recorded (Dublin Core feeds, records
+normalized before thesauri were read) stay faceted: there is no evidence to drop them on."""
+
+
+def faceted(subject: Any, thesauri: frozenset[str] = FACET_THESAURI) -> bool:
+    return not subject.thesaurus or subject.thesaurus in thesauri
 
 
 def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:

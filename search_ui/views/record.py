@@ -60,8 +60,34 @@ async def record(request: Request) -> Response:
         "explanations": await _explanations(request, merged) if explain else [],
         "max_explained": MAX_EXPLAINED,
         **citation_context(merged, request.query_params.get("style")),
+        "similar": [_similar(hit.id, hit.doc) for hit in await call(request, "similar", merged)],
+        "back_url": back_to_results(request),
+        "permalink": str(request.url_for("record", cluster_id=merged.id)),
+        "call_numbers": sorted({h.call_number.strip() for h in merged.record.holdings if h.call_number.strip()}),
     }
     return render(request, "record.html", context)
+
+
+def back_to_results(request: Request) -> str:
+    """The results page the patron came from (same site, /search only), for a "Back to results" link.
+
+    Read from the Referer, so result links stay clean permalinks and it works without JavaScript.
+    """
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or referer.path != "/search" or not referer.query:
+        return ""
+    return f"/search?{referer.query}"
+
+
+def _similar(cluster_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    display = doc.get("display") or {}
+    return {
+        "url": f"/record/{quote(cluster_id, safe='')}",
+        "title": display.get("title") or doc.get("title") or "[No title]",
+        "authors": display.get("authors") or doc.get("authors") or [],
+        "year": display.get("year") or doc.get("year") or "",
+        "format": display.get("format") or "",
+    }
 
 
 async def raw(request: Request) -> Response:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from indexer.labels import language_name
+from indexer.search.analysis import callnumber_key, heading_key, heading_term
 from indexer.search.backends.base import MAX_PAGE, SearchRequest
 from indexer.search.schema import FACET_FIELDS, FIELDS_BY_NAME, SORTS
 
@@ -66,6 +67,7 @@ class SearchForm:
     page: int = 1
     asked_page: int = 1
     per_page: int = PER_PAGE
+    headings: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # browse links
     unreadable_years: tuple[str, ...] = ()  # year_from/year_to values that are not a year, as typed
 
     @classmethod
@@ -77,6 +79,7 @@ class SearchForm:
             values = _unique(_facet_value(name, _text(v)) for v in params.getlist(name))
             if values:
                 filters[name] = values[:MAX_VALUES]
+        headings = {p: _unique(_text(v) for v in params.getlist(p))[:MAX_VALUES] for p in HEADING_PARAMS}
         field_name = params.get("field") or "all"
         asked = _int(params.get("page")) or 1
         per_page = _int(params.get("per_page")) or PER_PAGE
@@ -86,6 +89,7 @@ class SearchForm:
             field=field_name if field_name in dict(FIELD_CHOICES) else "all",
             advanced={k: v for k, v in advanced.items() if v},
             filters=filters,
+            headings={p: v for p, v in headings.items() if v},
             year_from=_year(params.get("year_from")),
             year_to=_year(params.get("year_to")),
             sort=sort if sort in SORTS else "relevance",
@@ -117,7 +121,7 @@ class SearchForm:
     @property
     def is_empty(self) -> bool:
         """Nothing asked at all: show the home page, not an empty result list."""
-        return not (self.q or self.advanced or self.filters or self.year_from or self.year_to)
+        return not (self.q or self.advanced or self.filters or self.headings or self.year_from or self.year_to)
 
     def query_text(self) -> str:
         """The query in unioncat's language: the box (fielded if chosen) AND each advanced field."""
@@ -128,7 +132,7 @@ class SearchForm:
     def to_request(self, facets: Sequence[str] = FACET_FIELDS) -> SearchRequest:
         return SearchRequest(
             text=self.query_text(),
-            filters=dict(self.filters),
+            filters={**self.filters, **self.heading_filters()},
             year_from=self.year_from,
             year_to=self.year_to,
             facets=tuple(facets),
@@ -136,6 +140,13 @@ class SearchForm:
             page=self.page,
             per_page=self.per_page,
         )
+
+    def heading_filters(self) -> dict[str, tuple[str, ...]]:
+        """Browse headings as exact filters on their heading fields (the terms the index holds)."""
+        return {
+            HEADING_PARAMS[p].field: tuple(heading_term(HEADING_PARAMS[p].key(v), v) for v in values)
+            for p, values in self.headings.items()
+        }
 
     # --- links back to the page with one thing changed ----------------------------------------
 
@@ -153,6 +164,8 @@ class SearchForm:
             pairs.append(("year_to", str(self.year_to)))
         for name in FACET_FIELDS:
             pairs += [(name, value) for value in self.filters.get(name, ())]
+        for name in HEADING_PARAMS:
+            pairs += [(name, value) for value in self.headings.get(name, ())]
         if self.sort != "relevance":
             pairs.append(("sort", self.sort))
         if self.page != 1:
@@ -183,11 +196,13 @@ class SearchForm:
             return replace(self, q="", field="all", page=1, asked_page=1)
         if name == "year":
             return replace(self, year_from=None, year_to=None, page=1, asked_page=1)
+        if name in HEADING_PARAMS:
+            return replace(self, headings={k: v for k, v in self.headings.items() if k != name}, page=1, asked_page=1)
         advanced = {k: v for k, v in self.advanced.items() if k != name}
         return replace(self, advanced=advanced, page=1, asked_page=1)
 
     def without_filters(self) -> SearchForm:
-        return replace(self, filters={}, year_from=None, year_to=None, page=1, asked_page=1)
+        return replace(self, filters={}, headings={}, year_from=None, year_to=None, page=1, asked_page=1)
 
     def chips(self) -> list[dict[str, str]]:
         """Removable filter chips: every facet value, advanced field and year bound in force."""
@@ -199,6 +214,11 @@ class SearchForm:
         if self.year_from is not None or self.year_to is not None:
             span = f"{self.year_from or '…'}–{self.year_to or '…'}"
             chips.append({"label": "Year", "value": span, "url": self.without("year").url()})
+        for name, heading in HEADING_PARAMS.items():
+            chips += [
+                {"label": heading.label, "value": value, "url": self.without(name).url()}
+                for value in self.headings.get(name, ())
+            ]
         for name in FACET_FIELDS:
             label = FIELDS_BY_NAME[name].label
             chips += [
@@ -206,6 +226,22 @@ class SearchForm:
                 for value in self.filters.get(name, ())
             ]
         return chips
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingParam:
+    """A URL parameter naming a browse heading exactly (``author_heading=Melville, Herman``)."""
+
+    field: str
+    key: Callable[[str], str]
+    label: str
+
+
+HEADING_PARAMS = {
+    "author_heading": HeadingParam("author_heading", heading_key, "Author heading"),
+    "subject_heading": HeadingParam("subject_heading", heading_key, "Subject heading"),
+    "callnumber": HeadingParam("callnumber_heading", callnumber_key, "Call number"),
+}
 
 
 @dataclass(frozen=True, slots=True)

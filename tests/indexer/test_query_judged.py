@@ -67,3 +67,21 @@ def test_judged_query(demo: SearchBackend, case: dict[str, Any]) -> None:
     assert results.relaxed == case.get("relaxed", False)
     assert results.total <= case.get("total_at_most", results.total)
     assert results.total >= case.get("total_at_least", 1)
+
+
+def test_subject_facet_keeps_to_lcsh_but_other_thesauri_stay_searchable(demo: SearchBackend) -> None:
+    everything = demo.search(SearchRequest(text="", facets=("subject_facet",), facet_size=1000, per_page=1))
+    faceted = {f.value for f in everything.facets["subject_facet"]}
+    assert "Art" in faceted and "United States" in faceted  # LCSH (650 _0)
+    assert not faceted & {"Forskningsmetodik", "Onderzoek", "Methodologie", "Vetenskap"}  # sao, gtt, gnd, 650 _4
+    found = demo.search(SearchRequest(text="forskningsmetodik", facets=("subject_facet",)))
+    assert [h.doc["members"] for h in found.hits] == [["duke:DUKE003991688"]]
+    assert "Research" in {f.value for f in found.facets["subject_facet"]}
+
+
+def test_languages_and_formats_use_one_label_each(demo: SearchBackend) -> None:
+    everything = demo.search(SearchRequest(text="", facets=("language", "format"), facet_size=1000, per_page=1))
+    languages = {f.value for f in everything.facets["language"]}
+    assert not any(", " in name for name in languages), languages  # "French, Old" is "Old French"
+    formats = {f.value for f in everything.facets["format"]}
+    assert "E-book" in formats and "E book" not in formats
