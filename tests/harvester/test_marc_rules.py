@@ -54,8 +54,8 @@ def test_michigan_record_with_852_holdings_and_subject_subdivisions() -> None:
     [r] = records(MARC / "michigan_852_holdings.mrc")
     assert (r.title, r.title_sort) == ("The descent of manuscripts", "descent of manuscripts")  # ind2 = 4
     assert r.format == "e-book"  # 007 "cr": a digitized copy, "Mode of access: Internet."
-    assert r.subjects[:2] == (Subject(("Cicero, Marcus Tullius", "Manuscripts"), "600"),
-                              Subject(("Plato. Critias", "Manuscripts"), "600"))
+    assert r.subjects[:2] == (Subject(("Cicero, Marcus Tullius", "Manuscripts"), "600", "lcsh"),
+                              Subject(("Plato. Critias", "Manuscripts"), "600", "lcsh"))
     assert r.subjects[3].heading == "Criticism, Textual"
     assert (r.oclc_numbers, r.lccns, r.year) == (("67181",), ("78011026",), 1970)
     assert r.notes == ("Reprint of the 1918 ed.", "Includes bibliographical references.",
@@ -96,7 +96,7 @@ def test_cornell_score_serial_and_video() -> None:
     [video] = records(MARC / "cornell_video.mrc")
     assert (video.format, video.year, video.languages) == ("video", 2009, ("spa", "eng"))
     assert video.other_ids == ("upc:885444214585",)
-    assert video.subjects[1] == Subject(("Musicians", "Dominican Republic"), "650")
+    assert video.subjects[1] == Subject(("Musicians", "Dominican Republic"), "650", "lcsh")
 
 
 def test_duke_serial_with_a_padded_leader_and_852() -> None:
@@ -217,3 +217,20 @@ def _marc(fields: list[tuple[str, Any, Any]], leader: str = "00000nam a2200000 a
 def build(fields: list[tuple[str, Any, Any]], leader: str = "00000nam a2200000 a 4500") -> Record:
     """A record built field by field, for rules that need a case the real fixtures do not show."""
     return normalize_marc(_marc(fields, leader), source(), "t1")
+
+
+def test_subject_thesaurus_from_the_second_indicator_or_subfield_2() -> None:
+    import pymarc
+
+    from harvester.marc.headings import thesaurus
+
+    def field(tag: str, ind2: str, *subfields: str) -> pymarc.Field:
+        codes = [pymarc.Subfield(subfields[i], subfields[i + 1]) for i in range(0, len(subfields), 2)]
+        return pymarc.Field(tag=tag, indicators=pymarc.Indicators(" ", ind2), subfields=codes)
+
+    assert thesaurus("650", field("650", "0", "a", "Research")) == "lcsh"
+    assert thesaurus("650", field("650", "2", "a", "Research")) == "mesh"
+    assert thesaurus("650", field("650", "7", "a", "Forskningsmetodik", "2", "sao")) == "sao"
+    assert thesaurus("650", field("650", "7", "a", "Onderzoek")) == "unspecified"
+    assert thesaurus("650", field("650", "4", "a", "Vetenskap")) == "unspecified"
+    assert thesaurus("653", field("653", " ", "a", "keyword")) == "uncontrolled"
