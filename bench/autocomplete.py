@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from search import Generator  # noqa: E402  (bench/search.py's generator, reused)
 
-from indexer.search.analysis import callnumber_key, heading_key, heading_term  # noqa: E402
 from indexer.search.backends.base import SearchRequest  # noqa: E402
 from indexer.search.backends.embedded import EmbeddedBackend  # noqa: E402
+from indexer.search.headings import heading_fields  # noqa: E402
 from search_ui.views.autocomplete import suggestions  # noqa: E402
 from search_ui.views.browse import browse_page  # noqa: E402
 
@@ -45,10 +45,7 @@ def with_headings(doc: dict[str, Any], n: int) -> dict[str, Any]:
     rng = random.Random(n)
     letters = rng.choice(CLASSES) + rng.choice(CLASSES)
     call = f"{letters}{rng.randint(1, 9999)}.{rng.randint(1, 99)} .{rng.choice(CLASSES)}{rng.randint(1, 99)}"
-    doc["title_heading"] = [heading_term(heading_key(doc["title"]), doc["title"])]
-    doc["author_heading"] = [heading_term(heading_key(a), a) for a in doc["authors"]]
-    doc["subject_heading"] = [heading_term(heading_key(s), s) for s in doc["subjects"]]
-    doc["callnumber_heading"] = [heading_term(callnumber_key(call), call)]
+    doc.update(heading_fields([doc["title"]], doc["authors"], doc["subjects"], [call]))
     return doc
 
 

@@ -17,7 +17,8 @@ from indexer.analytics.profile import held_by_count
 from indexer.labels import format_label, language_name
 from indexer.lenders import availability
 from indexer.merge import MergedRecord
-from indexer.search.analysis import callnumber_key, heading_key, heading_term, title_keys
+from indexer.search.analysis import title_keys
+from indexer.search.headings import heading_fields
 
 MAX_LINKS = 3
 TITLE_TAGS = frozenset({"245", "246", "240", "130", "242"})
@@ -108,16 +109,12 @@ def _alternate(record: Record, tags: frozenset[str] | None) -> list[str]:
 
 def _headings(record: Record) -> dict[str, list[str]]:
     """Browse/autocomplete terms: every author and subject heading, the title, each call number."""
-
-    def terms(values: Any, key: Any = heading_key) -> list[str]:
-        return _distinct(heading_term(key(v), v) for v in _distinct(values) if key(v))
-
-    return {
-        "title_heading": terms([record.title]),
-        "author_heading": terms(author.name for author in record.authors),
-        "subject_heading": terms(subject.heading for subject in record.subjects),
-        "callnumber_heading": terms((h.call_number.strip() for h in record.holdings), callnumber_key),
-    }
+    return heading_fields(
+        [record.title],
+        (author.name for author in record.authors),
+        (subject.heading for subject in record.subjects),
+        (holding.call_number for holding in record.holdings),
+    )
 
 
 def _alternate_titles(record: Record) -> list[str]:

@@ -70,6 +70,7 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("author_heading", "keyword", multi=True),
     IndexField("subject_heading", "keyword", multi=True),
     IndexField("callnumber_heading", "keyword", multi=True),
+    IndexField("heading_prefix", "keyword", multi=True),  # "a:mel": short autocomplete prefixes (headings.py)
     IndexField("display", "stored"),
 )
 

@@ -499,6 +499,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
                 "author_heading": KEYWORD,
                 "subject_heading": KEYWORD,
                 "callnumber_heading": KEYWORD,
+                "heading_prefix": KEYWORD,
                 "display": {"type": "object", "enabled": False},
             },
         },

@@ -6,24 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from harvester.record import Author, Holding, Record, Subject
-from indexer.search.analysis import callnumber_key, heading_key, split_heading, title_keys
+from indexer.search.analysis import callnumber_key, split_heading, title_keys
 from indexer.search.backends.embedded import EmbeddedBackend
+from indexer.search.headings import heading_fields
 from indexer.search.query_parser import parse_query
 from indexer.search.similar import similar_query
 
 
 def doc(doc_id: str, title: str, authors: list[str], subjects: list[str], calls: list[str]) -> dict[str, Any]:
-    from indexer.search.analysis import heading_term
-
-    return {
-        "id": doc_id,
-        "title": title,
-        "authors": authors,
-        "title_heading": [heading_term(heading_key(title), title)],
-        "author_heading": [heading_term(heading_key(a), a) for a in authors],
-        "subject_heading": [heading_term(heading_key(s), s) for s in subjects],
-        "callnumber_heading": [heading_term(callnumber_key(c), c) for c in calls],
-    }
+    return {"id": doc_id, "title": title, "authors": authors, **heading_fields([title], authors, subjects, calls)}
 
 
 def backend(tmp_path: Path) -> EmbeddedBackend:
@@ -41,10 +32,14 @@ def backend(tmp_path: Path) -> EmbeddedBackend:
 
 def test_prefix_terms_come_most_frequent_first_with_counts(tmp_path: Path) -> None:
     engine = backend(tmp_path)
-    found = engine.terms("author_heading", "m", 10)
-    assert [(split_heading(t)[1], n) for t, n in found] == [("Melville, Herman", 2), ("Müller, Karl", 1)]
+    for prefix in ("m", "me", "mel", "melv"):  # a term walk (1, 4+ letters) or the prefix field (2-3)
+        found = engine.terms("author_heading", prefix, 10)
+        expected = [("Melville, Herman", 2)] + ([("Müller, Karl", 1)] if prefix == "m" else [])
+        assert [(split_heading(t)[1], n) for t, n in found] == expected, prefix
     assert [split_heading(t)[1] for t, _ in engine.terms("author_heading", "mu", 10)] == ["Müller, Karl"]
+    assert [split_heading(t)[1] for t, _ in engine.terms("title_heading", "ty", 10)] == ["Typee"]
     assert engine.terms("author_heading", "zz", 10) == []
+    assert len(engine.terms("author_heading", "me", 1)) == 1
 
 
 def test_whole_field_is_alphabetical_by_key(tmp_path: Path) -> None:

@@ -313,6 +313,8 @@ class EmbeddedBackend:
         `limit` most frequent starting with it; without, the whole field in term order (cached)."""
         searcher = self._open().searcher()
         try:
+            if 2 <= len(prefix) <= terms.SHORT_PREFIX and field in terms.KIND_OF_FIELD:
+                return terms.short_prefix(searcher, self.schema, field, prefix, limit)
             if prefix:
                 return terms.with_prefix(searcher, field, prefix, limit)
             return self._terms.alphabetical(searcher, (self._version, self._meta_stamp), field)

@@ -22,6 +22,7 @@ from indexer.search.analysis import (
     normalize_identifier,
 )
 from indexer.search.backends.embedded.facets import FACET_SLOTS, MORE_FIELD, NO_VALUE, SLOTTED, more_field, slot_fields
+from indexer.search.headings import KIND_OF_FIELD
 from indexer.search.schema import FIELDS
 
 
@@ -43,7 +44,8 @@ def build_schema() -> tantivy.Schema:
         if field.kind == "text":
             builder.add_text_field(field.name, stored=True, tokenizer_name=STEMMED)
         elif field.kind in ("keyword", "identifier"):
-            fast = field.facet or field.name == "title_sort"  # facets count and title sorts on fast fields
+            # facets count, title sorts and short autocomplete prefixes (headings.KIND_OF_FIELD) on fast fields
+            fast = field.facet or field.name == "title_sort" or field.name in KIND_OF_FIELD
             builder.add_text_field(field.name, stored=True, tokenizer_name=RAW, fast=fast)
         elif field.kind == "int":
             builder.add_integer_field(field.name, stored=True, indexed=True, fast=True)

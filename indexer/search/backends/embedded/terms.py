@@ -14,6 +14,8 @@ from typing import Any
 
 import tantivy
 
+from indexer.search.headings import PREFIX_FIELD, prefix_term
+
 MAX_TERMS = 5000
 """Most terms one prefix walk returns (the most frequent); bounds the work of a one-letter prefix."""
 
@@ -44,3 +46,22 @@ def with_prefix(searcher: tantivy.Searcher, field: str, prefix: str, limit: int)
     if not prefix:
         return []
     return [(str(t), int(n)) for t, n in searcher.terms_with_prefix(field, prefix, limit=min(limit, MAX_TERMS))]
+
+
+SHORT_OVERFETCH = 10
+"""Buckets asked per wanted suggestion: a document's other headings (co-authors) are counted too and
+filtered out afterwards, so ask enough that they cannot crowd out the real top headings."""
+
+
+def short_prefix(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, field: str, prefix: str, limit: int
+) -> list[tuple[str, int]]:
+    """`with_prefix` for a short prefix: count `field` over the documents holding ``heading_prefix``
+    "<kind>:<prefix>" (an aggregation on the fast column) instead of walking every matching term.
+    A heading with this prefix counts all its documents (each holds the prefix term), so counts are exact."""
+    query = tantivy.Query.term_query(schema, PREFIX_FIELD, prefix_term(field, prefix))
+    size = max(50, limit * SHORT_OVERFETCH)
+    answer = searcher.aggregate(query, {"h": {"terms": {"field": field, "size": size, "segment_size": size}}})
+    buckets = [(str(b["key"]), int(b["doc_count"])) for b in answer.get("h", {}).get("buckets", [])]
+    found = [(term, count) for term, count in buckets if term.startswith(prefix)]
+    return sorted(found, key=lambda tc: (-tc[1], tc[0]))[:limit]
