@@ -14,7 +14,9 @@ from typing import Any
 
 import tantivy
 
-from indexer.search.headings import PREFIX_FIELD, prefix_term
+from indexer.search.headings import KIND_OF_FIELD, PREFIX_FIELD, SHORT_PREFIX, prefix_term
+
+__all__ = ["KIND_OF_FIELD", "SHORT_PREFIX", "TermLists", "short_prefix", "with_prefix"]
 
 MAX_TERMS = 5000
 """Most terms one prefix walk returns (the most frequent); bounds the work of a one-letter prefix."""
