@@ -60,7 +60,7 @@ async def record(request: Request) -> Response:
         "explanations": await _explanations(request, merged) if explain else [],
         "max_explained": MAX_EXPLAINED,
         **citation_context(merged, request.query_params.get("style")),
-        "similar": [_similar(hit.id, hit.doc) for hit in await call(request, "similar", merged)],
+        "similar": [_similar(hit.id, hit.doc) for hit in await call(catalog_of(request).similar, merged)],
         "back_url": back_to_results(request),
         "permalink": str(request.url_for("record", cluster_id=merged.id)),
         "call_numbers": sorted({h.call_number.strip() for h in merged.record.holdings if h.call_number.strip()}),
