@@ -74,3 +74,14 @@ def test_similar_query_ors_subjects_authors_and_title_words() -> None:
     assert text == ('subject:"Art, British" OR subject:"Painting modern" OR author:"Stephens, Chris" '
                     "OR title:history OR title:british")
     assert not parse_query(text).root.must  # every clause optional: any shared subject or author counts
+
+
+def test_short_and_long_prefixes_agree_across_segments(tmp_path: Path) -> None:
+    engine = EmbeddedBackend(tmp_path / "index")
+    for batch in range(3):  # three commits: three segments, each with a few Melvilles
+        engine.index([doc(f"{batch}-{i}", f"Book {batch} {i}", ["Melville, Herman", f"Other{i}, A"], [], [])
+                      for i in range(batch + 1)])
+        engine.commit()
+    short = dict(engine.terms("author_heading", "me", 5))
+    walked = dict(engine.terms("author_heading", "melv", 5))
+    assert short == walked and list(walked.values()) == [6]

@@ -60,10 +60,12 @@ def short_prefix(
 ) -> list[tuple[str, int]]:
     """`with_prefix` for a short prefix: count `field` over the documents holding ``heading_prefix``
     "<kind>:<prefix>" (an aggregation on the fast column) instead of walking every matching term.
-    A heading with this prefix counts all its documents (each holds the prefix term), so counts are exact."""
+    Which headings come back is decided per segment (their top lists, overfetched); their counts are
+    then read exactly with `doc_freq`, so a count always equals what the heading's link finds."""
     query = tantivy.Query.term_query(schema, PREFIX_FIELD, prefix_term(field, prefix))
     size = max(50, limit * SHORT_OVERFETCH)
     answer = searcher.aggregate(query, {"h": {"terms": {"field": field, "size": size, "segment_size": size}}})
     buckets = [(str(b["key"]), int(b["doc_count"])) for b in answer.get("h", {}).get("buckets", [])]
-    found = [(term, count) for term, count in buckets if term.startswith(prefix)]
+    # per-segment top lists can leave a heading's smaller segments out: take exact counts for the chosen
+    found = [(term, int(searcher.doc_freq(field, term))) for term, _ in buckets if term.startswith(prefix)]
     return sorted(found, key=lambda tc: (-tc[1], tc[0]))[:limit]
