@@ -25,12 +25,11 @@ from pymarc import Field, Subfield
 
 from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
-from harvester.marc.pymarc_build import _control, _data, make_record
+from harvester.marc.pymarc_build import _control, _data, make_record, settled_leader
 from harvester.text import clean_marc_text
 
 SNIFF = re.compile(rb"^\d{9,12} [0-9A-Za-z]{3}.. L ", re.MULTILINE)
 _LINE = re.compile(r"^(\d{1,12}) ([0-9A-Za-z]{3})(.)(.) L ?(.*)$")
-DEFAULT_LEADER = "     nam a22     uu 4500"
 
 
 def iter_aleph(handle: IO[bytes]) -> Iterator[RawChunk]:
@@ -87,12 +86,7 @@ def parse_aleph(raw: bytes) -> tuple[pymarc.Record, list[str]]:
         raise RecordRejected("no line in Aleph sequential form (SYSNO TAG II L DATA)", raw)
     if skipped:
         repairs.append(f"{skipped} line(s) not in Aleph sequential form left out")
-    if leader is None:
-        repairs.append("no LDR line: default leader used")
-        leader = DEFAULT_LEADER
-    elif len(leader) != 24:
-        repairs.append(f"leader of {len(leader)} characters padded/cut to 24")
-        leader = (leader + " " * 24)[:24]
+    leader = settled_leader(leader, repairs, "no LDR line: default leader used")
     if sysno and not any(f.tag == "001" for f in fields):
         fields.insert(0, _control("001", sysno))
     return make_record(leader, fields), repairs

@@ -17,7 +17,7 @@ from pymarc import Field, Subfield
 from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _fix_leader
-from harvester.marc.pymarc_build import _control, _data, make_record
+from harvester.marc.pymarc_build import DEFAULT_LEADER, _control, _data, make_record
 from harvester.xml import XMLSyntaxError, iter_elements, local_name, parse_bytes, safe_parser
 
 
@@ -96,7 +96,6 @@ def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:
     return bytes(out[:limit])
 
 
-DEFAULT_LEADER = "     nam a22     uu 4500"  # a book; leader/09 "a": MARCXML text is Unicode
 DEFAULT_HOLDINGS_LEADER = "     nx  a22     1n 4500"  # an MFHD holdings record (it names its bib in 004)
 
 

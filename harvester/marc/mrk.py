@@ -29,7 +29,7 @@ from pymarc import Field, Subfield
 
 from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
-from harvester.marc.pymarc_build import _control, _data, make_record
+from harvester.marc.pymarc_build import _control, _data, make_record, settled_leader
 from harvester.text import clean_marc_text
 
 SNIFF_MRK = re.compile(rb"^=(LDR|\d{3})  ", re.MULTILINE)
@@ -40,7 +40,6 @@ _MNEMONIC = re.compile(r"\{(dollar|lcub|rcub|bsol|U\+[0-9A-Fa-f]{4,6})\}|&#x([0-
 _NAMED = {"dollar": "$", "lcub": "{", "rcub": "}", "bsol": "\\"}
 _BLANKS = str.maketrans({"\\": " ", "/": " "})  # indicators: MarcEdit writes \, MARCMaker /
 _FIXED_BLANKS = str.maketrans({"\\": " "})  # leader and fixed fields: only \ (a / may be data)
-DEFAULT_LEADER = "     nam a22     uu 4500"
 
 
 def iter_mrk(handle: IO[bytes]) -> Iterator[RawChunk]:
@@ -94,12 +93,7 @@ def parse_mrk(raw: bytes) -> tuple[pymarc.Record, list[str]]:
         raise RecordRejected("no line in MARC mnemonic (=TAG  data) or MARC line (TAG data) form", raw)
     if skipped:
         repairs.append(f"{skipped} line(s) not in MARC text form left out")
-    if leader is None:
-        repairs.append("no leader line: default leader used")
-        leader = DEFAULT_LEADER
-    elif len(leader) != 24:
-        repairs.append(f"leader of {len(leader)} characters padded/cut to 24")
-        leader = (leader + " " * 24)[:24]
+    leader = settled_leader(leader, repairs, "no leader line: default leader used")
     return make_record(leader, fields), repairs
 
 

@@ -63,3 +63,18 @@ def make_record(leader: str, fields: list[Field]) -> pymarc.Record:
 
 
 _new_record = pymarc.Record.__new__
+
+
+DEFAULT_LEADER = "     nam a22     uu 4500"  # a book; leader/09 "a": text readers decode to Unicode
+
+
+def settled_leader(leader: str | None, repairs: list[str], missing: str) -> str:
+    """A 24-character leader for a record read from a text form: the default one when the record had
+    none (noting ``missing`` among its repairs), else the given one padded or cut to 24, noted too."""
+    if leader is None:
+        repairs.append(missing)
+        return DEFAULT_LEADER
+    if len(leader) != 24:
+        repairs.append(f"leader of {len(leader)} characters padded/cut to 24")
+        return (leader + " " * 24)[:24]
+    return leader
