@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from harvester.errors import HarvestRunning
@@ -24,22 +24,28 @@ LOCK_FILE = "harvest.lock"
 
 
 @contextlib.contextmanager
-def harvest_lock(data_dir: Path) -> Iterator[None]:
-    """Hold this data folder's harvest lock for the block; `HarvestRunning` if another run holds it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / LOCK_FILE
+def exclusive_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
+    """Hold an exclusive `flock` on ``path`` for the block, or raise ``busy()`` at once if another
+    process holds it (the harvest lock here, the index lock in `indexer.run`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise HarvestRunning(
-                f"another `unioncat harvest` is running on {data_dir} (lock {path}); "
-                "nothing was harvested — try again when it has finished"
-            ) from exc
+            raise busy() from exc
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def harvest_lock(data_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold this data folder's harvest lock for the block; `HarvestRunning` if another run holds it."""
+    path = data_dir / LOCK_FILE
+    return exclusive_lock(path, lambda: HarvestRunning(
+        f"another `unioncat harvest` is running on {data_dir} (lock {path}); "
+        "nothing was harvested — try again when it has finished"
+    ))
 
 
 def harvest_running(data_dir: Path) -> bool:

@@ -16,13 +16,13 @@ Every merged record built on the way is also shown to the collection analytics
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harvester.lock import exclusive_lock
 from harvester.progress import Progress
 from harvester.settings import Settings
 from harvester.store import RecordStore
@@ -42,19 +42,10 @@ BATCH = 500
 """Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
 
 
-@contextlib.contextmanager
-def _exclusive(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+def _exclusive(data_dir: Path) -> contextlib.AbstractContextManager[None]:
     path = data_dir / LOCK_FILE
-    with open(path, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexRunning(f"another `unioncat index` is running on {data_dir} (lock {path})") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    message = f"another `unioncat index` is running on {data_dir} (lock {path})"
+    return exclusive_lock(path, lambda: IndexRunning(message))
 
 
 @dataclass(slots=True)
