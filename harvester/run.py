@@ -42,9 +42,11 @@ from harvester.marc.ids import first_local_id, with_derived_id
 from harvester.marc.mapping import normalize_marc
 from harvester.marc.supersede import LaterWins
 from harvester.progress import Progress
+from harvester.record import Record
 from harvester.settings import Settings, SourceConfig
 from harvester.store import IncomingRecord, QuarantineKind, RecordStore, raw_hash
 from harvester.types import SourceId, make_record_id
+from harvester.valid_text import storable, valid_text
 
 
 @dataclass(slots=True)
@@ -117,6 +119,10 @@ _WORKER_SOURCES: dict[str, SourceConfig] = {}
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
+def _record_json(record: Record) -> str:
+    return _to_json(record.to_dict())
+
+
 def _init_worker(sources: Sequence[SourceConfig]) -> None:
     _WORKER_SOURCES.clear()
     _WORKER_SOURCES.update({s.id: s for s in sources})
@@ -140,7 +146,7 @@ def _salvage(source: SourceConfig, file: str, fmt: str, position: str, raw: byte
         outcome = _process_one(source, file, fmt, position, raw, f"read from a broken file ({error})")
         if isinstance(outcome, Stored):
             return Stored(outcome.record, fatal)
-    return Unreadable(position, error, raw, fatal)
+    return Unreadable(position, valid_text(error), raw, fatal)
 
 
 def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes,
@@ -156,13 +162,14 @@ def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: 
             record = with_derived_id(record, marc, source.id_fields)
         if repairs:
             record = replace(record, repairs=tuple(repairs))
+        record, normalized = storable(record, _record_json, raw)
     except RecordSkipped as exc:
         return Skipped(position, exc.reason)
     except RecordRejected as exc:
-        return Rejected(position, exc.reason, raw, exc.local_id or local_id)
+        return Rejected(position, valid_text(exc.reason), raw, valid_text(exc.local_id or local_id))
     except Exception as exc:  # noqa: BLE001 - one record's surprise must not stop the batch; kept with evidence
         reason = f"normalization failed: {type(exc).__name__}: {exc}"
-        return Rejected(position, reason, raw, local_id)
+        return Rejected(position, valid_text(reason), raw, valid_text(local_id))
     parent = make_record_id(source.id, record.parent_local_id) if record.parent_local_id else None
     incoming = IncomingRecord(
         id=record.id,
@@ -170,7 +177,7 @@ def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: 
         local_id=record.local_id,
         raw=raw,
         raw_format=fmt,
-        normalized_json=_to_json(record.to_dict()),
+        normalized_json=normalized,
         kind=record.kind,
         parent_id=parent,
         file=file,
@@ -400,10 +407,11 @@ def _batches(chunks: Iterable[RawChunk], size: int) -> Iterator[list[RawChunk]]:
 
 
 def _relative(path: Path, base: Path) -> str:
+    """The file's name as stored (a label: a name that is not UTF-8 shows U+FFFD, SQLite refuses it as is)."""
     try:
-        return str(path.relative_to(base))
+        return valid_text(str(path.relative_to(base)))
     except ValueError:
-        return str(path)
+        return valid_text(str(path))
 
 
 def _head(path: Path, limit: int = 4096) -> bytes:

@@ -32,7 +32,7 @@ from harvester.errors import BadFeed, RecordRejected
 from harvester.marc import aleph, mrk
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _SEPARATORS, iter_iso2709, parse_iso2709
-from harvester.marc.marcjson import iter_marcjson, parse_marcjson
+from harvester.marc.marcjson import iter_marcjson, read_marcjson
 from harvester.marc.marcxml import iter_marcxml, read_marcxml
 from harvester.marc.repair import recover_iso2709
 
@@ -135,7 +135,7 @@ def read_record(raw: bytes, fmt: str, encoding: str | None = None) -> tuple[pyma
     if fmt == "marcxml":
         return read_marcxml(raw)
     if fmt == "marcjson":
-        return parse_marcjson(raw), []
+        return read_marcjson(raw)
     if fmt == "aleph":
         return aleph.parse_aleph(raw)
     if fmt == "mrk":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -36,18 +37,30 @@ def iter_marcjson(handle: IO[bytes]) -> Iterator[RawChunk]:
         yield from _iter_json_lines(handle)
 
 
-def _first_line_is_json(handle: IO[bytes]) -> bool:
-    line = b""
-    while not line.strip():
-        line = handle.readline()
-        if not line:
-            break
-    handle.seek(0)
+def _first_line_is_json(handle: IO[bytes], lines: int = 20) -> bool:
+    """Whether the file is JSON lines: one of its first ``lines`` non-empty lines is a whole record
+    starting at column 0 (so one damaged first line does not make the file a JSON array; indented
+    one-line objects inside a pretty-printed record do not count)."""
+    seen = 0
     try:
-        json.loads(line)
-        return True
-    except ValueError:
+        for line in handle:
+            if not line.strip():
+                continue
+            seen += 1
+            if seen > lines:
+                break
+            line = line.removeprefix(b"\xef\xbb\xbf") if seen == 1 else line
+            if not line.startswith(b"{"):
+                continue
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, dict) and (seen == 1 or "fields" in value or "leader" in value):
+                return True
         return False
+    finally:
+        handle.seek(0)
 
 
 def _iter_json_lines(handle: IO[bytes]) -> Iterator[RawChunk]:
@@ -86,6 +99,14 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
             try:
                 value, end = decoder.raw_decode(text, pos)
                 break
+            except RecursionError:
+                found = _element_end(text, pos)
+                if found is None and not eof and len(text) - pos <= _MAX_JSON_ELEMENT:
+                    text, pos, eof = _more(handle, incremental, text, pos)
+                    continue
+                value = None  # nested too deeply to decode: quarantined below, the next element read
+                end = found if found is not None else len(text)
+                break
             except json.JSONDecodeError as exc:
                 if eof or len(text) - pos > _MAX_JSON_ELEMENT:
                     line = consumed_lines + text.count("\n", 0, pos)
@@ -98,7 +119,10 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
         number += 1
         line = consumed_lines + text.count("\n", 0, pos)
         raw = text[pos:end].encode("utf-8", "surrogateescape")
-        if not isinstance(value, dict):
+        if value is None and raw[:1] in b"[{":
+            yield RawChunk(f"record {number} (line {line})", raw[:4096],
+                           f"JSON nested too deeply to read ({end - pos:,} characters)")
+        elif not isinstance(value, dict):
             yield RawChunk(f"record {number} (line {line})", raw, "array element is not a JSON object")
         else:
             yield RawChunk(f"record {number} (line {line})", raw)
@@ -106,6 +130,24 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
         if pos > _BLOCK:
             consumed_lines += text.count("\n", 0, pos)
             text, pos = text[pos:], 0
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _element_end(text: str, pos: int) -> int | None:
+    """Where the JSON array or object starting at ``pos`` ends, found by counting brackets outside
+    strings (no recursion, for elements too deep to decode); None when the text ends first."""
+    depth = 0
+    for match in _TOKEN.finditer(text, pos):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    return None
 
 
 def _more(handle: IO[bytes], decoder: Any, text: str, pos: int) -> tuple[str, int, bool]:
@@ -116,10 +158,29 @@ def _more(handle: IO[bytes], decoder: Any, text: str, pos: int) -> tuple[str, in
 
 def parse_marcjson(raw: bytes) -> pymarc.Record:
     """A MARC-in-JSON object (``{"leader": ..., "fields": [{"245": {...}}, ...]}``) → `pymarc.Record`."""
+    return read_marcjson(raw)[0]
+
+
+def read_marcjson(raw: bytes) -> tuple[pymarc.Record, list[str]]:
+    """`parse_marcjson` plus what had to be repaired: bytes that are not UTF-8 (a Latin-1 "é" in one
+    title) are read as U+FFFD and the record says so, rather than the whole record refused."""
+    repairs: list[str] = []
+    encoding = json.detect_encoding(raw)
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode(encoding, "surrogatepass")  # what `json.loads(bytes)` does
+    except UnicodeDecodeError as exc:
+        text = raw.decode(encoding, "replace")
+        repairs.append(f"bytes not valid {encoding.upper()} replaced with U+FFFD ({exc.reason} at byte {exc.start})")
+    return _parse_json_text(text, raw), repairs
+
+
+def _parse_json_text(text: str, raw: bytes) -> pymarc.Record:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise RecordRejected(f"not valid JSON: {exc}", raw) from exc
+    except RecursionError as exc:
+        raise RecordRejected("JSON nested too deeply to read", raw[:4096]) from exc
     if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
         raise RecordRejected('not a MARC-in-JSON record (no "fields" list)', raw)
     fields: list[Field] = []

@@ -25,6 +25,7 @@ from harvester.record import Record
 from harvester.settings import SourceConfig
 from harvester.store import IncomingRecord
 from harvester.types import make_record_id
+from harvester.valid_text import storable
 from harvester.xml import XMLSyntaxError, parse_bytes
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
@@ -60,7 +61,7 @@ def to_incoming(
     tag = payload.tag if isinstance(payload, etree._Element) else ""  # type: ignore[attr-defined]
     namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
     kind = payload_kind(prefix, namespace)
-    record = _map(source, identifier, payload, raw, kind)
+    record, normalized = storable(_map(source, identifier, payload, raw, kind), record_json, raw)
     parent = make_record_id(source.id, record.parent_local_id) if record.parent_local_id else None
     return IncomingRecord(
         id=record.id,
@@ -68,7 +69,7 @@ def to_incoming(
         local_id=record.local_id,
         raw=raw,
         raw_format=kind,
-        normalized_json=record_json(record),
+        normalized_json=normalized,
         kind=record.kind,
         parent_id=parent,
         file="oai",
