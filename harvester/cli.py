@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from harvester.lock import harvest_running
+from harvester.lock import show_interrupted
 from harvester.settings import ConfigError, Settings, load_settings
 from harvester.store import RecordStore
 
@@ -114,10 +114,8 @@ def status(app: AppContext, as_json: bool) -> None:
     """Per source: live, deleted and quarantined records, and the last harvest run."""
     rows = app.store().source_status()
     extra = _status_extras(app)
-    running = harvest_running(app.settings.data_dir)
+    show_interrupted(rows, app.settings.data_dir)  # "running" with nobody holding the lock: killed mid-run
     for row in rows:
-        if row["last_run"] and row["last_run"]["status"] == "running" and not running:
-            row["last_run"]["status"] = "interrupted"  # its process died holding nothing: killed mid-run
         row.update(extra.get(row["id"], {}))
         row["details"] = _ingest_lines(row) + row.get("details", [])
     if as_json:

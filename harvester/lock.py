@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from harvester.errors import HarvestRunning
 
@@ -46,6 +47,18 @@ def harvest_lock(data_dir: Path) -> contextlib.AbstractContextManager[None]:
         f"another `unioncat harvest` is running on {data_dir} (lock {path}); "
         "nothing was harvested — try again when it has finished"
     ))
+
+
+def show_interrupted(rows: Iterable[dict[str, Any]], data_dir: Path) -> None:
+    """Per source status rows (`RecordStore.source_status`): a last run still saying "running" while no
+    harvest holds the lock was killed mid-run; say "interrupted" (the CLI and the partners page)."""
+    running: bool | None = None
+    for row in rows:
+        last = row.get("last_run")
+        if last and last.get("status") == "running":
+            running = harvest_running(data_dir) if running is None else running
+            if not running:
+                last["status"] = "interrupted"
 
 
 def harvest_running(data_dir: Path) -> bool:

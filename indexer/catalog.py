@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from harvester.lock import show_interrupted
 from harvester.settings import Settings
 from harvester.store import QuarantineEntry, RecordStore, StoredRecord
 from harvester.types import ClusterId, RecordId, SourceId
@@ -178,6 +179,7 @@ class Catalog:
     def sources(self) -> list[dict[str, Any]]:
         """Per configured source: record counts and last run (plus OAI state when it has one)."""
         status = {row["id"]: row for row in self.store.source_status()}
+        show_interrupted(status.values(), self.settings.data_dir)
         rows: list[dict[str, Any]] = []
         for source in self.settings.sources:
             row = status.pop(source.id, None) or {

@@ -84,11 +84,12 @@ class RecordStore(IngestQueries, Database):
             )
             db.executemany(
                 "UPDATE records SET kind = ?, parent_id = ?, raw = ?, raw_format = ?, raw_hash = ?, "
-                "normalized = ?, deleted = 0, file = ?, position = ?, seen_run = ?, seq = ?, updated_at = ? "
-                "WHERE id = ?",
+                "normalized = ?, deleted = 0, file = ?, position = ?, seen_run = MAX(COALESCE(seen_run, 0), ?), "
+                "seq = ?, updated_at = ? WHERE id = ?",
                 updates,
             )
-            db.executemany("UPDATE records SET seen_run = ?, file = ?, position = ? WHERE id = ?", touches)
+            db.executemany("UPDATE records SET seen_run = MAX(COALESCE(seen_run, 0), ?), file = ?, position = ? "
+                           "WHERE id = ?", touches)
             self._bump(db, parents, seq)
         return counts, duplicates
 
@@ -109,15 +110,18 @@ class RecordStore(IngestQueries, Database):
             db.execute("UPDATE records SET seq = ? WHERE id = ?", (seq, record_id))
             seq += 1
 
-    def mark_deleted(self, record_ids: Iterable[RecordId]) -> int:
-        """Mark records deleted (kept, never erased); returns how many were live before."""
+    def mark_deleted(self, record_ids: Iterable[RecordId], last_seen_by: int | None = None) -> int:
+        """Mark records deleted (kept, never erased); returns how many were live before. With
+        ``last_seen_by`` (a run id) only those no run after that one has seen, checked in the same
+        statement, so a record an overlapping newer run reads meanwhile is never deleted."""
         count = 0
+        unseen = " AND (seen_run IS NULL OR seen_run <= ?)" if last_seen_by is not None else ""
         with self.transaction() as db:
             seq = self._next_seq()
             for record_id in record_ids:
                 cursor = db.execute(
-                    "UPDATE records SET deleted = 1, seq = ?, updated_at = ? WHERE id = ? AND deleted = 0",
-                    (seq, time.time(), record_id),
+                    f"UPDATE records SET deleted = 1, seq = ?, updated_at = ? WHERE id = ? AND deleted = 0{unseen}",
+                    (seq, time.time(), record_id, *((last_seen_by,) if last_seen_by is not None else ())),
                 )
                 if cursor.rowcount:
                     count += 1
@@ -132,17 +136,21 @@ class RecordStore(IngestQueries, Database):
         """After a complete re-read, mark the source's live records this run did not see as deleted.
 
         Records that came from a file in ``keep_files`` (one that could not be read to its end) are
-        left alone: a partial read proves nothing about what the rest of the file holds.
+        left alone: a partial read proves nothing about what the rest of the file holds. Decided from
+        this run's own read only: every write keeps the *latest* run that saw a record
+        (``seen_run = MAX(seen_run, run)``), and only records last seen before this run began are
+        deleted, so a record that an overlapping later run wrote or read is never deleted by this one
+        (issue 19: two overlapping harvests used to delete ~95% of a source).
         """
         keep = list(keep_files)
         marks = ",".join("?" * len(keep))
         extra = f" AND file NOT IN ({marks})" if keep else ""
         rows = self.query(
             "SELECT id FROM records WHERE source_id = ? AND deleted = 0 "
-            f"AND (seen_run IS NULL OR seen_run != ?){extra}",
+            f"AND (seen_run IS NULL OR seen_run < ?){extra}",
             (source_id, run_id, *keep),
         )
-        return self.mark_deleted(row[0] for row in rows)
+        return self.mark_deleted((row[0] for row in rows), last_seen_by=run_id - 1)
 
     def rewrite_record(self, run_id: int, record: IncomingRecord) -> str:
         """Store a record already written earlier in this run (an OAI-PMH server listing it twice): the
@@ -156,7 +164,8 @@ class RecordStore(IngestQueries, Database):
             seq = self._next_seq()
             db.execute(
                 "UPDATE records SET kind = ?, parent_id = ?, raw = ?, raw_format = ?, raw_hash = ?, normalized = ?, "
-                "deleted = 0, file = ?, position = ?, seen_run = ?, seq = ?, updated_at = ? WHERE id = ?",
+                "deleted = 0, file = ?, position = ?, seen_run = MAX(COALESCE(seen_run, 0), ?), seq = ?, "
+                "updated_at = ? WHERE id = ?",
                 (record.kind, record.parent_id, record.raw, record.raw_format, digest, record.normalized_json,
                  record.file, record.position, run_id, seq, time.time(), record.id),
             )
@@ -166,16 +175,16 @@ class RecordStore(IngestQueries, Database):
 
     def mark_unlisted_deleted(self, source_id: SourceId, runs: Sequence[int]) -> int:
         """After a complete re-listing spread over ``runs`` (a resumed ``--full`` OAI-PMH harvest), mark
-        the source's live records that none of those runs saw as deleted."""
+        the source's live records that none of those runs (nor a later one) saw as deleted."""
         if not runs:
             return 0
         marks = ",".join("?" * len(runs))
         rows = self.query(
             "SELECT id FROM records WHERE source_id = ? AND deleted = 0 "
-            f"AND (seen_run IS NULL OR seen_run NOT IN ({marks}))",
-            (source_id, *runs),
+            f"AND (seen_run IS NULL OR (seen_run NOT IN ({marks}) AND seen_run < ?))",
+            (source_id, *runs, max(runs)),
         )
-        return self.mark_deleted(row[0] for row in rows)
+        return self.mark_deleted((row[0] for row in rows), last_seen_by=max(runs))
 
     def live_count(self) -> int:
         """Live records of every kind (bibs and holdings)."""
