@@ -4,6 +4,7 @@ error, and parse one record into pymarc.
 
 from __future__ import annotations
 
+import html.entities
 import mmap
 import re
 from collections.abc import Iterator
@@ -35,7 +36,10 @@ def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChu
         yield from _salvage_xml(path, number, line, reason)
 
 
-_RECORD_SPAN = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*>.*?</\1record\s*>", re.DOTALL)
+# a record element: self-closing (``<record/>``, one record to the streaming parser too, so it must be
+# one here or every later element is numbered one off and the first record after the break skipped),
+# or opened and closed with the same prefix
+_RECORD_SPAN = re.compile(rb"<((?:[\w.-]+:)?)record\b(?:[^>]*?/>|[^>]*>.*?</\1record\s*>)", re.DOTALL)
 
 
 def _salvage_xml(path: Path | None, already: int, line: int, reason: str) -> Iterator[RawChunk]:
@@ -132,6 +136,8 @@ def read_marcxml(raw: bytes) -> tuple[pymarc.Record, list[str]]:
                                 (child.get("ind2") or " ")[:1] or " ", subfields))
     if repairs and not fields:
         raise RecordRejected(repairs[0].replace(" read leniently", "") + "; no field could be read", raw)
+    if not fields:  # ``<record/>``: nothing to catalog (as an ISO 2709 record with an empty directory)
+        raise RecordRejected("MARCXML record has no fields", raw)
     if leader is None or not leader.strip():
         what = "<leader>" if leader is None else "leader (an empty <leader>)"
         leader = _default_leader(fields)
@@ -143,6 +149,10 @@ def _root(raw: bytes, repairs: list[str]) -> Any:
     try:
         return parse_bytes(raw)
     except XMLSyntaxError as exc:
+        if "Entity '" in str(exc):
+            root = _with_entities_as_text(raw, repairs)
+            if root is not None:
+                return root
         # an entity whose declaration (in the file's DOCTYPE) was deliberately not resolved, a prefix
         # declared on the collection of a record salvaged from a broken file, or a stray bad byte or
         # character reference: read it leniently, and say so unless only a declaration was missing
@@ -152,6 +162,37 @@ def _root(raw: bytes, repairs: list[str]) -> Any:
         if "Entity '" not in str(exc) and "Namespace prefix" not in str(exc):
             repairs.append(f"not well-formed XML read leniently ({exc})")
         return root
+
+
+_ENTITY = re.compile(rb"&([A-Za-z_][\w.-]*);")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+
+
+def _with_entities_as_text(raw: bytes, repairs: list[str]) -> Any:
+    """The record with each entity nobody declared (the safe parser never loads a DTD) read as text:
+    an HTML name (``&eacute;``, common in hand-edited exports) as its character, any other as written
+    (``&foo;``), with a note. A lenient parse drops everything after such an entity in its element; the
+    title "Caf&eacute; society" came out as "Caf". None when the record is still not well-formed."""
+    named: dict[str, str] = {}
+
+    def as_text(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name in _XML_ENTITIES:
+            return match.group()
+        key = name.decode("ascii", "replace")
+        character = html.entities.html5.get(key + ";")
+        named[f"&{key};"] = character if character is not None else f"&{key};"
+        if character is None:
+            return b"&amp;" + name + b";"
+        return "".join(f"&#{ord(c)};" for c in character).encode("ascii")
+
+    try:
+        root = parse_bytes(_ENTITY.sub(as_text, raw))
+    except XMLSyntaxError:
+        return None
+    shown = ", ".join(f"{k} as {v!r}" for k, v in list(named.items())[:10])
+    repairs.append(f"undeclared entities read as text ({shown})")
+    return root
 
 
 def _default_leader(fields: list[Field]) -> str:
