@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from harvester.limits import human_size
 from harvester.lock import show_interrupted
 from harvester.settings import ConfigError, Settings, load_settings
 from harvester.store import RecordStore
@@ -194,6 +195,9 @@ def quarantine(app: AppContext, source_id: str, raw: bool) -> None:
         where = f"{entry.file} {entry.position}".strip()
         ident = f" [{entry.local_id}]" if entry.local_id else ""
         click.echo(f"{where}{ident}: {entry.reason}")
+        if entry.excerpt:
+            click.echo(f"    excerpt: the first {len(entry.raw or b''):,} of {entry.size:,} bytes "
+                       f"({human_size(entry.size)}) are kept")
         if raw and entry.raw:
             click.echo("    " + entry.raw[:2000].decode("utf-8", "replace").replace("\x1e", "␞\n    "))
     click.echo(f"{len(entries)} quarantined record(s) from {source_id}.")

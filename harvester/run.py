@@ -99,18 +99,20 @@ class Skipped(NamedTuple):
 
 
 class Unreadable(NamedTuple):
-    """The reader could not even cut this record out; ``fatal``: nothing after it in the file is readable."""
+    """The reader could not even cut this record out; ``fatal``: nothing after it in the file is readable.
+    ``size``: the input's full size when ``raw`` is only an excerpt (over a `harvester.limits` cap)."""
 
     position: str
     reason: str
     raw: bytes
     fatal: bool
+    size: int | None = None
 
 
 Outcome = Stored | Rejected | Skipped | Unreadable
 """What became of one raw record (built in worker processes; plain named tuples, cheap to pickle)."""
 
-Chunk = tuple[str, bytes, "str | None", bool]  # position, raw, reader error, fatal
+Chunk = tuple[str, bytes, "str | None", bool, "int | None"]  # position, raw, reader error, fatal, size
 
 _WORKER_SOURCES: dict[str, SourceConfig] = {}
 
@@ -133,20 +135,21 @@ def process_batch(source_id: SourceId, file: str, fmt: str, chunks: list[Chunk])
     source = _WORKER_SOURCES[source_id]
     return [
         _process_one(source, file, fmt, position, raw) if error is None
-        else _salvage(source, file, fmt, position, raw, error, fatal)
-        for position, raw, error, fatal in chunks
+        else _salvage(source, file, fmt, position, raw, error, fatal, size)
+        for position, raw, error, fatal, size in chunks
     ]
 
 
 def _salvage(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes, error: str,
-             fatal: bool) -> Outcome:
+             fatal: bool, size: int | None = None) -> Outcome:
     """A record element cut out of a broken XML file: stored (marked repaired) when it can be read
-    leniently; the file still counts as broken (``fatal``), so none of its old records is deleted."""
-    if fmt == "marcxml" and raw.lstrip().startswith(b"<") and b"record" in raw[:200]:
+    leniently; the file still counts as broken (``fatal``), so none of its old records is deleted.
+    An excerpt (``size`` set: the input was over a size limit) is never read as a record."""
+    if size is None and fmt == "marcxml" and raw.lstrip().startswith(b"<") and b"record" in raw[:200]:
         outcome = _process_one(source, file, fmt, position, raw, f"read from a broken file ({error})")
         if isinstance(outcome, Stored):
             return Stored(outcome.record, fatal)
-    return Unreadable(position, valid_text(error), raw, fatal)
+    return Unreadable(position, valid_text(error), raw, fatal, size)
 
 
 def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: bytes,
@@ -265,7 +268,7 @@ def _packed_task(task: tuple[str, str, str, list[Chunk]]) -> tuple[str, list[Out
                 r.position, r.digest), outcome.salvaged)
         if isinstance(outcome, Stored) and isinstance(r := outcome.record, IncomingRecord) and r.raw is raw
         else outcome
-        for outcome, (_, raw, _, _) in zip(outcomes, task[3], strict=True)
+        for outcome, (_, raw, _, _, _) in zip(outcomes, task[3], strict=True)
     ]
 
 
@@ -273,7 +276,7 @@ def _unpack(outcomes: list[Outcome], chunks: list[Chunk]) -> list[Outcome]:
     return [
         Stored(IncomingRecord(t[0], t[1], t[2], raw, t[3], t[4], t[5], t[6], t[7], t[8], t[9]), outcome.salvaged)
         if isinstance(outcome, Stored) and not isinstance(t := outcome.record, IncomingRecord) else outcome
-        for outcome, (_, raw, _, _) in zip(outcomes, chunks, strict=True)
+        for outcome, (_, raw, _, _, _) in zip(outcomes, chunks, strict=True)
     ]
 
 
@@ -308,7 +311,7 @@ def _harvest_file_source(
         for name, outcomes in pool.imap(_packed_task if packed else _starmap_task, tasks):
             if packed:
                 outcomes = _unpack(outcomes, sent.popleft())
-            ok = _store_outcomes(store, source.id, run_id, name, outcomes, counts, progress, later)
+            ok = _store_outcomes(store, source, run_id, name, outcomes, counts, progress, later)
             readable[name] = readable.get(name, True) and ok
         with store.transaction():
             store.write_batch(run_id, later.leftovers(), supersede=True)[0].add_to(counts)
@@ -342,12 +345,12 @@ def _source_tasks(
         try:
             fmt = source.format if source.format != "auto" else sniff_format(path)
         except BadFeed as exc:
-            yield (source.id, name, "", [("whole file", _head(path), f"not a MARC file: {exc}", True)])
+            yield (source.id, name, "", [("whole file", _head(path), f"not a MARC file: {exc}", True, None)])
             continue
         empty = True
-        for batch in _batches(iter_raw_records(path, fmt), batch_size):
+        for batch in _batches(iter_raw_records(path, fmt, source.limits), batch_size):
             empty = False
-            yield (source.id, name, fmt, [(c.position, c.raw, c.error, c.fatal) for c in batch])
+            yield (source.id, name, fmt, [(c.position, c.raw, c.error, c.fatal, c.size) for c in batch])
         if empty:
             yield (source.id, name, fmt, [])
 
@@ -361,10 +364,11 @@ def _remember(
 
 
 def _store_outcomes(
-    store: RecordStore, source_id: SourceId, run_id: int, name: str, outcomes: list[Outcome],
+    store: RecordStore, source: SourceConfig, run_id: int, name: str, outcomes: list[Outcome],
     counts: dict[str, int], progress: Progress, later: LaterWins,
 ) -> bool:
     """Write one batch's outcomes in one transaction; False when the file broke off in this batch."""
+    source_id, excerpt = source.id, source.limits.quarantine_excerpt_bytes
     incoming: list[IncomingRecord] = []
     size = 0
     readable = True
@@ -378,15 +382,15 @@ def _store_outcomes(
                 readable = readable and not outcome.salvaged  # salvaged from a broken file
             elif isinstance(outcome, Rejected):
                 store.quarantine(source_id, run_id, name, outcome.position, outcome.reason, outcome.raw or None,
-                                 outcome.local_id, QuarantineKind.REJECTED)
+                                 outcome.local_id, QuarantineKind.REJECTED, excerpt_bytes=excerpt)
                 counts["quarantined"] += 1
                 size += len(outcome.raw)
             elif isinstance(outcome, Unreadable):
                 readable = readable and not outcome.fatal
                 store.quarantine(source_id, run_id, name, outcome.position, outcome.reason, outcome.raw or None,
-                                 "", QuarantineKind.UNREADABLE)
+                                 "", QuarantineKind.UNREADABLE, outcome.size, excerpt)
                 counts["quarantined"] += 1
-                size += len(outcome.raw)
+                size += outcome.size or len(outcome.raw)
             else:
                 counts["skipped"] += 1
         batch_counts, _ = store.write_batch(run_id, later.sift(incoming, counts), supersede=True)

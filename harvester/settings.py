@@ -15,16 +15,18 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harvester.errors import ConfigError
+from harvester.limits import Limits
 from harvester.marc.profiles import PROFILES, HoldingsProfile, resolve_profile
 from harvester.settings_table import (
     BACKENDS,
     FILE_ORDERS,
     LIBRARY,
+    LIMITS,
     MARC_FORMATS,
     OAI_OPTIONS,
     SEARCH,
@@ -92,6 +94,7 @@ class SourceConfig:
     rate_limit: float = SOURCE["rate_limit"].default
     timeout: float = SOURCE["timeout"].default
     options: OAIOptions = field(default_factory=OAIOptions)
+    limits: Limits = field(default_factory=Limits)  # the [limits] table, with this source's overrides
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,7 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     workers: int = TOP["workers"].default  # processes for parsing; 0 = one per core
     batch_size: int = TOP["batch_size"].default
+    limits: Limits = field(default_factory=Limits)  # the top-level [limits]; each source carries its own
 
     @property
     def store_path(self) -> Path:
@@ -166,7 +170,8 @@ def parse_settings(data: dict[str, Any], file: Path) -> Settings:
     reader.only(data, "", set(TOP))
     data_dir = _resolve(base, reader.value(data, TOP["data_dir"]))
     raw_sources = reader.value(data, TOP["sources"])
-    sources = tuple(_source(reader, base, i, raw) for i, raw in enumerate(raw_sources))
+    limits = _limits(reader, reader.value(data, TOP["limits"]), "limits", Limits())
+    sources = tuple(_source(reader, base, i, raw, limits) for i, raw in enumerate(raw_sources))
     seen: set[str] = set()
     for index, source in enumerate(sources):
         if source.id in seen:
@@ -179,10 +184,26 @@ def parse_settings(data: dict[str, Any], file: Path) -> Settings:
         search=_search(reader, base, reader.value(data, TOP["search"])),
         workers=reader.value(data, TOP["workers"]),
         batch_size=reader.value(data, TOP["batch_size"]),
+        limits=limits,
     )
 
 
-def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
+def _limits(reader: _Reader, raw: dict[str, Any], key: str, base: Limits) -> Limits:
+    """A ``limits`` table over ``base`` (the defaults, or the top-level table for a source's own);
+    every cap a positive number of bytes, and a record must fit in an unterminated chunk."""
+    reader.only(raw, key, set(LIMITS))
+    values = {name: reader.value(raw, LIMITS[name], key) for name in raw}
+    for name, value in values.items():
+        if value <= 0:
+            raise ConfigError(reader.file, f"{key}.{name}", f"must be a positive number of bytes, got {value}")
+    limits = replace(base, **values)
+    if limits.max_unterminated_bytes < limits.max_record_bytes:
+        raise ConfigError(reader.file, f"{key}.max_unterminated_bytes",
+                          f"must be at least max_record_bytes ({limits.max_record_bytes})")
+    return limits
+
+
+def _source(reader: _Reader, base: Path, index: int, raw: Any, limits: Limits) -> SourceConfig:
     key = f"sources[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(reader.file, key, "each [[sources]] entry must be a table")
@@ -223,6 +244,7 @@ def _source(reader: _Reader, base: Path, index: int, raw: Any) -> SourceConfig:
         rate_limit=float(reader.value(raw, SOURCE["rate_limit"], key)),
         timeout=float(reader.value(raw, SOURCE["timeout"], key)),
         options=_oai_options(reader, reader.value(raw, SOURCE["options"], key), f"{key}.options"),
+        limits=_limits(reader, reader.value(raw, SOURCE["limits"], key), f"{key}.limits", limits),
     )
 
 

@@ -37,6 +37,7 @@ TOP = _table(
     Setting("workers", int, 0, "parsing processes for file harvests (0 = one per core)"),
     Setting("batch_size", int, 500, "records per write transaction"),
     Setting("search", dict, {}, "the [search] table: which search backend, and how to reach it"),
+    Setting("limits", dict, {}, "the [limits] table: size caps on hostile or broken input (LIMITS)"),
     Setting("sources", list, [], "one [[sources]] table per partner"),
 )
 
@@ -74,6 +75,7 @@ SOURCE = _table(
     Setting("rate_limit", (int, float), 2.0, "oai-pmh: requests per second (0 = no cap)"),
     Setting("timeout", (int, float), 30.0, "oai-pmh: seconds to wait for a response"),
     Setting("options", dict, {}, "oai-pmh: retry, backoff and window tuning (OAI_OPTIONS)"),
+    Setting("limits", dict, {}, "this source's own size caps, over the top-level [limits] (LIMITS)"),
 )
 
 LIBRARY = _table(
@@ -100,11 +102,27 @@ OAI_OPTIONS = _table(
     Setting("server_error_retries", int, 1, "extra tries of a page the server answers with 5xx before isolating"),
 )
 
+MIB = 1 << 20
+
+LIMITS = _table(
+    Setting("max_response_bytes", int, 32 * MIB,
+            "oai-pmh: largest response body after gzip/deflate decoding; a larger page is refused"),
+    Setting("max_record_bytes", int, 4 * MIB, "largest raw record stored; a larger one is quarantined"),
+    Setting("max_unterminated_bytes", int, 16 * MIB,
+            "files: bytes read while looking for a record's end before the rest up to the next one is skipped"),
+    Setting("quarantine_excerpt_bytes", int, 1 * MIB,
+            "raw bytes kept per quarantine entry; a longer input keeps this excerpt and its size"),
+)
+"""Caps that keep memory and disk bounded whatever a source sends (decompression bombs, 50 MB fields,
+files without a record terminator). Every value is in bytes and must be positive."""
+
 TABLES: Mapping[str, Mapping[str, Setting]] = {
     "": TOP,
     "search": SEARCH,
     "sources[]": SOURCE,
     "sources[].library": LIBRARY,
     "sources[].options": OAI_OPTIONS,
+    "limits": LIMITS,
+    "sources[].limits": LIMITS,
 }
 """Every table of the config file, by where it sits (holdings profiles are described in `marc.profiles`)."""

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harvester.limits import Limits
 from harvester.marc.profiles import PROFILES
 from harvester.settings import OAIOptions, SearchSettings, Settings, SourceConfig
-from harvester.settings_table import OAI_OPTIONS, SEARCH, SOURCE, TABLES, TOP
+from harvester.settings_table import LIMITS, OAI_OPTIONS, SEARCH, SOURCE, TABLES, TOP
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,8 @@ def test_every_setting_is_documented(where: str) -> None:
 
 @pytest.mark.parametrize(
     ("table", "cls"),
-    [(TOP, Settings), (SEARCH, SearchSettings), (SOURCE, SourceConfig), (OAI_OPTIONS, OAIOptions)],
+    [(TOP, Settings), (SEARCH, SearchSettings), (SOURCE, SourceConfig), (OAI_OPTIONS, OAIOptions),
+     (LIMITS, Limits)],
 )
 def test_the_settings_dataclasses_take_their_defaults_from_the_table(table, cls) -> None:  # type: ignore[no-untyped-def]
     import dataclasses

@@ -23,12 +23,13 @@ Decoding ISO 2709 copes with leaders that lie (see `_choose_encoding`) and honou
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pymarc
 
 from harvester.errors import BadFeed, RecordRejected
+from harvester.limits import DEFAULT_LIMITS, Limits, too_large
 from harvester.marc import aleph, mrk
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _SEPARATORS, iter_iso2709, parse_iso2709
@@ -93,11 +94,31 @@ def sniff_bytes(head: bytes, name: str = "input") -> str:
                   "sequential or MARC mnemonic text")
 
 
-def iter_raw_records(path: Path, fmt: str) -> Iterator[RawChunk]:
-    """Stream a file's records as `RawChunk`s; never holds the whole file in memory."""
+def iter_raw_records(path: Path, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[RawChunk]:
+    """Stream a file's records as `RawChunk`s; never holds the whole file in memory, and no chunk
+    carries more than ``limits.max_record_bytes`` (`bounded`)."""
+    return bounded(_iter_raw_records(path, fmt, limits), limits)
+
+
+def bounded(chunks: Iterable[RawChunk], limits: Limits) -> Iterator[RawChunk]:
+    """Turn every chunk over ``max_record_bytes`` into an error chunk with an excerpt and its size: it is
+    quarantined, never parsed, stored or indexed whole. ``fatal`` (the file counts as not completely
+    read) so that a stored record that grew past the limit is kept rather than marked deleted."""
+    for chunk in chunks:
+        size = len(chunk.raw)
+        if size <= limits.max_record_bytes or chunk.size is not None:
+            yield chunk
+            continue
+        reason = too_large("record", size, limits.max_record_bytes, "max_record_bytes")
+        if chunk.error:
+            reason = f"{chunk.error}; {reason}"
+        yield RawChunk(chunk.position, chunk.raw[: limits.quarantine_excerpt_bytes], reason, True, size)
+
+
+def _iter_raw_records(path: Path, fmt: str, limits: Limits) -> Iterator[RawChunk]:
     if fmt == "iso2709":
         with path.open("rb") as handle:
-            yield from iter_iso2709(handle)
+            yield from iter_iso2709(handle, limits.max_unterminated_bytes, limits.quarantine_excerpt_bytes)
     elif fmt == "marcxml":
         with path.open("rb") as handle:
             yield from iter_marcxml(handle, path)

@@ -15,7 +15,8 @@ from pymarc import Field, Subfield
 from pymarc.marc8 import marc8_to_unicode
 
 from harvester.errors import RecordRejected
-from harvester.marc.chunk import RawChunk
+from harvester.limits import DEFAULT_LIMITS
+from harvester.marc.chunk import RawChunk, skip_unterminated
 from harvester.marc.pymarc_build import SUBFIELD_DELIMITER, _control, _data, _make_field, make_record
 from harvester.text import clean_marc_text
 
@@ -28,8 +29,11 @@ _C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")  # the same, UTF-8 encoded
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def iter_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
-    """Cut ISO 2709 at record terminators; blank/NUL bytes between records are skipped."""
+def iter_iso2709(handle: IO[bytes], limit: int = DEFAULT_LIMITS.max_unterminated_bytes,
+                 excerpt: int = DEFAULT_LIMITS.quarantine_excerpt_bytes) -> Iterator[RawChunk]:
+    """Cut ISO 2709 at record terminators; blank/NUL bytes between records are skipped. At most
+    ``limit`` bytes are buffered while looking for a terminator; past that the stretch is skipped to
+    the next terminator and yielded as one error chunk with an ``excerpt`` (`skip_unterminated`)."""
     buf = b""
     offset = 0  # file offset of buf[0]
     pos = 0
@@ -37,7 +41,7 @@ def iter_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
     number = 0
     while True:
         end = buf.find(b"\x1d", pos)
-        while end < 0 and not eof:
+        while end < 0 and not eof and len(buf) - pos <= limit:
             block = handle.read(_BLOCK)
             if not block:
                 eof = True
@@ -47,6 +51,16 @@ def iter_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
             end = buf.find(b"\x1d", scanned)
         while pos < len(buf) and buf[pos] in _SEPARATORS:
             pos += 1
+        if end < 0 and not eof and pos == len(buf):  # nothing but padding so far: read on
+            continue
+        if end < 0 and not eof:  # over the limit without a terminator: skip to the next one
+            number += 1
+            where = f"record {number} (byte {offset + pos})"
+            chunk, rest = skip_unterminated(handle, buf[pos:], where, b"\x1d", limit, excerpt)
+            yield chunk
+            assert chunk.size is not None
+            buf, offset, pos = rest, offset + pos + chunk.size, 0  # at the end of the file the next read says so
+            continue
         if end < 0:
             rest = buf[pos:]
             if rest.strip(_SEPARATORS):

@@ -8,6 +8,8 @@ replaces that one method:
 - a request rate cap per source (``rate_limit`` requests/s) and the source's own headers;
 - retries with jittered exponential backoff on timeouts, dropped connections, 408, 429 and 5xx,
   honouring ``Retry-After`` (seconds or an HTTP date), every wait capped;
+- bodies read as a stream and gzip/deflate decoded by us under a size cap (`harvester.oai.decode`):
+  a decompression bomb stops at ``limits.max_response_bytes`` as `PageTooLarge`, never inflated whole;
 - pages parsed strictly with the hardened parser (`harvester.xml`); a page that is not well-formed is
   fetched again, then recovered leniently only when the recovered tree still holds every ``<header>``
   the raw bytes contain, and otherwise raised as `MalformedPage` with the URL and bytes as evidence.
@@ -36,6 +38,7 @@ from sickle.response import OAIResponse
 
 from harvester.errors import BadFeed, SourceUnavailable
 from harvester.oai.checkpoint import DAY, SECONDS
+from harvester.oai.decode import ACCEPT_ENCODING, ResponseTooLarge, read_body
 from harvester.settings import SourceConfig
 from harvester.xml import safe_parser
 
@@ -61,10 +64,21 @@ class ServerFailure(SourceUnavailable):
 class MalformedPage(BadFeed):
     """A response that stayed not well-formed XML and could not be recovered without losing records."""
 
-    def __init__(self, message: str, url: str, raw: bytes) -> None:
+    def __init__(self, message: str, url: str, raw: bytes, size: int | None = None) -> None:
         super().__init__(message)
         self.url = url
         self.raw = raw
+        self.size = len(raw) if size is None else size  # the page's size (``raw`` may be its first part)
+
+
+class PageTooLarge(MalformedPage):
+    """A response whose decoded body passed ``limits.max_response_bytes`` (a decompression bomb, or a
+    page far larger than any server should send): refused at the cap, its first bytes kept as evidence."""
+
+    def __init__(self, exc: ResponseTooLarge) -> None:
+        super().__init__(str(exc), exc.url, exc.head, exc.decoded)
+        self.limit = exc.limit
+        self.received = exc.received
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +114,21 @@ class ClientStats:
 class OAIPage(OAIResponse):  # type: ignore[misc]
     """One OAI-PMH response, parsed once (sickle re-parses on every ``.xml`` access)."""
 
-    def __init__(self, http_response: requests.Response, params: Mapping[str, str], xml: Any,
+    def __init__(self, http_response: requests.Response, params: Mapping[str, str], xml: Any, body: bytes,
                  recovered: bool = False) -> None:
         super().__init__(http_response, params=dict(params))
         self._xml = xml
         self.recovered = recovered
         self.url = http_response.url
-        self.raw_bytes = http_response.content
+        self.raw_bytes = body  # decoded by `read_body` (the streamed response itself is consumed)
 
     @property
     def xml(self) -> Any:
         return self._xml
+
+    @property
+    def raw(self) -> str:
+        return self.raw_bytes.decode(self.http_response.encoding or "utf-8", "replace")
 
 
 class HarvestClient(Sickle):  # type: ignore[misc]
@@ -135,6 +153,8 @@ class HarvestClient(Sickle):  # type: ignore[misc]
         self._budget: int | None = None
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING  # only what `read_body` decodes, capped
+        self.max_response_bytes = source.limits.max_response_bytes
         self.session.headers.update(dict(source.headers))
 
     @contextmanager
@@ -179,8 +199,8 @@ class HarvestClient(Sickle):  # type: ignore[misc]
 
     def _request(self, kwargs: Mapping[str, str]) -> requests.Response:
         if self.http_method == "GET":
-            return self.session.get(self.endpoint, params=kwargs, **self.request_args)
-        return self.session.post(self.endpoint, data=kwargs, **self.request_args)
+            return self.session.get(self.endpoint, params=kwargs, stream=True, **self.request_args)
+        return self.session.post(self.endpoint, data=kwargs, stream=True, **self.request_args)
 
     def harvest(self, **params: str) -> OAIPage:
         """Fetch one OAI-PMH response, retrying what is worth retrying; raise named errors otherwise."""
@@ -191,6 +211,7 @@ class HarvestClient(Sickle):  # type: ignore[misc]
             self.stats.requests += 1
             try:
                 response = self._request(params)
+                body = self._body(response)
             except _TRANSIENT as exc:
                 attempt = self._retry_or_raise(attempt, None, f"{type(exc).__name__}: {exc}", None, params)
                 continue
@@ -205,15 +226,26 @@ class HarvestClient(Sickle):  # type: ignore[misc]
             if self.encoding:
                 response.encoding = self.encoding
             try:
-                tree = etree.fromstring(response.content, parser=_STRICT)
-                return self._oai(OAIPage(response, params, tree))
+                tree = etree.fromstring(body, parser=_STRICT)
+                return self._oai(OAIPage(response, params, tree, body))
             except etree.XMLSyntaxError as exc:
                 if malformed < self.politeness.malformed_retries:
                     malformed += 1
                     self.stats.retries += 1
                     self._pause(self._backoff(malformed - 1))
                     continue
-                return self._recover(response, params, str(exc))
+                return self._recover(response, body, params, str(exc))
+
+    def _body(self, response: requests.Response) -> bytes:
+        """The decoded body of a good answer, capped; an error answer's body is not read at all."""
+        if response.status_code >= 400:
+            response.close()
+            return b""
+        try:
+            return read_body(response, self.max_response_bytes)
+        except ResponseTooLarge as exc:
+            self.stats.errors.append(str(exc))
+            raise PageTooLarge(exc) from None
 
     def _oai(self, page: OAIPage) -> OAIPage:
         """Refuse a well-formed answer that is not OAI-PMH (an HTML error page, a login form …): read
@@ -224,16 +256,15 @@ class HarvestClient(Sickle):  # type: ignore[misc]
             raise MalformedPage(message, page.url, page.raw_bytes)
         return page
 
-    def _recover(self, response: requests.Response, params: Mapping[str, str], error: str) -> OAIPage:
+    def _recover(self, response: requests.Response, raw: bytes, params: Mapping[str, str], error: str) -> OAIPage:
         """Accept a lenient parse only when it lost no record; else raise with the page as evidence."""
-        raw = response.content
         expected = len(_HEADER_TAG.findall(raw))
         tree = etree.fromstring(raw, parser=_LENIENT) if raw.strip() else None
         found = 0 if tree is None else len(tree.findall(f".//{self.oai_namespace}header"))
         if tree is not None and found > 0 and found == expected:
             self.stats.recovered_pages += 1
             self.stats.errors.append(f"recovered a page that is not well-formed ({error}): {response.url}")
-            return self._oai(OAIPage(response, params, tree, recovered=True))
+            return self._oai(OAIPage(response, params, tree, raw, recovered=True))
         message = (
             f"page is not well-formed XML ({error}) and could not be recovered without losing records "
             f"({found} of {expected} record headers recovered): {response.url}"

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harvester.errors import RecordRejected, RecordSkipped
+from harvester.limits import DEFAULT_LIMITS, too_large
 from harvester.oai.pages import OAIRecord
 from harvester.oai.payload import to_incoming
 from harvester.settings import SourceConfig
@@ -69,6 +70,9 @@ def prepare_items(source: SourceConfig, items: Sequence[Item], prefix: str,
             prepared.deleted.append(make_record_id(source.id, identifier))
         elif raw is None:
             prepared.rejected.append((identifier, "OAI record without a metadata payload", None))
+        elif len(raw) > source.limits.max_record_bytes:  # kept as an excerpt with its size, never mapped
+            reason = too_large("record", len(raw), source.limits.max_record_bytes, "max_record_bytes")
+            prepared.rejected.append((identifier, reason, raw))
         else:
             element = elements[index] if elements is not None else None
             _prepare_one(prepared, source, identifier, raw, prefix, element)
@@ -100,7 +104,8 @@ def merge_pages(parts: Iterable[PreparedPage]) -> PreparedPage:
 
 
 def apply_page(
-    store: RecordStore, source_id: SourceId, run_id: int, page: PreparedPage, counts: dict[str, int]
+    store: RecordStore, source_id: SourceId, run_id: int, page: PreparedPage, counts: dict[str, int],
+    excerpt_bytes: int = DEFAULT_LIMITS.quarantine_excerpt_bytes,
 ) -> None:
     """Write a prepared page (call inside ``store.transaction()`` together with the checkpoint)."""
     with store.transaction():
@@ -113,7 +118,7 @@ def apply_page(
             counts[store.rewrite_record(run_id, record)] += 1
         for identifier, reason, raw in page.rejected:
             store.quarantine(source_id, run_id, QUARANTINE_FILE, identifier, reason, raw, identifier,
-                             kind=QuarantineKind.REJECTED)
+                             kind=QuarantineKind.REJECTED, excerpt_bytes=excerpt_bytes)
             counts["quarantined"] += 1
         for identifier, reason in page.failed:
             store.quarantine(source_id, run_id, QUARANTINE_FILE, identifier, reason, None, identifier,
@@ -127,10 +132,13 @@ def apply_page(
 
 
 def quarantine_page(
-    store: RecordStore, source_id: SourceId, run_id: int, url: str, reason: str, raw: bytes | None
+    store: RecordStore, source_id: SourceId, run_id: int, url: str, reason: str, raw: bytes | None,
+    size: int | None = None, excerpt_bytes: int = DEFAULT_LIMITS.quarantine_excerpt_bytes,
 ) -> None:
-    """Keep a whole response that could not be used, under its URL."""
-    store.quarantine(source_id, run_id, PAGE_FILE, url, reason, raw, kind=QuarantineKind.BROKEN_PAGE)
+    """Keep a response that could not be used under its URL: whole, or its first ``excerpt_bytes`` and
+    its ``size`` (a page refused for its size is only its first bytes already)."""
+    store.quarantine(source_id, run_id, PAGE_FILE, url, reason, raw, kind=QuarantineKind.BROKEN_PAGE,
+                     raw_size=size, excerpt_bytes=excerpt_bytes)
 
 
 def mark_unlisted_deleted(store: RecordStore, source_id: SourceId, runs: Sequence[int]) -> int:

@@ -113,6 +113,7 @@ class OAIHarvest:
         self.prefix = ""
         self.earliest = "1900-01-01"
         self.list_retries = options.server_error_retries
+        self.excerpt_bytes = source.limits.quarantine_excerpt_bytes  # what a quarantine entry keeps of its input
         self.window_ids: set[str] = set()  # identifiers stored from the current window's pages this run
         self.isolated: set[str] = set()  # identifiers quarantined this run because the server fails on them
         self.mapper = PageMapper(source, "", workers=options.workers, threshold=options.parallel_threshold)
@@ -214,7 +215,8 @@ class OAIHarvest:
             self._split_or_isolate(cp, exc)
         except MalformedPage as exc:
             with self.store.transaction():
-                quarantine_page(self.store, self.source.id, self.run_id, exc.url, str(exc), exc.raw)
+                quarantine_page(self.store, self.source.id, self.run_id, exc.url, str(exc), exc.raw, exc.size,
+                                self.source.limits.quarantine_excerpt_bytes)
             self.counts["quarantined_pages"] += 1
             raise
 
@@ -251,7 +253,8 @@ class OAIHarvest:
     def _commit(self, cp: Checkpoint, page: Page, prepared: PreparedPage) -> None:
         """Store a page and move the checkpoint past it, in one transaction."""
         with self.store.transaction():
-            apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
+            apply_page(self.store, self.source.id, self.run_id, prepared, self.counts,
+                       self.excerpt_bytes)
             self.store.clear_quarantine(self.source.id, PAGE_FILE, [page.url])  # a page kept when broken, now fine
             if cp.pending_watermark is None:
                 cp.pending_watermark = page.response_date or cp.server_now
@@ -356,7 +359,8 @@ class OAIHarvest:
         quarantined = len(prepared.rejected) + len(prepared.failed)
         self.warnings.append(f"isolated window {window.describe()}: {quarantined} quarantined")
         with self.store.transaction():
-            apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
+            apply_page(self.store, self.source.id, self.run_id, prepared, self.counts,
+                       self.excerpt_bytes)
             cp.listed += prepared.live
             self._close_window(cp)
             save_checkpoint(self.store, self.source.id, cp)
@@ -377,7 +381,8 @@ class OAIHarvest:
             records = page_records(page.xml, self.client.oai_namespace)
             prepared = prepare_page(self.source, records, self.prefix)
             with self.store.transaction():
-                apply_page(self.store, self.source.id, self.run_id, prepared, self.counts)
+                apply_page(self.store, self.source.id, self.run_id, prepared, self.counts,
+                           self.excerpt_bytes)
 
     # --- the end --------------------------------------------------------------------------------------
 

@@ -60,7 +60,8 @@ def isolate_window(harvest: Any, cp: Checkpoint, window: Window, failure: Server
     with harvest.client.server_error_budget(0):
         _search(harvest, cp, window, live, rest)
     with harvest.store.transaction():
-        apply_page(harvest.store, harvest.source.id, harvest.run_id, rest, harvest.counts)
+        apply_page(harvest.store, harvest.source.id, harvest.run_id, rest, harvest.counts,
+                   harvest.excerpt_bytes)
         cp.listed += rest.live
         harvest.isolated.update(identifier for identifier, _ in rest.failed)
         harvest.warnings.append(f"isolated window {window.describe()}: {len(rest.failed)} record(s) the "
@@ -135,7 +136,8 @@ def _fetch_each(harvest: Any, cp: Checkpoint, window: Window, group: Sequence[OA
 
 def _store(harvest: Any, cp: Checkpoint, prepared: PreparedPage) -> None:
     with harvest.store.transaction():
-        apply_page(harvest.store, harvest.source.id, harvest.run_id, prepared, harvest.counts)
+        apply_page(harvest.store, harvest.source.id, harvest.run_id, prepared, harvest.counts,
+                   harvest.excerpt_bytes)
         cp.listed += prepared.live
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from harvester.limits import DEFAULT_LIMITS
 from harvester.record import Record
 from harvester.store.database import Database
 from harvester.store.ingest import IngestQueries, reason_classes
@@ -291,15 +292,23 @@ class RecordStore(IngestQueries, Database):
         raw: bytes | None,
         local_id: str = "",
         kind: QuarantineKind = QuarantineKind.UNREADABLE,
+        raw_size: int | None = None,
+        excerpt_bytes: int = DEFAULT_LIMITS.quarantine_excerpt_bytes,
     ) -> None:
-        """Keep input that could not be read or normalized, with why; the same spot is kept once."""
+        """Keep input that could not be read or normalized, with why; the same spot is kept once.
+
+        At most ``excerpt_bytes`` of ``raw`` are written, with the input's full size (``raw_size`` when
+        ``raw`` is already an excerpt of a larger input, else its length): a 420 MB blob becomes its
+        first megabyte and "420 MB", never a 420 MB row."""
+        size = raw_size if raw_size is not None else (len(raw) if raw is not None else None)
+        kept = raw[:excerpt_bytes] if raw is not None and len(raw) > excerpt_bytes else raw
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO quarantine (source_id, run_id, file, position, local_id, reason, raw, created_at, kind) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, file, position) DO UPDATE SET "
-                "run_id = excluded.run_id, local_id = excluded.local_id, reason = excluded.reason, "
-                "raw = excluded.raw, kind = excluded.kind",
-                (source_id, run_id, file, position, local_id, reason, raw, time.time(), str(kind)),
+                "INSERT INTO quarantine (source_id, run_id, file, position, local_id, reason, raw, created_at, kind, "
+                "raw_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, file, position) DO UPDATE "
+                "SET run_id = excluded.run_id, local_id = excluded.local_id, reason = excluded.reason, "
+                "raw = excluded.raw, kind = excluded.kind, raw_size = excluded.raw_size",
+                (source_id, run_id, file, position, local_id, reason, kept, time.time(), str(kind), size),
             )
 
     def clear_quarantine(self, source_id: SourceId, file: str, positions: Iterable[str]) -> None:
@@ -342,12 +351,12 @@ class RecordStore(IngestQueries, Database):
 
     def quarantined(self, source_id: SourceId) -> list[QuarantineEntry]:
         rows = self.query(
-            "SELECT source_id, file, position, local_id, reason, raw, created_at, kind FROM quarantine "
+            "SELECT source_id, file, position, local_id, reason, raw, created_at, kind, raw_size FROM quarantine "
             "WHERE source_id = ? ORDER BY file, id",
             (source_id,),
         )
         return [
-            QuarantineEntry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], QuarantineKind(row[7]))
+            QuarantineEntry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], QuarantineKind(row[7]), row[8])
             for row in rows
         ]
 

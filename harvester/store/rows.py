@@ -69,6 +69,17 @@ class QuarantineEntry:
     raw: bytes | None
     created_at: float
     kind: QuarantineKind = QuarantineKind.UNREADABLE
+    raw_size: int | None = None  # the input's full size in bytes (None: unknown, rows from before sizes)
+
+    @property
+    def size(self) -> int:
+        """The input's size in bytes: the recorded one, else what was kept."""
+        return self.raw_size if self.raw_size is not None else len(self.raw or b"")
+
+    @property
+    def excerpt(self) -> bool:
+        """True when ``raw`` holds only the first part of a larger input."""
+        return self.size > len(self.raw or b"")
 
 
 @dataclass(slots=True)

@@ -70,4 +70,9 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE quarantine SET kind = 'duplicate' WHERE reason LIKE 'duplicate record id%';
     CREATE INDEX quarantine_kind ON quarantine (source_id, kind);
     """,
+    # 3: a quarantine row keeps a bounded excerpt of a large input and the input's full size (NULL: the
+    # raw bytes are the whole input, as in every row written before)
+    """
+    ALTER TABLE quarantine ADD COLUMN raw_size INTEGER;
+    """,
 )
