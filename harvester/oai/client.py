@@ -38,7 +38,7 @@ from sickle.response import OAIResponse
 
 from harvester.errors import BadFeed, SourceUnavailable
 from harvester.oai.checkpoint import DAY, SECONDS
-from harvester.oai.decode import ACCEPT_ENCODING, ResponseTooLarge, read_body
+from harvester.oai.decode import ACCEPT_ENCODING, ResponseTooLarge, UnsupportedEncoding, read_body
 from harvester.settings import SourceConfig
 from harvester.xml import safe_parser
 
@@ -246,6 +246,9 @@ class HarvestClient(Sickle):  # type: ignore[misc]
         except ResponseTooLarge as exc:
             self.stats.errors.append(str(exc))
             raise PageTooLarge(exc) from None
+        except UnsupportedEncoding as exc:
+            self.stats.errors.append(str(exc))
+            raise BadFeed(str(exc)) from None
 
     def _oai(self, page: OAIPage) -> OAIPage:
         """Refuse a well-formed answer that is not OAI-PMH (an HTML error page, a login form …): read

@@ -48,6 +48,10 @@ class ResponseTooLarge(Exception):
         self.head = head
 
 
+class UnsupportedEncoding(ValueError):
+    """A ``Content-Encoding`` we did not ask for and do not decode (br, zstd, a chain of several)."""
+
+
 class _Inflater:
     """One gzip or deflate stream, decoded a bounded piece at a time; gzip members may follow each other."""
 
@@ -90,12 +94,13 @@ def _looks_zlib(data: bytes) -> bool:
 
 
 def content_encoding(response: requests.Response) -> str:
-    """``identity``, ``gzip`` or ``deflate``; `ContentDecodingError` for anything else (br, a chain …)."""
+    """``identity``, ``gzip`` or ``deflate``; `UnsupportedEncoding` for anything else (br, a chain …)."""
     value = (response.headers.get("Content-Encoding") or "identity").strip().lower()
     value = {"x-gzip": "gzip", "": "identity"}.get(value, value)
     if value not in ("identity", "gzip", "deflate"):
-        raise requests.exceptions.ContentDecodingError(
-            f"unsupported Content-Encoding {value!r} (asked for {ACCEPT_ENCODING}): {response.url}")
+        raise UnsupportedEncoding(
+            f"the server sent Content-Encoding {value!r}, which unioncat neither asked for "
+            f"({ACCEPT_ENCODING}) nor decodes: {response.url}")
     return value
 
 
