@@ -31,7 +31,7 @@ async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str
     entries = await call(catalog_of(request).quarantined, source["id"])
     source["quarantine"] = [
         {"file": e.file, "position": e.position, "local_id": e.local_id, "reason": e.reason,
-         "created_at": e.created_at}
+         "created_at": e.created_at, "size": e.size, "excerpt": e.excerpt, "kept": len(e.raw or b"")}
         for e in entries[:QUARANTINE_SHOWN]
     ]
     source["last_run"] = source.get("last_run") or None
