@@ -109,7 +109,7 @@ LIMITS = _table(
             "oai-pmh: largest response body after gzip/deflate decoding; a larger page is refused"),
     Setting("max_record_bytes", int, 4 * MIB, "largest raw record stored; a larger one is quarantined"),
     Setting("max_unterminated_bytes", int, 16 * MIB,
-            "files: bytes read while looking for a record's end before the rest up to the next one is skipped"),
+            "ISO 2709: bytes read looking for a record terminator before skipping to the next one"),
     Setting("quarantine_excerpt_bytes", int, 1 * MIB,
             "raw bytes kept per quarantine entry; a longer input keeps this excerpt and its size"),
 )

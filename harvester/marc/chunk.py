@@ -51,3 +51,70 @@ def skip_unterminated(handle: IO[bytes], pending: bytes, position: str, terminat
         f"{size:,} bytes ({human_size(size)}) skipped to {ended}; the first {len(kept):,} bytes are kept"
     )
     return RawChunk(position, kept, reason, fatal=True, size=size), rest
+
+
+class ChunkTooLarge(Exception):
+    """More than the cap was read from a file without the reader finishing a record (`CappedHandle`)."""
+
+    def __init__(self, start: int, cap: int, head: bytes) -> None:
+        super().__init__(f"no end of record within {cap:,} bytes from byte {start:,}")
+        self.start = start
+        self.cap = cap
+        self.head = head
+
+
+class CappedHandle:
+    """A binary file for a reader that cannot bound itself (lines, JSON, XML): at most ``cap`` bytes
+    may be read between two records (`boundary`), else `ChunkTooLarge` is raised from the read, so a
+    200 MB line or an XML record that never closes is never read whole. A line is read with a size
+    limit, so even one that never ends costs at most the cap. The first ``excerpt`` bytes after the
+    last boundary are kept as evidence."""
+
+    def __init__(self, handle: IO[bytes], cap: int, excerpt: int) -> None:
+        self._handle = handle
+        self._cap = cap
+        self._excerpt = excerpt
+        self._start = 0  # file offset of the last boundary
+        self._since = 0  # bytes read since it
+        self._head = bytearray()
+
+    def boundary(self) -> None:
+        """The reader has just finished a record: the count starts again here."""
+        self._start += self._since
+        self._since = 0
+        self._head.clear()
+
+    def _count(self, data: bytes) -> bytes:
+        if len(self._head) < self._excerpt:
+            self._head += data[: self._excerpt - len(self._head)]
+        self._since += len(data)
+        if self._since > self._cap:
+            raise ChunkTooLarge(self._start, self._cap, bytes(self._head))
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        room = self._cap - self._since + 1
+        return self._count(self._handle.read(room if size is None or size < 0 else min(size, room)))
+
+    def readline(self, size: int = -1) -> bytes:
+        room = self._cap - self._since + 1
+        return self._count(self._handle.readline(room if size is None or size < 0 else min(size, room)))
+
+    def __iter__(self) -> CappedHandle:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """A reader that sniffs and rewinds starts counting again from where it lands."""
+        position = self._handle.seek(offset, whence)
+        self._start, self._since = position, 0
+        self._head.clear()
+        return position
+
+    def tell(self) -> int:
+        return self._handle.tell()

@@ -23,15 +23,16 @@ Decoding ISO 2709 copes with leaders that lie (see `_choose_encoding`) and honou
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pymarc
 
 from harvester.errors import BadFeed, RecordRejected
 from harvester.limits import DEFAULT_LIMITS, Limits, too_large
 from harvester.marc import aleph, mrk
-from harvester.marc.chunk import RawChunk
+from harvester.marc.chunk import CappedHandle, ChunkTooLarge, RawChunk
 from harvester.marc.iso2709 import _SEPARATORS, iter_iso2709, parse_iso2709
 from harvester.marc.marcjson import iter_marcjson, read_marcjson
 from harvester.marc.marcxml import iter_marcxml, read_marcxml
@@ -116,23 +117,39 @@ def bounded(chunks: Iterable[RawChunk], limits: Limits) -> Iterator[RawChunk]:
 
 
 def _iter_raw_records(path: Path, fmt: str, limits: Limits) -> Iterator[RawChunk]:
-    if fmt == "iso2709":
+    if fmt == "iso2709":  # cuts at terminators itself, and resynchronises after a stretch without one
         with path.open("rb") as handle:
             yield from iter_iso2709(handle, limits.max_unterminated_bytes, limits.quarantine_excerpt_bytes)
-    elif fmt == "marcxml":
-        with path.open("rb") as handle:
-            yield from iter_marcxml(handle, path)
-    elif fmt == "marcjson":
-        with path.open("rb") as handle:
-            yield from iter_marcjson(handle)
-    elif fmt == "aleph":
-        with path.open("rb") as handle:
-            yield from aleph.iter_aleph(handle)
-    elif fmt == "mrk":
-        with path.open("rb") as handle:
-            yield from mrk.iter_mrk(handle)
-    else:
+        return
+    readers = {"marcxml": lambda h: iter_marcxml(h, path), "marcjson": iter_marcjson, "aleph": aleph.iter_aleph,
+               "mrk": mrk.iter_mrk}
+    if fmt not in readers:
         raise BadFeed(f"unknown MARC format {fmt!r} (known: {', '.join(FORMATS)})")
+    yield from _capped(path, readers[fmt], limits)
+
+
+def _capped(path: Path, reader: Callable[[Any], Iterator[RawChunk]], limits: Limits) -> Iterator[RawChunk]:
+    """Run a reader over a `CappedHandle`: it may read ``max_record_bytes`` plus one block of look-ahead
+    for one record (a larger record would be refused anyway). Past that, the reader is stopped and one
+    fatal chunk (an excerpt, and the size of the rest of the file) says so: the rest of the file is not
+    read, and none of its old records is deleted."""
+    number = 0
+    with path.open("rb") as raw:
+        handle = CappedHandle(raw, limits.max_record_bytes + _LOOK_AHEAD, limits.quarantine_excerpt_bytes)
+        try:
+            for chunk in reader(handle):
+                number += 1
+                yield chunk
+                handle.boundary()
+        except ChunkTooLarge as exc:
+            rest = path.stat().st_size - exc.start
+            reason = (f"{exc} (limits.max_record_bytes {limits.max_record_bytes:,} plus {_LOOK_AHEAD:,} bytes of "
+                      f"look-ahead): the rest of the file, {rest:,} bytes, is not read; the first "
+                      f"{len(exc.head):,} bytes are kept")
+            yield RawChunk(f"after record {number} (byte {exc.start})", exc.head, reason, True, max(rest, 0))
+
+
+_LOOK_AHEAD = 1 << 20
 
 
 def parse_raw_record(raw: bytes, fmt: str, encoding: str | None = None) -> pymarc.Record:

@@ -246,6 +246,48 @@ def test_iter_raw_records_applies_the_limits_it_is_given(tmp_path: Path) -> None
     assert chunk.raw == iso_record("x", "q" * 5000)[:8] and chunk.size == len(iso_record("x", "q" * 5000))
 
 
+MARCXML = b'<collection xmlns="http://www.loc.gov/MARC21/slim">'
+LEADER = b"<leader>00000nam a2200000 a 4500</leader>"
+FIELD = b'<datafield tag="500" ind1=" " ind2=" "><subfield code="a">xxxxxxxx</subfield></datafield>'
+GOOD_XML = b'<record>' + LEADER + b'<controlfield tag="001">ok1</controlfield>' + FIELD + b"</record>"
+HOSTILE = {  # a good record, then one that never ends (about 6 MB)
+    "marcxml": (MARCXML + GOOD_XML + b"<record>" + LEADER, FIELD * 70_000),
+    "marcxml-text": (MARCXML + GOOD_XML + b'<record><datafield tag="500" ind1=" " ind2=" "><subfield code="a">',
+                     b"t" * (6 * MIB)),
+    "marcjson": (b'{"leader":"00000nam a2200000 a 4500","fields":[{"001":"ok1"}]}\n{"fields":[{"500":"',
+                 b"j" * (6 * MIB)),
+    "marcjson-array": (b'[{"leader":"00000nam a2200000 a 4500","fields":[{"001":"ok1"}]},{"fields":[{"500":"',
+                       b"j" * (6 * MIB)),
+    "mrk": (b"=LDR  00000nam a2200000 a 4500\n=001  ok1\n\n=LDR  00000nam a2200000 a 4500\n=500  \\\\$a",
+            b"m" * (6 * MIB)),
+    "aleph": (b"000000001 LDR   L 00000nam a2200000 a 4500\n000000001 001   L ok1\n"
+              b"000000002 LDR   L 00000nam a2200000 a 4500\n000000002 500   L $$a", b"a" * (6 * MIB)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_record_that_never_ends_stops_every_text_reader_at_the_cap(tmp_path: Path, case: str) -> None:
+    head, filler = HOSTILE[case]
+    path = tmp_path / "hostile.dat"
+    path.write_bytes(head + filler)
+    fmt = case.split("-")[0]
+    limits = small_limits(max_record_bytes=MIB, quarantine_excerpt_bytes=5000)
+    chunks = list(iter_raw_records(path, fmt, limits))
+    *good, last = chunks
+    assert [c.error for c in good] == [None]  # the record before it is read
+    assert last.fatal and last.error is not None and "no end of record within 2,097,152 bytes" in last.error
+    assert "limits.max_record_bytes" in last.error and "is not read" in last.error
+    assert len(last.raw) <= 5000 and last.size is not None and 4 * MIB < last.size <= path.stat().st_size
+    assert all(len(c.raw) <= 2 * MIB for c in chunks)
+
+
+def test_a_capped_reader_still_reads_every_record_of_a_large_sound_file(tmp_path: Path) -> None:
+    path = tmp_path / "many.xml"
+    path.write_bytes(MARCXML + GOOD_XML * 50_000 + b"</collection>")  # 7 MB of small records
+    chunks = list(iter_raw_records(path, "marcxml", small_limits(max_record_bytes=MIB)))
+    assert len(chunks) == 50_000 and all(c.error is None for c in chunks)
+
+
 # --- the quarantine write path and the settings ------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ ends, so nothing else that ran in the test session blurs the figure.
 - a gzip bomb (1 GiB of blanks in an OAI page, about 1 MB on the wire, gzip members one after another)
   served from 127.0.0.1 next to a healthy file source;
 - a 200 MB ISO 2709 stretch without a record terminator, a 50 MB record and a 10 MB one, between good
-  records.
+  records, and a MARCXML record and a JSON line of 60 MB each that never end.
 
 Each stays under `CEILING` (the README's "Limits" section documents it) with bounded quarantine entries,
 and every good record is stored. Set ``UNIONCAT_SHOW_RSS=1`` and run with ``-s`` to print the figures.
@@ -77,11 +77,12 @@ def iso_record(control: str, note: bytes = b"a note") -> bytes:
     return small[:-1] + b"  \x1fa" + note + b"\x1e\x1d"  # a field too large for any directory: never parsed
 
 
-def write_filler(handle: object, size: int, byte: bytes = b"x") -> None:
-    block = byte * MIB
-    for _ in range(size // MIB):
+def write_filler(handle: object, size: int, unit: bytes = b"x") -> None:
+    """About ``size`` bytes of ``unit`` repeated (whole units only), a megabyte at a time."""
+    block = unit * max(1, MIB // len(unit))
+    for _ in range(size // len(block)):
         handle.write(block)  # type: ignore[attr-defined]
-    handle.write(byte * (size % MIB))  # type: ignore[attr-defined]
+    handle.write(unit * ((size % len(block)) // len(unit)))  # type: ignore[attr-defined]
 
 
 def config_file(folder: Path, sources: str) -> Path:
@@ -137,6 +138,16 @@ def test_unterminated_and_oversized_iso2709_input_stays_under_the_memory_ceiling
     with huge.open("wb") as handle:
         handle.write(iso_record("before") + iso_record("field-10mb", b"y" * (10 * MIB)))
         handle.write(iso_record("field-50mb", b"z" * (50 * MIB)) + iso_record("after"))
+    endless_xml = folder / "lib" / "3-endless.xml"  # the costliest to parse: 60 MB of fields in one record
+    with endless_xml.open("wb") as handle:
+        handle.write(b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>00000nam a2200000 a 4500'
+                     b"</leader>")
+        write_filler(handle, 60 * 1000 * 1000, b'<datafield tag="500" ind1=" " ind2=" "><subfield code="a">x</subfield>'
+                                               b"</datafield>\n")
+    endless_json = folder / "lib" / "4-endless.json"  # a JSON line of 60 MB
+    with endless_json.open("wb") as handle:
+        handle.write(b'{"leader":"00000nam a2200000 a 4500","fields":[{"500":{"subfields":[{"a":"')
+        write_filler(handle, 60 * 1000 * 1000)
     config = config_file(folder, '[[sources]]\nid = "lib"\npath = "lib"\n')
     code, peak_mb, output = harvest_in_child(config)
     assert code == 0, output
@@ -151,5 +162,8 @@ def test_unterminated_and_oversized_iso2709_input_stays_under_the_memory_ceiling
     ten = next(e for (f, _), e in entries.items() if f == "2-huge-records.mrc" and "max_record_bytes" in e.reason)
     fifty = next(e for (f, _), e in entries.items() if f == "2-huge-records.mrc" and "unterminated" in e.reason)
     assert ten.size > 10 * MIB and fifty.size > 50 * MIB
+    for name in ("3-endless.xml", "4-endless.json"):
+        [stopped] = [e for (f, _), e in entries.items() if f == name]
+        assert "no end of record" in stopped.reason and stopped.size > 50 * 1000 * 1000
     assert all(len(e.raw or b"") <= DEFAULTS.quarantine_excerpt_bytes for e in entries.values())
-    assert len(entries) == 3
+    assert len(entries) == 5
