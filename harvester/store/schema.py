@@ -75,4 +75,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE quarantine ADD COLUMN raw_size INTEGER;
     """,
+    # 4: blobs quarantined whole before there was a cap (a 420 MB page once) shrink to the default excerpt
+    # (limits.quarantine_excerpt_bytes, 1 MiB) and keep their size; VACUUM gives the disk space back
+    """
+    UPDATE quarantine SET raw_size = length(raw), raw = substr(raw, 1, 1048576)
+    WHERE raw IS NOT NULL AND length(raw) > 1048576;
+    """,
 )

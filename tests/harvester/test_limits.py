@@ -306,6 +306,39 @@ def test_the_quarantine_keeps_a_bounded_excerpt_and_the_full_size(store: RecordS
     assert store.quarantined("s")[0].size == 20  # the same spot keeps the latest input's size
 
 
+def test_blobs_quarantined_whole_by_an_older_store_shrink_to_an_excerpt_with_their_size(tmp_path: Path) -> None:
+    import sqlite3
+
+    from harvester.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)  # a store file from before the excerpt cap, with a 3 MiB page kept whole
+    for script in MIGRATIONS[:3]:
+        db.executescript(script)
+    db.executescript(
+        "CREATE TABLE schema_migrations (namespace TEXT, version INTEGER, applied_at REAL, "
+        "PRIMARY KEY (namespace, version)); INSERT INTO schema_migrations VALUES ('store', 1, 0), ('store', 2, 0), "
+        "('store', 3, 0);")
+    db.execute("INSERT INTO quarantine (source_id, file, position, reason, raw, created_at) VALUES "
+               "('s', 'oai-page', 'u1', 'big', ?, 0), ('s', 'oai-page', 'u2', 'small', ?, 0)",
+               (b"<" + b"p" * (3 * MIB), b"<small/>"))
+    db.commit()
+    db.close()
+    with RecordStore(path) as store:
+        big, small = store.quarantined("s")
+    assert big.raw == (b"<" + b"p" * (3 * MIB))[:MIB] and big.size == 3 * MIB + 1 and big.excerpt
+    assert (small.raw, small.size, small.excerpt) == (b"<small/>", 8, False)
+
+
+def test_pages_are_read_over_one_kept_alive_connection() -> None:
+    with serving(answering(gzip.compress(EMPTY), {"Content-Encoding": "gzip"})) as server:
+        client = client_for(server.url)
+        for _ in range(3):
+            client.harvest(verb="ListRecords", metadataPrefix="x")
+        [pool] = client.session.adapters["http://"].poolmanager.pools._container.values()
+    assert (pool.num_connections, pool.num_requests) == (1, 3)  # a streamed, capped read still frees the socket
+
+
 def test_limits_come_from_the_top_level_table_with_per_source_overrides(tmp_path: Path) -> None:
     data = {"limits": {"max_record_bytes": 2_000_000},
             "sources": [{"id": "a", "path": "a"},
