@@ -337,7 +337,7 @@ class OAIHarvest:
         prepared = PreparedPage()
         try:
             headers = [r for page in PageIterator(self.client, params) for r in page.records]
-        except ServerFailure as exc:
+        except (ServerFailure, MalformedPage) as exc:  # a proxy's HTML page is no listing either
             reason = f"window {window.describe()} fails with {failure}; ListIdentifiers failed too ({exc})"
             prepared.rejected.append((f"window {window.describe()}", reason, None))
             headers = []
@@ -348,7 +348,7 @@ class OAIHarvest:
             try:
                 page = self.client.harvest(verb="GetRecord", identifier=header.identifier,
                                            metadataPrefix=self.prefix)
-            except ServerFailure as exc:
+            except (ServerFailure, MalformedPage) as exc:  # as `isolate._fetch_each`: one record lost, not the source
                 reason = f"GetRecord failed ({exc}); isolated by splitting window {window.describe()}"
                 prepared.failed.append((header.identifier, reason))
                 continue
