@@ -4,6 +4,13 @@
     python bench/ingest.py --synthetic 200000                  # a generated corpus of 200,000 bib records
     python bench/ingest.py --synthetic 200000 --workers 1 2    # per core, and with both cores
     python bench/ingest.py ../shared/data/marc --memory        # peak RSS on 1x and 10x the largest sample
+    python bench/ingest.py --synthetic 20000 --workers 1 --baseline ../baseline/repo --repeats 5
+                                # an older checkout (with its own .venv) timed in the same run, interleaved
+
+With ``--baseline REPO`` each repeat times bare pymarc, then the baseline and this code in alternating
+order (so a load spike hurts both alike), and the summary gives medians over the repeats and the median
+of the per-repeat ratios (this code / baseline, paired within a repeat: the fairest figure on a shared
+machine).
 
 "per core" divides the rate by the number of parsing workers (the harvesting process that cuts records
 and writes SQLite comes on top, so with 2 workers on 2 cores the figure is conservative).
@@ -19,13 +26,15 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# A measurement child runs with the code of the checkout it is given (`--baseline`): its ROOT comes first.
+ROOT = Path(os.environ.get("UNIONCAT_BENCH_ROOT") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 
 WORDS = (
@@ -114,6 +123,7 @@ def measure_bare(paths: list[Path]) -> dict[str, float]:
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
     count = 0
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     for path in paths:
         if path.suffix.lower() == ".xml":
@@ -127,7 +137,14 @@ def measure_bare(paths: list[Path]) -> dict[str, float]:
             for record in reader:
                 count += record is not None
     seconds = time.perf_counter() - started
-    return {"records": count, "seconds": seconds}
+    return {"records": count, "seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the worker pool): less disturbed by other
+    work on a shared machine than wall time, so reported beside it."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure_ingest(sources: list[tuple[str, Path]], workers: int) -> dict[str, float]:
@@ -140,19 +157,27 @@ def measure_ingest(sources: list[tuple[str, Path]], workers: int) -> dict[str, f
                   "sources": [{"id": sid, "path": str(path.resolve())} for sid, path in sources]}
         settings = parse_settings(config, Path(tmp) / "bench.toml")
         with RecordStore(settings.store_path) as store:
+            cpu = _cpu_seconds()
             started = time.perf_counter()
             results = harvest_sources(settings, store, settings.sources, workers=workers, show_progress=False)
             seconds = time.perf_counter() - started
+            cpu = _cpu_seconds() - cpu
         read = sum(r.counts.get("read", 0) for r in results)
         stored = sum(r.counts.get("new", 0) + r.counts.get("updated", 0) for r in results)
         quarantined = sum(r.counts.get("quarantined", 0) for r in results)
-    return {"records": read, "stored": stored, "quarantined": quarantined, "seconds": seconds}
+    return {"records": read, "stored": stored, "quarantined": quarantined, "seconds": seconds,
+            "cpu_seconds": cpu}
 
 
-def _child(kind: str, payload: str) -> dict[str, float]:
-    """Run one measurement in a fresh process; returns its figures plus peak RSS in MB."""
-    out = subprocess.run([sys.executable, __file__, "--_measure", kind, payload],
-                         capture_output=True, text=True, check=True)
+def _child(kind: str, payload: str, root: Path | None = None) -> dict[str, float]:
+    """Run one measurement in a fresh process (with the code and .venv of `root` when given); returns
+    its figures plus peak RSS in MB."""
+    python, env = sys.executable, dict(os.environ)
+    if root is not None:
+        python = str(root / ".venv" / "bin" / "python")
+        env["UNIONCAT_BENCH_ROOT"] = str(root)
+    out = subprocess.run([python, __file__, "--_measure", kind, payload],
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -160,6 +185,42 @@ def _marc_files(path: Path) -> list[Path]:
     from harvester.marc.files import list_files
 
     return list_files(path)
+
+
+def compare(label: str, sources: list[tuple[str, Path]], workers: list[int], baseline: Path,
+            repeats: int) -> None:
+    """This code against `baseline` (another checkout) on the same files, interleaved, `repeats` times."""
+    files = [f for _, p in sources for f in _marc_files(p)]
+    print(f"\n== {label}: {len(files)} file(s), {sum(f.stat().st_size for f in files) / 1e6:.1f} MB; "
+          f"this code ({ROOT}) against {baseline}, {repeats} repeat(s); load {os.getloadavg()[0]:.1f}")
+    payload = {"sources": [[s, str(p)] for s, p in sources]}
+    rates: dict[str, list[tuple[float, float]]] = {"bare": []}  # (wall rec/s, CPU rec/s) per repeat
+    for repeat in range(repeats):
+        rates["bare"].append(_rates(_child("bare", json.dumps([str(f) for f in files]))))
+        line = [f"bare {rates['bare'][-1][0]:,.0f}"]
+        for count in workers:
+            sides = [("baseline", baseline), ("this", None)]
+            for side, root in sides if repeat % 2 == 0 else sides[::-1]:
+                rate = _rates(_child("ingest", json.dumps({**payload, "workers": count}), root))
+                rates.setdefault(f"{side} {count}", []).append(rate)
+                line.append(f"{side} w{count} {rate[0]:,.0f}")
+        print(f"  repeat {repeat + 1}: " + ", ".join(line) + f" rec/s (load {os.getloadavg()[0]:.1f})")
+    for axis, unit in ((0, "rec/s of wall time"), (1, "rec/s of CPU time")):
+        bare = statistics.median(r[axis] for r in rates["bare"])
+        print(f"{unit}: median bare pymarc {bare:,.0f}")
+        for count in workers:
+            this = [r[axis] for r in rates[f"this {count}"]]
+            base = [r[axis] for r in rates[f"baseline {count}"]]
+            paired = statistics.median(t / b for t, b in zip(this, base, strict=True))
+            print(f"  {count} worker(s): median this {statistics.median(this):,.0f} "
+                  f"({statistics.median(this) / count / bare:.0%} of bare pymarc per core), baseline "
+                  f"{statistics.median(base):,.0f} ({statistics.median(base) / count / bare:.0%}); "
+                  f"this/baseline: median of paired ratios {paired:.3f}, "
+                  f"ratio of medians {statistics.median(this) / statistics.median(base):.3f}")
+
+
+def _rates(figures: dict[str, float]) -> tuple[float, float]:
+    return figures["records"] / figures["seconds"], figures["records"] / figures["cpu_seconds"]
 
 
 def _sources_for(paths: list[Path]) -> list[tuple[str, Path]]:
@@ -230,9 +291,19 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true",
                         help="also check memory stays flat on a file 10x the largest of PATHS")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 2])
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (with its .venv) to time beside this code, interleaved")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats with --baseline (medians reported)")
     args = parser.parse_args()
+
+    def run(label: str, sources: list[tuple[str, Path]]) -> None:
+        if args.baseline:
+            compare(label, sources, args.workers, args.baseline.resolve(), args.repeats)
+        else:
+            report(label, sources, args.workers)
+
     if args.paths:
-        report(", ".join(map(str, args.paths)), _sources_for(args.paths), args.workers)
+        run(", ".join(map(str, args.paths)), _sources_for(args.paths))
     if args.synthetic:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "synthetic"
@@ -241,7 +312,7 @@ def main() -> None:
             generate_corpus(folder / "synthetic.mrc", args.synthetic)
             seconds = time.perf_counter() - started
             print(f"\n(generated {args.synthetic:,} synthetic records in {seconds:.0f}s)")
-            report(f"synthetic corpus of {args.synthetic:,} records", [("synthetic", folder)], args.workers)
+            run(f"synthetic corpus of {args.synthetic:,} records", [("synthetic", folder)])
     if args.memory and args.paths:
         memory_check(args.paths, args.workers)
 
