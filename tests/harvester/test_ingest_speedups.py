@@ -1,0 +1,67 @@
+"""The ingest path's shortcuts write exactly what the plain code writes.
+
+Each shortcut taken for speed (orjson for the stored JSON, remembered holdings-code decisions) is
+checked here against the straightforward form on the real records in tests/data, so a faster path can
+never change a stored byte.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harvester.marc.files import iter_raw_records, list_files, read_record, sniff_format
+from harvester.marc.mapping import normalize_marc
+from harvester.record import Record
+from harvester.run import _to_json
+from harvester.settings import parse_settings
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _plain_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _real_records() -> list[Record]:
+    settings = parse_settings({"data_dir": "var", "sources": [{"id": "t", "path": str(DATA / "marc")}]},
+                              DATA / "unioncat.toml")
+    source = settings.sources[0]
+    out: list[Record] = []
+    for path in list_files(DATA / "marc"):
+        try:
+            fmt = sniff_format(path)
+        except Exception:  # noqa: BLE001 - not MARC: nothing to normalize
+            continue
+        for chunk in iter_raw_records(path, fmt):
+            if chunk.error:
+                continue
+            try:
+                marc, _ = read_record(chunk.raw, fmt, None)
+                out.append(normalize_marc(marc, source, local_id=f"r{len(out)}"))
+            except Exception:  # noqa: BLE001 - skipped/rejected records have no JSON to compare
+                continue
+    return out
+
+
+def test_record_json_is_the_standard_librarys_byte_for_byte() -> None:
+    records = _real_records()
+    assert len(records) > 50
+    for record in records:
+        data = record.to_dict()
+        assert _to_json(data) == _plain_json(data)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"text": "".join(chr(i) for i in range(0x80)) + "\u2028\u2029\x7f\x85\ufeff\U0001f600 é ‘quoted’"},
+        {"nested": ({"a": (1, 2, ())}, None, True, False, 0, -7, 2**63 - 1)},
+        {"lone surrogate": "bad \ud800 text"},  # orjson refuses: the standard library writes it
+        {"big": 2**70},  # beyond 64 bits: orjson refuses, the standard library writes it
+    ],
+)
+def test_record_json_matches_on_hostile_values(value: dict[str, object]) -> None:
+    assert _to_json(value) == _plain_json(value)
