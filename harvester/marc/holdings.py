@@ -125,6 +125,30 @@ def read_codes(profile: HoldingsProfile, codes: dict[str, str], flag: str) -> Le
                    tuple(unmapped))
 
 
+_DECIDED: dict[int, tuple[HoldingsProfile, CodeMaps, dict[tuple[str, ...], Lending]]] = {}
+_DECIDED_LIMIT = 4096
+
+
+def _read_codes_once(profile: HoldingsProfile, codes: dict[str, str], flag: str) -> Lending:
+    """`read_codes`, remembered per profile: a source's items repeat a few code combinations (branch,
+    shelf, status, type) thousands of times, and the answer depends only on them, the profile and its
+    maps. The entry keeps the profile and maps it was made for, so a reused id never answers."""
+    maps = maps_of(profile)
+    entry = _DECIDED.get(id(profile))
+    if entry is None or entry[0] is not profile or entry[1] is not maps:
+        if len(_DECIDED) >= 64:  # profiles made per record (an MFHD's) must not pile up
+            _DECIDED.clear()
+        entry = _DECIDED[id(profile)] = (profile, maps, {})
+    decided = entry[2]
+    key = (codes["library"], codes["location"], codes["status"], codes["item_type"], flag)
+    found = decided.get(key)
+    if found is None:
+        if len(decided) >= _DECIDED_LIMIT:
+            decided.clear()
+        found = decided[key] = read_codes(profile, codes, flag)
+    return found
+
+
 _KIND_WORDS = {"library": "branch", "location": "location", "status": "status", "item_type": "item type",
                "loan": "loan flag"}
 
@@ -165,7 +189,7 @@ def holding_from_field(field: Field, profile: HoldingsProfile, library: Library)
         "status": _pick(values, profile.status),
         "item_type": _pick(values, profile.item_type),
     }
-    lending = read_codes(profile, codes, _pick(values, profile.not_lendable_subfield))
+    lending = _read_codes_once(profile, codes, _pick(values, profile.not_lendable_subfield))
     branch, shelf = lending.branch, lending.location
     location = f"{branch}{BRANCH_SEPARATOR}{shelf}" if branch and shelf else branch or shelf
     call_number = _pick(values, profile.call_number)
