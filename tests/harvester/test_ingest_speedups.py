@@ -65,3 +65,25 @@ def test_record_json_is_the_standard_librarys_byte_for_byte() -> None:
 )
 def test_record_json_matches_on_hostile_values(value: dict[str, object]) -> None:
     assert _to_json(value) == _plain_json(value)
+
+
+def test_remembered_holdings_decisions_follow_the_profile_and_its_maps() -> None:
+    """Two profiles equal but for their maps (maps do not take part in equality) each get their own
+    answer, and a remembered answer is the one `read_codes` gives."""
+    from dataclasses import replace
+
+    from harvester.marc.holdings import _read_codes_once, read_codes
+
+    def profile_of(holdings: dict[str, str]):  # noqa: ANN202 - a HoldingsProfile
+        table = {"id": "lib", "path": "x", "library": {"code": "LIB", "name": "Member"}, "holdings": holdings}
+        return parse_settings({"sources": [table]}, DATA / "unioncat.toml").sources[0].holdings
+
+    plain = profile_of({"profile": "symphony", "tag": "949"})
+    mapped = replace(plain, maps=profile_of({"profile": "symphony", "tag": "949", "map": "laurentian"}).maps)
+    assert plain == mapped and plain.maps != mapped.maps
+    codes = {"library": "DESMARAIS", "location": "DESM-CIR", "status": "", "item_type": ""}
+    for _ in range(2):  # the second round answers from memory
+        assert _read_codes_once(plain, dict(codes), "Y") == read_codes(plain, dict(codes), "Y")
+        assert _read_codes_once(mapped, dict(codes), "Y") == read_codes(mapped, dict(codes), "Y")
+    assert _read_codes_once(plain, dict(codes), "Y").location == "DESM-CIR"
+    assert _read_codes_once(mapped, dict(codes), "Y").location == "Circulating collection"
