@@ -206,7 +206,7 @@ _NOTE_SKIP = {"520", "506", "540", "583", *(f"59{d}" for d in range(10))}
 def notes(view: MarcView) -> list[str]:
     """5XX notes other than the summary (520), rights (506/540) and local/action notes (583, 59X)."""
     out: list[str] = []
-    for tag in sorted(t for t in view.by_tag if t[:1] == "5" and t not in _NOTE_SKIP and len(t) == 3):
+    for tag in _note_tags(tuple(view.by_tag)):
         for field in view.by_tag[tag]:
             if field.control_field:
                 continue
@@ -214,6 +214,21 @@ def notes(view: MarcView) -> list[str]:
             if text:
                 out.append(text)
     return unique(out)
+
+
+_NOTE_TAGS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _note_tags(layout: tuple[str, ...]) -> tuple[str, ...]:
+    """The note tags of a record with these tags, in tag order; remembered per tag layout (records of
+    one source share a handful), bounded."""
+    found = _NOTE_TAGS.get(layout)
+    if found is None:
+        if len(_NOTE_TAGS) >= 4096:
+            _NOTE_TAGS.clear()
+        found = _NOTE_TAGS[layout] = tuple(
+            sorted(t for t in layout if t[:1] == "5" and t not in _NOTE_SKIP and len(t) == 3))
+    return found
 
 
 def _text(field: pymarc.Field, skip: str) -> str:
