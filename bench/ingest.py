@@ -140,11 +140,13 @@ def measure_bare(paths: list[Path]) -> dict[str, float]:
     return {"records": count, "seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu}
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the worker pool): less disturbed by other
-    work on a shared machine than wall time, so reported beside it."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def _cpu_seconds(who: int | None = None) -> float:
+    """CPU time of this process and its finished children (the worker pool), or of `who` alone: less
+    disturbed by other work on a shared machine than wall time, so reported beside it."""
+    if who is not None:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+    return _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN)
 
 
 def measure_ingest(sources: list[tuple[str, Path]], workers: int) -> dict[str, float]:
@@ -157,16 +159,17 @@ def measure_ingest(sources: list[tuple[str, Path]], workers: int) -> dict[str, f
                   "sources": [{"id": sid, "path": str(path.resolve())} for sid, path in sources]}
         settings = parse_settings(config, Path(tmp) / "bench.toml")
         with RecordStore(settings.store_path) as store:
-            cpu = _cpu_seconds()
+            main, pool = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             results = harvest_sources(settings, store, settings.sources, workers=workers, show_progress=False)
             seconds = time.perf_counter() - started
-            cpu = _cpu_seconds() - cpu
+            main = _cpu_seconds(resource.RUSAGE_SELF) - main
+            pool = _cpu_seconds(resource.RUSAGE_CHILDREN) - pool
         read = sum(r.counts.get("read", 0) for r in results)
         stored = sum(r.counts.get("new", 0) + r.counts.get("updated", 0) for r in results)
         quarantined = sum(r.counts.get("quarantined", 0) for r in results)
     return {"records": read, "stored": stored, "quarantined": quarantined, "seconds": seconds,
-            "cpu_seconds": cpu}
+            "cpu_seconds": main + pool, "main_cpu_seconds": main, "pool_cpu_seconds": pool}
 
 
 def _child(kind: str, payload: str, root: Path | None = None) -> dict[str, float]:
@@ -195,28 +198,44 @@ def compare(label: str, sources: list[tuple[str, Path]], workers: list[int], bas
           f"this code ({ROOT}) against {baseline}, {repeats} repeat(s); load {os.getloadavg()[0]:.1f}")
     payload = {"sources": [[s, str(p)] for s, p in sources]}
     rates: dict[str, list[tuple[float, float]]] = {"bare": []}  # (wall rec/s, CPU rec/s) per repeat
+    split: dict[str, list[tuple[float, float]]] = {}  # CPU µs a record: (harvesting process, workers)
     for repeat in range(repeats):
         rates["bare"].append(_rates(_child("bare", json.dumps([str(f) for f in files]))))
         line = [f"bare {rates['bare'][-1][0]:,.0f}"]
         for count in workers:
             sides = [("baseline", baseline), ("this", None)]
             for side, root in sides if repeat % 2 == 0 else sides[::-1]:
-                rate = _rates(_child("ingest", json.dumps({**payload, "workers": count}), root))
-                rates.setdefault(f"{side} {count}", []).append(rate)
-                line.append(f"{side} w{count} {rate[0]:,.0f}")
+                figures = _child("ingest", json.dumps({**payload, "workers": count}), root)
+                rates.setdefault(f"{side} {count}", []).append(_rates(figures))
+                split.setdefault(f"{side} {count}", []).append(_split(figures))
+                line.append(f"{side} w{count} {rates[f'{side} {count}'][-1][0]:,.0f}")
         print(f"  repeat {repeat + 1}: " + ", ".join(line) + f" rec/s (load {os.getloadavg()[0]:.1f})")
-    for axis, unit in ((0, "rec/s of wall time"), (1, "rec/s of CPU time")):
+    for axis, unit in ((0, "rec/s of wall time"), (1, "records per CPU second (all processes)")):
         bare = statistics.median(r[axis] for r in rates["bare"])
         print(f"{unit}: median bare pymarc {bare:,.0f}")
         for count in workers:
             this = [r[axis] for r in rates[f"this {count}"]]
             base = [r[axis] for r in rates[f"baseline {count}"]]
             paired = statistics.median(t / b for t, b in zip(this, base, strict=True))
+            cores = count if axis == 0 else 1  # CPU seconds are already per core
             print(f"  {count} worker(s): median this {statistics.median(this):,.0f} "
-                  f"({statistics.median(this) / count / bare:.0%} of bare pymarc per core), baseline "
-                  f"{statistics.median(base):,.0f} ({statistics.median(base) / count / bare:.0%}); "
+                  f"({statistics.median(this) / cores / bare:.0%} of bare pymarc per core), baseline "
+                  f"{statistics.median(base):,.0f} ({statistics.median(base) / cores / bare:.0%}); "
                   f"this/baseline: median of paired ratios {paired:.3f}, "
                   f"ratio of medians {statistics.median(this) / statistics.median(base):.3f}")
+    bare_us = 1e6 / statistics.median(r[1] for r in rates["bare"])
+    print(f"CPU µs a record (medians): bare pymarc {bare_us:,.0f}")
+    for key, values in split.items():
+        main, pool = (statistics.median(v[i] for v in values) for i in (0, 1))
+        print(f"  {key} worker(s): harvesting process {main:,.0f}, worker processes {pool:,.0f}")
+
+
+def _split(figures: dict[str, float]) -> tuple[float, float]:
+    """CPU µs a record in the harvesting process and in the worker processes (0 with one worker:
+    it all runs in the harvesting process then)."""
+    records = figures["records"] or 1
+    main = figures.get("main_cpu_seconds", figures["cpu_seconds"])
+    return main / records * 1e6, figures.get("pool_cpu_seconds", 0.0) / records * 1e6
 
 
 def _rates(figures: dict[str, float]) -> tuple[float, float]:
