@@ -21,7 +21,6 @@ the others go on.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import traceback
@@ -34,8 +33,6 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import orjson
-
 from harvester.errors import BadFeed, HarvestError, RecordRejected, RecordSkipped, SourceUnavailable
 from harvester.lock import harvest_lock
 from harvester.marc.chunk import RawChunk
@@ -44,7 +41,7 @@ from harvester.marc.ids import first_local_id, with_derived_id
 from harvester.marc.mapping import normalize_marc
 from harvester.marc.supersede import LaterWins
 from harvester.progress import Progress
-from harvester.record import Record
+from harvester.record_json import record_json
 from harvester.settings import Settings, SourceConfig
 from harvester.store import IncomingRecord, QuarantineKind, RecordStore, raw_hash
 from harvester.types import SourceId, make_record_id
@@ -118,25 +115,6 @@ Chunk = tuple[str, bytes, "str | None", bool, "int | None"]  # position, raw, re
 
 _WORKER_SOURCES: dict[str, SourceConfig] = {}
 
-# What `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes, without building an encoder
-# per record; a record's dict holds tuples, dicts and scalars, never itself, so no circularity check.
-_stdlib_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-
-
-def _to_json(value: dict[str, Any]) -> str:
-    """The record's JSON as `_stdlib_json` writes it, byte for byte, by orjson (a third of the time: the
-    encoding was ~8% of a record's ingest). orjson writes the same compact, non-ASCII-escaped form for
-    the strings, ints, tuples, dicts, booleans and None a record holds; whatever it refuses (lone
-    surrogates, ints beyond 64 bits, non-string keys) goes the standard library's way, unchanged."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return _stdlib_json(value)
-
-
-def _record_json(record: Record) -> str:
-    return _to_json(record.to_dict())
-
 
 def _init_worker(sources: Sequence[SourceConfig]) -> None:
     _WORKER_SOURCES.clear()
@@ -178,7 +156,7 @@ def _process_one(source: SourceConfig, file: str, fmt: str, position: str, raw: 
             record = with_derived_id(record, marc, source.id_fields)
         if repairs:
             record = replace(record, repairs=tuple(repairs))
-        record, normalized = storable(record, _record_json, raw)
+        record, normalized = storable(record, record_json, raw)
     except RecordSkipped as exc:
         return Skipped(position, exc.reason)
     except RecordRejected as exc:

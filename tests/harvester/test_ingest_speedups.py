@@ -15,7 +15,7 @@ import pytest
 from harvester.marc.files import iter_raw_records, list_files, read_record, sniff_format
 from harvester.marc.mapping import normalize_marc
 from harvester.record import Record
-from harvester.run import _to_json
+from harvester.record_json import to_json as _to_json
 from harvester.settings import parse_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
