@@ -87,3 +87,16 @@ def test_remembered_holdings_decisions_follow_the_profile_and_its_maps() -> None
         assert _read_codes_once(mapped, dict(codes), "Y") == read_codes(mapped, dict(codes), "Y")
     assert _read_codes_once(plain, dict(codes), "Y").location == "DESM-CIR"
     assert _read_codes_once(mapped, dict(codes), "Y").location == "Circulating collection"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain", "Müller ‘x’ \U0001f600", "\ud7ff\ue000\U0010ffff", "a\ud800b", "\udfff", "\ud83d\ude00",
+     "x" * 3000 + "\udc80"],
+)
+def test_invalid_text_is_found_as_the_surrogate_search_finds_it(text: str) -> None:
+    import re
+
+    from harvester.valid_text import has_invalid
+
+    assert has_invalid(text) == (re.search("[\ud800-\udfff]", text) is not None)
