@@ -32,6 +32,7 @@ from harvester.settings_table import (
     SEARCH,
     SOURCE,
     SOURCE_TYPES,
+    STAFF,
     TOP,
     Setting,
 )
@@ -114,6 +115,17 @@ class SearchSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffSettings:
+    """What the public may not see, and how staff sign in (`search_ui.staff`)."""
+
+    hidden_fields: tuple[str, ...] = tuple(STAFF["hidden_fields"].default)
+    secure_cookies: bool = STAFF["secure_cookies"].default
+    session_hours: float = STAFF["session_hours"].default
+    auth_header: str = STAFF["auth_header"].default
+    trusted_proxies: tuple[str, ...] = tuple(STAFF["trusted_proxies"].default)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything unioncat reads from its config file."""
 
@@ -124,6 +136,7 @@ class Settings:
     workers: int = TOP["workers"].default  # processes for parsing; 0 = one per core
     batch_size: int = TOP["batch_size"].default
     limits: Limits = field(default_factory=Limits)  # the top-level [limits]; each source carries its own
+    staff: StaffSettings = field(default_factory=StaffSettings)
 
     @property
     def store_path(self) -> Path:
@@ -185,6 +198,7 @@ def parse_settings(data: dict[str, Any], file: Path) -> Settings:
         workers=reader.value(data, TOP["workers"]),
         batch_size=reader.value(data, TOP["batch_size"]),
         limits=limits,
+        staff=_staff(reader, reader.value(data, TOP["staff"])),
     )
 
 
@@ -315,6 +329,19 @@ def _search(reader: _Reader, base: Path, raw: dict[str, Any]) -> SearchSettings:
     values = {name: reader.value(raw, setting, key) for name, setting in SEARCH.items()}
     values["index_dir"] = _resolve(base, values["index_dir"]) if values["index_dir"] else None
     return SearchSettings(**values)
+
+
+def _staff(reader: _Reader, raw: dict[str, Any]) -> StaffSettings:
+    """The ``[staff]`` table; the hidden-field rules are checked where they are parsed (`search_ui.staff`)."""
+    key = "staff"
+    reader.only(raw, key, set(STAFF))
+    values = {name: reader.value(raw, setting, key) for name, setting in STAFF.items()}
+    for name in ("hidden_fields", "trusted_proxies"):
+        if not all(isinstance(item, str) for item in values[name]):
+            raise ConfigError(reader.file, f"{key}.{name}", "expected a list of strings")
+        values[name] = tuple(values[name])
+    values["session_hours"] = float(values["session_hours"])
+    return StaffSettings(**values)
 
 
 def _oai_options(reader: _Reader, raw: dict[str, Any], key: str) -> OAIOptions:

@@ -39,6 +39,7 @@ TOP = _table(
     Setting("search", dict, {}, "the [search] table: which search backend, and how to reach it"),
     Setting("limits", dict, {}, "the [limits] table: size caps on hostile or broken input (LIMITS)"),
     Setting("sources", list, [], "one [[sources]] table per partner"),
+    Setting("staff", dict, {}, "the [staff] table: fields hidden from the public, staff sign-in and cookies"),
 )
 
 SEARCH = _table(
@@ -116,6 +117,20 @@ LIMITS = _table(
 """Caps that keep memory and disk bounded whatever a source sends (decompression bombs, 50 MB fields,
 files without a record terminator). Every value is in bytes and must be positive."""
 
+DEFAULT_HIDDEN_FIELDS = ["852$x", "876-878$x", "9XX", "541 ind1=0", "561 ind1=0", "583 ind1=0"]
+"""Staff-only MARC by default: non-public notes (852/876-878 $x), local item and order fields (9XX:
+prices, barcodes, order data), and acquisition source, ownership history and action notes whose first
+indicator 0 marks them private (541, 561, 583). Grammar: `search_ui.staff.hidden`."""
+
+STAFF = _table(
+    Setting("hidden_fields", list, DEFAULT_HIDDEN_FIELDS,
+            'MARC shown only to signed-in staff: "TAG[-TAG][$codes][ ind1=chars]", X as a digit wildcard'),
+    Setting("secure_cookies", bool, True, "send the staff session cookie over HTTPS only (false for http://127.0.0.1 dev)"),
+    Setting("session_hours", (int, float), 8.0, "hours a staff sign-in lasts"),
+    Setting("auth_header", str, "", "trust this request header (set by the institution's proxy) as the staff user name; empty = off"),
+    Setting("trusted_proxies", list, ["127.0.0.1"], "client addresses allowed to send auth_header (the proxy's)"),
+)
+
 TABLES: Mapping[str, Mapping[str, Setting]] = {
     "": TOP,
     "search": SEARCH,
@@ -124,5 +139,6 @@ TABLES: Mapping[str, Mapping[str, Setting]] = {
     "sources[].options": OAI_OPTIONS,
     "limits": LIMITS,
     "sources[].limits": LIMITS,
+    "staff": STAFF,
 }
 """Every table of the config file, by where it sits (holdings profiles are described in `marc.profiles`)."""

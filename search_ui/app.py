@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from harvester.settings import Settings
 from search_ui.errors import EXCEPTION_HANDLERS
 from search_ui.routes import ROUTES
+from search_ui.staff.setup import install_staff
 from search_ui.templating import make_templates
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def create_app(settings: Settings, catalog: Catalog | None = None, site_name: st
     app.state.catalog = catalog
     app.state.templates = make_templates()
     app.state.site_name = site_name
+    install_staff(app, settings)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -201,6 +201,13 @@ def links(view: MarcView) -> list[Link]:
 
 
 _NOTE_SKIP = {"520", "506", "540", "583", *(f"59{d}" for d in range(10))}
+PRIVATE_WHEN_IND1_0 = frozenset({"541", "561", "583"})
+"""Fields whose first indicator 0 says "private" (acquisition source, ownership history, action note):
+never normalized, so never indexed or shown (the web tier withholds more: `search_ui.staff`)."""
+
+
+def _private(field: pymarc.Field, tag: str) -> bool:
+    return tag in PRIVATE_WHEN_IND1_0 and not field.control_field and field.indicator1 == "0"
 
 
 def notes(view: MarcView) -> list[str]:
@@ -208,7 +215,7 @@ def notes(view: MarcView) -> list[str]:
     out: list[str] = []
     for tag in _note_tags(tuple(view.by_tag)):
         for field in view.by_tag[tag]:
-            if field.control_field:
+            if field.control_field or _private(field, tag):
                 continue
             text = _text(field, "2568")
             if text:
@@ -245,6 +252,8 @@ def alternate_scripts(view: MarcView) -> list[AltScript]:
         tag, _, rest = linkage.partition("-")
         occurrence, _, script = rest.partition("/")
         script = script.split("/", 1)[0]
+        if _private(field, tag.strip()[:3]):
+            continue
         text = _text(field, "68")
         if text:
             out.append(AltScript(tag=tag.strip()[:3], text=trim_punctuation(text),

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
+from search_ui.staff.identity import visible_catalog
+
 if TYPE_CHECKING:
     from indexer.catalog import Catalog
 
@@ -28,11 +30,12 @@ T = TypeVar("T")
 
 
 def catalog_of(request: Request) -> Catalog:
-    """The app's catalog (opened by the lifespan or injected by `create_app`)."""
+    """The app's catalog (opened by the lifespan or injected by `create_app`), as this request may
+    read it: without the hidden fields and raw records unless a staff member is signed in."""
     catalog = request.app.state.catalog
     if catalog is None:  # pragma: no cover - only when the lifespan did not run
         raise RuntimeError("the catalog is not open (run the app with its lifespan)")
-    return catalog  # type: ignore[no-any-return]
+    return visible_catalog(request, catalog)
 
 
 async def call(method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

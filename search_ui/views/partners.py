@@ -2,6 +2,8 @@
 
 Partners ask "did our nightly export arrive, and what did you refuse?"; this page answers from the
 record store (through `Catalog.sources`), with every quarantined record's position and reason.
+The public reads harvest errors without internal file paths or redirect targets
+(`search_ui.staff.public.public_status`); signed-in staff read them in full.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from search_ui.staff.identity import staff_of
+from search_ui.staff.public import public_status
 from search_ui.views.common import JSON, call, catalog_of, render
 
 QUARANTINE_SHOWN = 100
@@ -22,9 +26,12 @@ UNMAPPED_SHOWN = 50
 async def partners(request: Request) -> Response:
     sources: list[dict[str, Any]] = await call(catalog_of(request).sources)
     rows = [await _with_quarantine(request, dict(source)) for source in sources]
+    staff = staff_of(request) is not None
+    if not staff:
+        rows = [public_status(row) for row in rows]
     if request.url.path.endswith(".json"):
         return JSON({"sources": rows})
-    return render(request, "partners.html", {"sources": rows, "nav": "partners"})
+    return render(request, "partners.html", {"sources": rows, "nav": "partners", "staff": staff})
 
 
 async def _with_quarantine(request: Request, source: dict[str, Any]) -> dict[str, Any]:

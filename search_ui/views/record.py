@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from harvester.marc.raw_view import raw_as_text
 from indexer.dedup.matching import Explanation, Reason
+from search_ui.staff.identity import staff_of
 from search_ui.views.common import JSON, call, catalog_of, render
 from search_ui.views.export import citation_context
 from search_ui.views.holdings_table import holdings_by_library, lenders_json, requester_of
@@ -91,8 +92,11 @@ def _similar(cluster_id: str, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def raw(request: Request) -> Response:
-    """One member record as received, in MARC mnemonic form (or its XML), inside a page."""
+    """One member record as received, in MARC mnemonic form (or its XML), inside a page: staff only,
+    because raw records carry what the public may not see (notes, prices, order data)."""
     cluster_id, record_id = request.path_params["cluster_id"], request.path_params["record_id"]
+    if staff_of(request) is None:
+        raise HTTPException(403, "Raw records are shown to signed-in staff only.")
     merged: MergedRecord | None = await call(catalog_of(request).record, cluster_id)
     if merged is None or record_id not in {m.record_id for m in merged.members}:
         raise HTTPException(404, f"record {record_id} is not part of {cluster_id}")
@@ -135,7 +139,8 @@ def record_json(merged: MergedRecord, lenders: LenderList | None = None) -> dict
 
 
 async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any]]:
-    inline = len(merged.members) <= INLINE_RAW_MEMBERS
+    staff = staff_of(request) is not None
+    inline = staff and len(merged.members) <= INLINE_RAW_MEMBERS
     members = []
     for member in merged.members:
         raw_text = ""
@@ -146,7 +151,8 @@ async def _members(request: Request, merged: MergedRecord) -> list[dict[str, Any
             {
                 "member": member,
                 "base": member.record_id == merged.base_id,
-                "raw_url": f"/record/{quote(merged.id, safe='')}/raw/{quote(member.record_id, safe=':')}",
+                "raw_url": (f"/record/{quote(merged.id, safe='')}/raw/{quote(member.record_id, safe=':')}"
+                            if staff else ""),
                 "raw_text": raw_text,
             }
         )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from starlette.testclient import TestClient
 
 from indexer.catalog import Catalog
+from search_ui.app import create_app
+from search_ui.staff.identity import SCOPE_KEY, StaffUser
 from tests.search_ui.dataset import Dataset
 from tests.search_ui.html import texts, tree
 
@@ -55,7 +60,21 @@ def test_only_web_links_become_links(client: TestClient, dataset: Dataset) -> No
     assert not doc.xpath("//a[starts-with(@href, 'javascript')]")
 
 
-def test_members_with_raw_marc_inline_and_on_their_own_page(client: TestClient, dataset: Dataset) -> None:
+@pytest.fixture
+def staff_client(dataset: Dataset, catalog: Catalog) -> Iterator[TestClient]:
+    """The app as a signed-in staff member sees it (the identity put where the session middleware puts
+    it; signing in itself is tested in test_staff_*.py)."""
+    app = create_app(dataset.settings, catalog)
+
+    async def as_staff(scope, receive, send):  # type: ignore[no-untyped-def]
+        await app(scope if scope["type"] == "lifespan" else {**scope, SCOPE_KEY: StaffUser("tester")}, receive, send)
+
+    with TestClient(as_staff, raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+def test_members_with_raw_marc_inline_and_on_their_own_page(staff_client: TestClient, dataset: Dataset) -> None:
+    client = staff_client
     doc = tree(client.get(f"/record/{dataset.moby}"))
     members = doc.xpath("//ul[@class='members']/li")
     assert len(members) == 3
@@ -69,7 +88,14 @@ def test_members_with_raw_marc_inline_and_on_their_own_page(client: TestClient, 
     assert page.xpath(f"//a[@href='/record/{dataset.moby}']")
 
 
-def test_raw_view_only_for_members_of_the_cluster(client: TestClient, dataset: Dataset) -> None:
+def test_raw_marc_is_for_staff_only(client: TestClient, dataset: Dataset) -> None:
+    doc = tree(client.get(f"/record/{dataset.moby}"))
+    assert not doc.xpath("//ul[@class='members']//details") and not doc.xpath("//a[contains(@href, '/raw/')]")
+    assert client.get(f"/record/{dataset.moby}/raw/north:m1").status_code == 403
+
+
+def test_raw_view_only_for_members_of_the_cluster(staff_client: TestClient, dataset: Dataset) -> None:
+    client = staff_client
     assert client.get(f"/record/{dataset.moby}/raw/north:m1").status_code == 200
     assert client.get(f"/record/{dataset.moby}/raw/west:x1").status_code == 404  # not a member
     assert client.get(f"/record/{dataset.moby}/raw/nope:1").status_code == 404
