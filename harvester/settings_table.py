@@ -125,9 +125,11 @@ indicator 0 marks them private (541, 561, 583). Grammar: `search_ui.staff.hidden
 STAFF = _table(
     Setting("hidden_fields", list, DEFAULT_HIDDEN_FIELDS,
             'MARC shown only to signed-in staff: "TAG[-TAG][$codes][ ind1=chars]", X as a digit wildcard'),
-    Setting("secure_cookies", bool, True, "send the staff session cookie over HTTPS only (false for http://127.0.0.1 dev)"),
+    Setting("secure_cookies", bool, True,
+            "send the staff session cookie over HTTPS only (false for http://127.0.0.1 dev)"),
     Setting("session_hours", (int, float), 8.0, "hours a staff sign-in lasts"),
-    Setting("auth_header", str, "", "trust this request header (set by the institution's proxy) as the staff user name; empty = off"),
+    Setting("auth_header", str, "",
+            "trust this request header (set by the institution's proxy) as the staff user name; empty = off"),
     Setting("trusted_proxies", list, ["127.0.0.1"], "client addresses allowed to send auth_header (the proxy's)"),
 )
 

@@ -15,6 +15,7 @@ from harvester.cli import AppContext, pass_app
 from indexer import cli as indexer_cli
 from indexer.dedup import cli as dedup_cli
 from indexer.status import search_status_lines
+from search_ui.staff import cli as staff_cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -70,5 +71,5 @@ def serve(app: AppContext, host: str, port: int) -> None:
         catalog.close()
 
 
-for _command in (*harvester_cli.COMMANDS, *indexer_cli.COMMANDS, *dedup_cli.COMMANDS, serve):
+for _command in (*harvester_cli.COMMANDS, *indexer_cli.COMMANDS, *dedup_cli.COMMANDS, *staff_cli.COMMANDS, serve):
     cli.add_command(_command)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from search_ui.staff import views as staff
 from search_ui.templating import STATIC_DIR
 from search_ui.views import (
     analytics,
@@ -65,5 +66,6 @@ ROUTES = [
     Route("/analytics/feeds.csv", analytics.feeds, name="analytics_feeds_csv"),
     Route("/analytics/feeds", analytics.feeds, name="analytics_feeds"),
     Route("/analytics/titles.csv", analytics.titles, name="analytics_titles_csv"),
+    *staff.ROUTES,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

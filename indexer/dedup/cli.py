@@ -123,12 +123,25 @@ def override() -> None:
     """Staff decisions that beat the deduplicator (kept in the record store, survive --rebuild)."""
 
 
-def _add(app: AppContext, kind: str, a: str, b: str = "") -> None:
+def _who() -> str:
+    """The audit trail's "who" for the command line: the operating-system account."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no such user in a container
+        return "cli"
+
+
+_REASON = click.option("--reason", "why", default="", help="why (kept in the override audit trail)")
+
+
+def _add(app: AppContext, kind: str, a: str, b: str = "", why: str = "") -> None:
     if kind != "block":
         _record(app, a)
         _record(app, b)
     try:
-        _cluster_store(app).add_override(kind, a, b)
+        _cluster_store(app).staff.add(kind, a, b, who=_who(), why=why)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     target = f"{a} {b}".strip()
@@ -138,27 +151,30 @@ def _add(app: AppContext, kind: str, a: str, b: str = "") -> None:
 @override.command("merge")
 @click.argument("id1")
 @click.argument("id2")
+@_REASON
 @pass_app
-def override_merge(app: AppContext, id1: str, id2: str) -> None:
+def override_merge(app: AppContext, id1: str, id2: str, why: str) -> None:
     """Force records ID1 and ID2 into one cluster."""
-    _add(app, "merge", id1, id2)
+    _add(app, "merge", id1, id2, why)
 
 
 @override.command("split")
 @click.argument("id1")
 @click.argument("id2")
+@_REASON
 @pass_app
-def override_split(app: AppContext, id1: str, id2: str) -> None:
+def override_split(app: AppContext, id1: str, id2: str, why: str) -> None:
     """Never put records ID1 and ID2 in one cluster."""
-    _add(app, "split", id1, id2)
+    _add(app, "split", id1, id2, why)
 
 
 @override.command("block")
 @click.argument("key")
+@_REASON
 @pass_app
-def override_block(app: AppContext, key: str) -> None:
+def override_block(app: AppContext, key: str, why: str) -> None:
     """Mark an identifier KEY (e.g. isbn:9780306406157) as not unique: it never joins records."""
-    _add(app, "block", _normalize_key(key))
+    _add(app, "block", _normalize_key(key), why=why)
 
 
 @override.command("list")
@@ -180,13 +196,14 @@ def override_list(app: AppContext, as_json: bool) -> None:
 @click.argument("kind", type=click.Choice(["merge", "split", "block"]))
 @click.argument("a")
 @click.argument("b", required=False, default="")
+@_REASON
 @pass_app
-def override_remove(app: AppContext, kind: str, a: str, b: str) -> None:
+def override_remove(app: AppContext, kind: str, a: str, b: str, why: str) -> None:
     """Remove an override: `remove merge ID1 ID2`, `remove split ID1 ID2`, `remove block KEY`."""
     if kind == "block":
         a = _normalize_key(a)
     try:
-        removed = _cluster_store(app).remove_override(kind, a, b)
+        removed = _cluster_store(app).staff.remove(kind, a, b, who=_who(), why=why)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if not removed:

@@ -87,7 +87,7 @@ class HiddenFields:
 
     def redact(self, record: pymarc.Record) -> pymarc.Record:
         """A copy of ``record`` without what the rules hide (fields, or subfields; emptied fields go)."""
-        out = pymarc.Record(force_utf8=True, leader=record.leader)
+        out = pymarc.Record(force_utf8=True, leader=str(record.leader))
         for field in record.fields:
             codes = self.hidden_codes(field)
             if codes is None:

@@ -25,7 +25,7 @@ from harvester.record import Holding, Record
 from search_ui.staff.hidden import HiddenFields
 
 if TYPE_CHECKING:
-    from harvester.store.records import StoredRecord
+    from harvester.store import StoredRecord
     from indexer.catalog import Catalog
     from indexer.merge import MergedRecord
 

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from harvester.errors import ConfigError
 from harvester.settings import Settings
 from search_ui.staff.hidden import HiddenFields
+from search_ui.staff.session import StaffSession
 
 
 def install_staff(app: Starlette, settings: Settings) -> None:
@@ -18,3 +19,4 @@ def install_staff(app: Starlette, settings: Settings) -> None:
         app.state.hidden_fields = HiddenFields.parse(settings.staff.hidden_fields)
     except ValueError as exc:
         raise ConfigError(settings.config_file, "staff.hidden_fields", str(exc)) from exc
+    app.add_middleware(StaffSession, settings=settings.staff)

@@ -103,7 +103,8 @@ def _seed_file(file: Path, target: Path, seeder: Seeder) -> None:
         elif file.suffix == ".xml" and b"<record" in data:
             records = pymarc.parse_xml_to_array(io.BytesIO(data))
             body = b"".join(pymarc.record_to_xml(seeder.seed(r), namespace=True) for r in records)
-            out = b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">' + body + b"</collection>\n"
+            out = (b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">'
+                   + body + b"</collection>\n")
         elif file.suffix in (".jsonl", ".json", ".ndjson"):
             lines = [line for line in data.decode("utf-8").splitlines() if line.strip()]
             seeded = [seeder.seed(next(iter(pymarc.JSONReader(line)))) for line in lines]

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from harvester.store.staff import StaffStore
 from indexer.catalog import Catalog
 from search_ui.app import create_app
-from search_ui.staff.identity import SCOPE_KEY, StaffUser
+from search_ui.staff.passwords import hash_password
 from tests.search_ui.dataset import Dataset
 from tests.search_ui.html import texts, tree
+from tests.search_ui.test_staff_session import PASSWORD, token_of
 
 
 def test_record_page_shows_holdings_of_every_library(client: TestClient, dataset: Dataset) -> None:
@@ -62,14 +64,12 @@ def test_only_web_links_become_links(client: TestClient, dataset: Dataset) -> No
 
 @pytest.fixture
 def staff_client(dataset: Dataset, catalog: Catalog) -> Iterator[TestClient]:
-    """The app as a signed-in staff member sees it (the identity put where the session middleware puts
-    it; signing in itself is tested in test_staff_*.py)."""
+    """The app as a signed-in staff member sees it (signed in through the sign-in form)."""
+    StaffStore(catalog.store).add("tester", hash_password(PASSWORD))
     app = create_app(dataset.settings, catalog)
-
-    async def as_staff(scope, receive, send):  # type: ignore[no-untyped-def]
-        await app(scope if scope["type"] == "lifespan" else {**scope, SCOPE_KEY: StaffUser("tester")}, receive, send)
-
-    with TestClient(as_staff, raise_server_exceptions=True) as test_client:
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=True) as test_client:
+        form = {"csrf_token": token_of(test_client), "name": "tester", "password": PASSWORD}
+        assert test_client.post("/staff/sign-in", data=form, follow_redirects=False).status_code == 303
         yield test_client
 
 
