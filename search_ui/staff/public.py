@@ -127,19 +127,26 @@ _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://([^/\s'\"<>]+)[^\s'\"<>]*", re.IGNOREC
 _PATH = re.compile(r"(?<![\w.:/])(?:[A-Za-z]:\\|/)(?:[^\s/\\'\"<>]+[/\\])+(?=[^\s/\\'\"<>])")
 
 
-def public_text(text: str) -> str:
-    """A harvest message as partners may read it: file paths cut to the file's name, addresses to
-    their host ("redirected to http://10.0.0.5:8080/oai?token=…" says only "http://10.0.0.5:8080/…")."""
-    text = _URL.sub(lambda m: f"{m.group(0).split('://')[0]}://{m.group(1)}/…", text)
-    return _PATH.sub("", text)
+WITHHELD = "[address withheld]"
 
 
-def public_status(value: Any) -> Any:
+def public_text(text: str, known_hosts: frozenset[str] = frozenset()) -> str:
+    """A harvest message as partners may read it: file paths cut to the file's name; an address on a
+    configured source's host cut to that host ("http://oai.partner.example/…"), any other address (a
+    redirect target, an internal server) withheld."""
+    def address(match: re.Match[str]) -> str:
+        host = match.group(1)
+        return f"{match.group(0).split('://')[0]}://{host}/…" if host.lower() in known_hosts else WITHHELD
+
+    return _PATH.sub("", _URL.sub(address, text))
+
+
+def public_status(value: Any, known_hosts: frozenset[str] = frozenset()) -> Any:
     """`public_text` applied to every string of a nested status (the partners page rows)."""
     if isinstance(value, str):
-        return public_text(value)
+        return public_text(value, known_hosts)
     if isinstance(value, dict):
-        return {key: public_status(item) for key, item in value.items()}
+        return {key: public_status(item, known_hosts) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [public_status(item) for item in value]
+        return [public_status(item, known_hosts) for item in value]
     return value

@@ -9,6 +9,7 @@ The public reads harvest errors without internal file paths or redirect targets
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,7 +29,9 @@ async def partners(request: Request) -> Response:
     rows = [await _with_quarantine(request, dict(source)) for source in sources]
     staff = staff_of(request) is not None
     if not staff:
-        rows = [public_status(row) for row in rows]
+        settings = request.app.state.settings
+        known = frozenset(urlsplit(s.url).netloc.lower() for s in settings.sources if s.url)
+        rows = [public_status(row, known) for row in rows]
     if request.url.path.endswith(".json"):
         return JSON({"sources": rows})
     return render(request, "partners.html", {"sources": rows, "nav": "partners", "staff": staff})

@@ -67,7 +67,10 @@ def test_withhold_takes_out_notes_barcodes_and_holding_notes_only() -> None:
 
 def test_public_status_cuts_paths_and_redirect_targets() -> None:
     text = "cannot read /srv/unioncat/feeds/east/east.mrc: redirected to http://10.0.0.5:8080/oai?secret=1"
-    assert public_text(text) == "cannot read east.mrc: redirected to http://10.0.0.5:8080/…"
+    assert public_text(text) == "cannot read east.mrc: redirected to [address withheld]"
+    known = frozenset({"oai.partner.example"})
+    assert public_text("no answer from https://OAI.partner.example/oai?verb=x", known) == \
+        "no answer from https://OAI.partner.example/…"
     assert public_text("C:\\feeds\\west\\w.mrc bad") == "w.mrc bad"
     row = {"quarantine": [{"file": "/data/in/a.mrc", "position": "record 7"}], "records": 3}
     assert public_status(row) == {"quarantine": [{"file": "a.mrc", "position": "record 7"}], "records": 3}
