@@ -112,6 +112,7 @@ class SearchSettings:
     index_prefix: str = SEARCH["index_prefix"].default
     shards: int = SEARCH["shards"].default
     replicas: int = SEARCH["replicas"].default
+    facet_thesauri: tuple[str, ...] = SEARCH["facet_thesauri"].default  # the Subject facet's vocabularies
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +329,7 @@ def _search(reader: _Reader, base: Path, raw: dict[str, Any]) -> SearchSettings:
     reader.only(raw, key, set(SEARCH))
     values = {name: reader.value(raw, setting, key) for name, setting in SEARCH.items()}
     values["index_dir"] = _resolve(base, values["index_dir"]) if values["index_dir"] else None
+    values["facet_thesauri"] = _thesauri(reader, values["facet_thesauri"], f"{key}.facet_thesauri")
     return SearchSettings(**values)
 
 
@@ -342,6 +344,13 @@ def _staff(reader: _Reader, raw: dict[str, Any]) -> StaffSettings:
         values[name] = tuple(values[name])
     values["session_hours"] = float(values["session_hours"])
     return StaffSettings(**values)
+
+
+def _thesauri(reader: _Reader, value: Any, key: str) -> tuple[str, ...]:
+    """Thesaurus codes, folded as `harvester.marc.headings.thesaurus` writes them ("LCSH" = "lcsh")."""
+    if not all(isinstance(code, str) and code.strip() for code in value):
+        raise ConfigError(reader.file, key, f'expected a list of thesaurus codes like ["lcsh", "mesh"], got {value!r}')
+    return tuple(dict.fromkeys(code.strip().casefold() for code in value))
 
 
 def _oai_options(reader: _Reader, raw: dict[str, Any], key: str) -> OAIOptions:

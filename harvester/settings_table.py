@@ -53,6 +53,8 @@ SEARCH = _table(
     Setting("index_prefix", str, "unioncat", "opensearch: index and alias names start with this"),
     Setting("shards", int, 1, "opensearch: primary shards of a new index"),
     Setting("replicas", int, 0, "opensearch: replicas of each shard"),
+    Setting("facet_thesauri", list, ("lcsh",), "subject thesauri the Subject facet lists (codes as in 6XX "
+            "ind2 / $2: lcsh, mesh, fast, gnd, sao …); headings from others stay searchable; change → full reindex"),
 )
 
 SOURCE = _table(

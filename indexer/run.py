@@ -33,10 +33,12 @@ from indexer.dedup.matching import Matcher
 from indexer.errors import BackendError, IndexRunning
 from indexer.merge import MergedRecord, load_merged, source_libraries
 from indexer.search.backends.base import SearchBackend
-from indexer.search.documents import build_document
+from indexer.search.documents import FACET_THESAURI, build_document
 
 REBUILD_STATE = "index.rebuild_pending"
 """Store state set while a full rebuild runs, so that a failed one is redone by the next run."""
+THESAURI_STATE = "index.facet_thesauri"
+"""The ``[search] facet_thesauri`` the documents were built with: a change means a full rebuild."""
 LOCK_FILE = "index.lock"
 BATCH = 500
 """Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
@@ -101,6 +103,8 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     full = full or (_index_lost(backend) and clusters.count() > 0)
     analytics = AnalyticsPass(store, settings)
     full = full or analytics.config_changed  # held_by_count in every document depends on it
+    thesauri = frozenset(settings.search.facet_thesauri)
+    full = full or _thesauri_changed(store, thesauri)  # every document's subject facet depends on it
     analytics.begin(full)
     counter = _Counter()
     progress = Progress("index", enabled=show_progress, unit="clusters")
@@ -108,15 +112,16 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     try:
         if full:
             store.set_state(REBUILD_STATE, True)  # a failed rebuild is redone by the next run
-            indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress, analytics)))
+            indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress, analytics, thesauri)))
             clusters.clear_index_queue()
             store.delete_state(REBUILD_STATE)
             deleted = changes.retired
         else:
-            indexed, removals = _incremental(store, clusters, backend, counter, progress, analytics)
+            indexed, removals = _incremental(store, clusters, backend, counter, progress, analytics, thesauri)
             deleted = len(removals)
     finally:
         progress.close()
+    store.set_state(THESAURI_STATE, sorted(thesauri))
     summary = analytics.finish(removals).summary()
     return IndexReport(full=full, matcher=matcher.name, records=changes.records, clusters=clusters.count(),
                        indexed=indexed, deleted=deleted, multi_library=counter.multi,
@@ -131,8 +136,14 @@ def _index_lost(backend: SearchBackend) -> bool:
         return True
 
 
+def _thesauri_changed(store: RecordStore, thesauri: frozenset[str]) -> bool:
+    """The Subject facet's thesauri differ from those the index was built with (none recorded: the default)."""
+    built = store.get_state(THESAURI_STATE)
+    return frozenset(FACET_THESAURI if built is None else built) != thesauri
+
+
 def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBackend, counter: _Counter,
-                 progress: Progress, analytics: AnalyticsPass) -> tuple[int, list[str]]:
+                 progress: Progress, analytics: AnalyticsPass, thesauri: frozenset[str]) -> tuple[int, list[str]]:
     to_index, to_delete = clusters.index_queue()
     libraries = source_libraries(store)
     indexed = 0
@@ -142,7 +153,7 @@ def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBack
         merged = load_merged(store, batch, libraries)
         found = {m.id for m in merged}
         gone.extend(cluster_id for cluster_id, _ in batch if cluster_id not in found)
-        indexed += backend.index(counter.watch(_document(m, analytics) for m in merged))
+        indexed += backend.index(counter.watch(_document(m, analytics, thesauri) for m in merged))
         progress.update(len(batch))
     removals = to_delete + gone
     if removals:
@@ -154,30 +165,30 @@ def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBack
 
 
 def _all_documents(store: RecordStore, clusters: ClusterStore, progress: Progress,
-                   analytics: AnalyticsPass) -> Iterator[dict[str, Any]]:
+                   analytics: AnalyticsPass, thesauri: frozenset[str]) -> Iterator[dict[str, Any]]:
     """Every cluster's document, streamed batch by batch (never the whole catalog in memory)."""
     libraries = source_libraries(store)
     batch: list[tuple[str, list[str]]] = []
     for item in clusters.iter_clusters():
         batch.append(item)
         if len(batch) >= BATCH:
-            yield from _documents(store, batch, libraries, progress, analytics)
+            yield from _documents(store, batch, libraries, progress, analytics, thesauri)
             batch = []
     if batch:
-        yield from _documents(store, batch, libraries, progress, analytics)
+        yield from _documents(store, batch, libraries, progress, analytics, thesauri)
 
 
 def _documents(store: RecordStore, batch: list[tuple[str, list[str]]], libraries: dict[str, tuple[str, str]],
-               progress: Progress, analytics: AnalyticsPass) -> Iterator[dict[str, Any]]:
+               progress: Progress, analytics: AnalyticsPass, thesauri: frozenset[str]) -> Iterator[dict[str, Any]]:
     for merged in load_merged(store, batch, libraries):
-        yield _document(merged, analytics)
+        yield _document(merged, analytics, thesauri)
     progress.update(len(batch))
 
 
-def _document(merged: MergedRecord, analytics: AnalyticsPass) -> dict[str, Any]:
+def _document(merged: MergedRecord, analytics: AnalyticsPass, thesauri: frozenset[str]) -> dict[str, Any]:
     """One cluster's search document; the analytics see the same merged record (one pass for both)."""
     analytics.see(merged)
-    return build_document(merged, analytics.digital_sources)
+    return build_document(merged, analytics.digital_sources, thesauri)
 
 
 class _Counter:

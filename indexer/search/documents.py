@@ -11,6 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from harvester.record import Record
+from harvester.settings_table import SEARCH
 from harvester.text import title_sort_key
 from indexer.analytics.classes import class_labels
 from indexer.analytics.profile import held_by_count
@@ -27,12 +28,16 @@ patron typing Hebrew, Cyrillic or CJK finds the record without the display chang
 MAX_SUMMARY = 600
 
 
-def build_document(merged: MergedRecord, digital_sources: Collection[str] = ()) -> dict[str, Any]:
+def build_document(merged: MergedRecord, digital_sources: Collection[str] = (),
+                   facet_thesauri: Collection[str] | None = None) -> dict[str, Any]:
     """The index document of one cluster.
 
     ``digital_sources`` (the analytics' digital collections) do not count in ``held_by_count``, the
     number of member libraries holding the title; ``held_by`` lists every holding library's code.
+    ``facet_thesauri`` (the ``[search] facet_thesauri`` setting; default `FACET_THESAURI`) are the
+    vocabularies whose headings the Subject facet lists.
     """
+    thesauri = FACET_THESAURI if facet_thesauri is None else frozenset(facet_thesauri)
     record = merged.record
     libraries = list(merged.libraries)
     headings = _distinct(subject.heading for subject in record.subjects)
@@ -62,7 +67,7 @@ def build_document(merged: MergedRecord, digital_sources: Collection[str] = ()) 
         "format": [fmt],
         "language": _distinct(language_name(code) for code in record.languages),
         "decade": f"{record.year // 10 * 10}s" if record.year else "",
-        "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts and faceted(s)),
+        "subject_facet": _distinct(s.parts[0].strip(" .") for s in record.subjects if s.parts and faceted(s, thesauri)),
         "access": access.facet_values,
         "available_libraries": access.libraries,
         "classification": class_labels(record.classification),
@@ -88,8 +93,9 @@ def build_document(merged: MergedRecord, digital_sources: Collection[str] = ()) 
     }
 
 
-FACET_THESAURI = frozenset({"lcsh"})
-"""Subject vocabularies the Subject facet lists (the consortium's choice; LCSH by default). Headings from
+FACET_THESAURI = frozenset(SEARCH["facet_thesauri"].default)
+"""Subject vocabularies the Subject facet lists by default (the consortium chooses them with the
+``[search] facet_thesauri`` setting, declared in `harvester.settings_table`; LCSH). Headings from
 other thesauri (GND, Brinkman, Swedish "sao" …) and uncontrolled 653 keywords stay searchable in
 ``subjects`` but would mix languages and vocabularies in one facet ("Forskningsmetodik" beside
 "Research -- Methodology"). Headings whose source is not recorded (Dublin Core feeds, records
