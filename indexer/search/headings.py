@@ -1,11 +1,11 @@
 """The heading fields of an index document: what browse lists and autocomplete read.
 
 Each heading is one keyword term "<key>\\x1f<display>" (`analysis.heading_term`) in ``title_heading``,
-``author_heading``, ``subject_heading`` or ``callnumber_heading``. A term-dictionary walk answers long
-prefixes fast, but a two-letter prefix matches a twentieth of a million titles, and walking those took
-~1 s at 1M documents; so ``heading_prefix`` also holds "<kind>:<first 2 or 3 key characters>" per
-heading, and a short prefix is answered by counting the headings of just the documents holding it
-(`SHORT_PREFIX`; see `indexer.search.backends.embedded.terms`).
+``author_heading``, ``subject_heading`` or ``callnumber_heading``. The embedded engine answers
+browse and autocomplete from tables of these terms written at commit
+(`indexer.search.backends.embedded.heading_table`). ``heading_prefix`` ("<kind>:<first 2 or 3 key
+characters>" per heading, `SHORT_PREFIX`) lets an engine without such a table count the headings of just
+the documents holding a short prefix instead of walking every matching term.
 """
 
 from __future__ import annotations

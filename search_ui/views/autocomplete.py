@@ -3,8 +3,9 @@
 ``/autocomplete.json?q=melv`` answers the enhancement script (static/autocomplete.js); ``/autocomplete?q=``
 is the same list as a page of links, for browsers without JavaScript and for links from the no-JS box.
 The source is the index's heading terms ("<key>\\x1f<display>"): the typed text is folded like the keys
-("Müller, K" → "muller k") and the most frequent headings with that prefix win. One prefix walk of the
-term dictionary per kind, no document is read: well under a millisecond on the demo catalog; the 1M
+("Müller, K" → "muller k") and the most frequent headings with that prefix win, counted in live
+documents (what the suggestion's link finds). The embedded engine reads them from the heading tables it
+writes at commit (a binary search and a precomputed top list per keystroke, no document read); the 1M
 figures are in bench/README.md (bench/autocomplete.py).
 """
 

@@ -3,14 +3,14 @@ and "jump to" a heading; each heading links to its items. ``/browse/{kind}`` and
 
 The list is the index's own heading terms ("<key>\\x1f<display>", `analysis.heading_term`), so no second
 store can drift from the search results: a heading's count is the number of items the link finds.
-Paging is by position in the sorted list (cached per index generation by the backend); the URL names
+Paging is by position in the sorted list (the backend's heading table, decoded once per index
+commit; a jump is a binary search in it, no key list is built); the URL names
 the heading a page starts at (``?from=Melville``), so pages are bookmarkable and work without JavaScript.
 """
 
 from __future__ import annotations
 
 import bisect
-import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -48,25 +48,8 @@ def key_for(kind: str, text: str) -> str:
     return callnumber_key(text) if kind == "callnumber" else heading_key(text)
 
 
-class _Keys:
-    """Sort keys of the backend's cached term list, computed once per list (per index generation)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lists: dict[str, tuple[list[tuple[str, int]], list[str]]] = {}
-
-    def of(self, field: str, terms: list[tuple[str, int]]) -> list[str]:
-        with self._lock:
-            cached = self._lists.get(field)
-            if cached is not None and cached[0] is terms:
-                return cached[1]
-        keys = [split_heading(term)[0] for term, _ in terms]
-        with self._lock:
-            self._lists[field] = (terms, keys)
-        return keys
-
-
-_KEYS = _Keys()
+def _key_of(entry: tuple[str, int]) -> str:
+    return split_heading(entry[0])[0]
 
 
 def browse_page(catalog: Any, kind: str, start: str, size: int = PAGE_SIZE) -> dict[str, Any] | None:
@@ -75,11 +58,11 @@ def browse_page(catalog: Any, kind: str, start: str, size: int = PAGE_SIZE) -> d
     terms = catalog.terms(field)
     if terms is None:
         return None
-    keys = _KEYS.of(field, terms)
     wanted = key_for(kind, start) if start else ""
-    position = bisect.bisect_left(keys, wanted) if wanted else 0
-    if position >= len(keys) and keys:
-        position = max(0, len(keys) - size)  # past the end: the last page, not an empty one
+    # keys are folded words (no character below the separator), so term order is key order
+    position = bisect.bisect_left(terms, wanted, key=_key_of) if wanted else 0
+    if position >= len(terms) and terms:
+        position = max(0, len(terms) - size)  # past the end: the last page, not an empty one
     rows = [_row(kind, terms[i], wanted) for i in range(position, min(position + size, len(terms)))]
     before = max(0, position - size)
     return {

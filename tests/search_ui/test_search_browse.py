@@ -38,6 +38,13 @@ def test_browse_pages_and_jumps(client: TestClient) -> None:
     assert data["rows"][0]["heading"] == "Whaling -- Fiction" and data["exact"] is False
 
 
+def test_a_jump_past_the_end_shows_the_last_page(client: TestClient) -> None:
+    whole = client.get("/browse/author.json").json()["total_headings"]
+    data = client.get("/browse/author.json", params={"from": "zzzz zzzz"}).json()
+    assert data["rows"] and data["position"] == max(0, whole - 25) and not data["next"]
+    assert data["exact"] is False
+
+
 def test_call_number_browse_is_in_shelf_order(client: TestClient) -> None:
     data = client.get("/browse/callnumber.json").json()
     calls = [row["heading"] for row in data["rows"]]

@@ -14,6 +14,7 @@ parser rejects a lone ``foo*`` and would re-interpret patron punctuation.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import threading
@@ -28,11 +29,13 @@ from tantivy import Occur, Query
 from indexer.errors import BackendError, QueryError
 from indexer.search import analysis
 from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchHit, SearchRequest, SearchResults
-from indexer.search.backends.embedded import facets, tantivy_query, tantivy_schema, terms, versions
+from indexer.search.backends.embedded import facets, heading_table, tantivy_query, tantivy_schema, terms, versions
 from indexer.search.backends.embedded.facet_tasks import FacetTask, discard, facet_groups, wanted_facets
 from indexer.search.query import ParsedQuery
 from indexer.search.query_parser import parse_query
 from indexer.search.schema import SORTS
+
+_log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
 WRITER_HEAP = 128_000_000
@@ -57,6 +60,7 @@ class EmbeddedBackend:
         self._pool: ThreadPoolExecutor | None = None
         self._facet_cache: dict[tuple[Any, ...], dict[str, list[FacetCount]]] = {}
         self._terms = terms.TermLists()
+        self._headings = terms.HeadingTables()
         self.cache_facets = True
         """Cache whole-index facet counts (the browse page) per index generation; False to always count."""
 
@@ -140,6 +144,7 @@ class EmbeddedBackend:
             index = self._open()
             index.reload()
             self._meta_stamp = versions.stamp(self.index_dir / self._version / "meta.json")
+            _write_tables(index, self.index_dir / self._version)
 
     def rebuild(self, docs: Iterable[dict[str, Any]]) -> int:
         with versions.dir_lock(self.index_dir):
@@ -147,6 +152,7 @@ class EmbeddedBackend:
             name, index = versions.new_version(self.index_dir, self.schema)
             try:
                 count = _fill(index, docs)
+                _write_tables(index, self.index_dir / name)
             except BaseException:
                 del index
                 shutil.rmtree(self.index_dir / name, ignore_errors=True)
@@ -313,8 +319,11 @@ class EmbeddedBackend:
         `limit` most frequent starting with it; without, the whole field in term order (cached)."""
         searcher = self._open().searcher()
         try:
-            if 2 <= len(prefix) <= terms.SHORT_PREFIX and field in terms.KIND_OF_FIELD:
-                return terms.short_prefix(searcher, self.schema, field, prefix, limit)
+            if field in terms.TABLE_FIELDS:  # heading fields: the table written at commit
+                version_dir = self.index_dir / self._version
+                if prefix:
+                    return self._headings.table(searcher, version_dir, field).complete(prefix, limit)
+                return self._headings.alphabetical(searcher, version_dir, field)
             if prefix:
                 return terms.with_prefix(searcher, field, prefix, limit)
             return self._terms.alphabetical(searcher, (self._version, self._meta_stamp), field)
@@ -381,6 +390,16 @@ def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
     finally:
         writer.wait_merging_threads()
     return count
+
+
+def _write_tables(index: tantivy.Index, version_dir: Path) -> None:
+    """The heading tables of the commit just made (`heading_table`). Failing to write them does not
+    undo the commit: readers then build a table themselves on first use, so it is only logged."""
+    index.reload()
+    try:
+        heading_table.write_tables(index.searcher(), version_dir, terms.TABLE_FIELDS)
+    except OSError as exc:
+        _log.warning("heading tables not written to %s (%s); they are built on first use instead", version_dir, exc)
 
 
 def _count(result: tantivy.SearchResult) -> int:
