@@ -15,9 +15,10 @@ class Progress:
     """Track records and bytes processed against an optional byte total."""
 
     def __init__(self, label: str, total_bytes: int = 0, enabled: bool = True, stream: TextIO | None = None,
-                 unit: str = "records") -> None:
+                 unit: str = "records", total: int = 0) -> None:
         self.label = label
         self.total_bytes = total_bytes
+        self.total = total  # items expected, when known without a byte count: percent and ETA
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.stream.isatty()
         self.unit = unit
@@ -46,6 +47,10 @@ class Progress:
             filled = int(share * 24)
             text = f"{self.label}: [{'#' * filled}{'.' * (24 - filled)}] {share:4.0%} " \
                    f"{self.records:,} {self.unit} ({self.rate:,.0f}/s)"
+        elif self.total:
+            share = min(1.0, self.records / self.total)
+            left = (self.total - self.records) / self.rate if self.rate > 0 else 0.0
+            text += f" {share:4.0%} of {self.total:,}, ETA {_clock(left)}"
         self.stream.write("\r" + text[:120].ljust(80))
         self.stream.flush()
 
@@ -54,3 +59,10 @@ class Progress:
             self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    """``1:02:03`` / ``2:03``: an ETA a person reads at a glance."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -91,12 +91,12 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     matcher = matcher or matcher_for(settings)
     clusters = ClusterStore(store)
     full = rebuild or clusters.needs_full(matcher)
-    loading = Progress("cluster: reading records", enabled=show_progress)
+    loading = _Stages(show_progress, store.count_changed_bibs(0, store.max_seq()))
     try:
         if full:
-            changes: ClusterChanges = clusters.recluster_all(matcher, loading.update)
+            changes: ClusterChanges = clusters.recluster_all(matcher, loading.reading, loading.stage)
         else:
-            changes = clusters.update(matcher, loading.update)
+            changes = clusters.update(matcher, loading.reading)
     finally:
         loading.close()
     full = full or changes.full or bool(store.get_state(REBUILD_STATE))
@@ -107,7 +107,7 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     full = full or _thesauri_changed(store, thesauri)  # every document's subject facet depends on it
     analytics.begin(full)
     counter = _Counter()
-    progress = Progress("index", enabled=show_progress, unit="clusters")
+    progress = Progress("index", enabled=show_progress, unit="clusters", total=clusters.count() if full else 0)
     removals: list[str] = []
     try:
         if full:
@@ -189,6 +189,35 @@ def _document(merged: MergedRecord, analytics: AnalyticsPass, thesauri: frozense
     """One cluster's search document; the analytics see the same merged record (one pass for both)."""
     analytics.see(merged)
     return build_document(merged, analytics.digital_sources, thesauri)
+
+
+class _Stages:
+    """One progress line per clustering stage (reading, blocking, deciding pairs, joining), each with
+    its rate; reading records also with percent and ETA, since the store knows how many there are."""
+
+    READING = "cluster: reading records"
+
+    def __init__(self, enabled: bool, records: int) -> None:
+        self.enabled = enabled
+        self.records = records
+        self.current: Progress | None = None
+
+    def stage(self, label: str, done: int) -> None:
+        if self.current is None or self.current.label != label:
+            self.close()
+            self.current = Progress(label, enabled=self.enabled,
+                                    total=self.records if label == self.READING else 0)
+        if done > self.current.records:
+            self.current.update(done - self.current.records)
+
+    def reading(self, count: int) -> None:
+        done = self.current.records if self.current is not None and self.current.label == self.READING else 0
+        self.stage(self.READING, done + count)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
 
 
 class _Counter:

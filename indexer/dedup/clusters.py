@@ -28,6 +28,7 @@ from harvester.record import Record
 from harvester.store import RecordStore
 from harvester.types import ClusterId, RecordId
 from indexer.dedup import cluster_changes
+from indexer.dedup.bounded import cluster_all
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.clustering import WORD_KEY_CAP
@@ -247,29 +248,33 @@ class ClusterStore:
         return result
 
     def recluster_all(
-        self, matcher: Matcher, on_progress: Callable[[int], None] | None = None
+        self, matcher: Matcher, on_progress: Callable[[int], None] | None = None,
+        on_stage: Callable[[str, int], None] | None = None,
     ) -> ClusterChanges:
-        """Hand every live bib record to the matcher at once (first run, `index --rebuild`, new matcher).
+        """Cluster every live bib record (first run, `index --rebuild`, new matcher), in bounded memory
+        on big stores (`indexer.dedup.bounded`): records stream from the store once.
 
-        Keys and identifiers are replaced in one transaction (readers see the old ones until it
-        commits), the matcher runs outside any transaction, and the result is written in a second one.
+        Keys and identifiers are replaced in one transaction while the records stream past (readers see
+        the old ones until it commits), the matcher's work runs outside any transaction, and the result
+        is written in a second one: a run killed at any point leaves the previous clusters in place.
         """
         overrides = self.overrides()
         top = self.store.max_seq()
         pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]
-        records: list[Record] = []
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM cluster_keys")
-            db.execute("DELETE FROM record_identifiers")
-            db.execute("DELETE FROM work_keys")
-            for batch in self._iter_live_batches():
-                self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
-                records.extend(batch)
-                if on_progress is not None:
-                    on_progress(len(batch))
-        groups = matcher.cluster(records, overrides) if records else []
-        count = len(records)
-        del records
+
+        def live() -> Iterator[Record]:
+            with self.store.transaction() as db:
+                db.execute("DELETE FROM cluster_keys")
+                db.execute("DELETE FROM record_identifiers")
+                db.execute("DELETE FROM work_keys")
+                for batch in self._iter_live_batches():
+                    self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
+                    if on_progress is not None:
+                        on_progress(len(batch))
+                    yield from batch
+
+        expected = self.store.count_changed_bibs(0, top)
+        groups, count = cluster_all(matcher, live(), overrides, self.store.path.parent, expected, on_stage)
         with self.store.transaction() as db:
             rows = db.execute("SELECT record_id, cluster_id FROM cluster_members")
             old_of = {row[0]: row[1] for row in rows}

@@ -1,0 +1,355 @@
+"""Clustering in bounded memory: the same groups as `indexer.dedup.clustering.cluster_records`, from a
+stream of records, with the big intermediate data on disk.
+
+The in-memory clusterer holds every record, every profile, every block, every candidate pair and
+every decision at once (4.4 GB at a million records). Here records stream past once and everything
+that grows with the corpus goes to sorted runs (`indexer.dedup.spill`):
+
+1. each record gets a number in stream order (the index `cluster_records` gives it), its `Profile`,
+   id and title sort key go to a `ProfileFile`, and its (blocking key, number) pairs to a sort;
+2. the sorted keys are read block by block (a block's numbers come out ascending, as
+   `candidate_pairs` collects them), and each block's candidate pairs, with the same caps and the
+   same sorted neighbourhood for big blocks, go to a second sort;
+3. the unique pairs are decided in (i, j) order; the matches go, as (-probability, i, j), to a third
+   sort, which is exactly the order `cluster_records` unions them in;
+4. the guarded unions run over that stream with a compact union-find (an ``array`` of parents; member
+   lists and source counts only for clusters of two or more), reading profiles back from the file
+   when a cross pair must be decided.
+
+Decisions are made by the same `PairDecider`, on the same pairs, in the same order, with the same
+guards, so the groups are the same (tests/indexer/test_bounded_clustering.py checks it with tiny
+spill thresholds). Memory is a few arrays of one number per record, the clusters that have two or
+more members, a bounded profile cache and one buffer per sort; disk holds the rest, in ``folder``.
+Record ids must be unique in the stream (the record store's are).
+"""
+
+from __future__ import annotations
+
+import shutil
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Protocol, runtime_checkable
+
+from harvester.record import Record
+from indexer.dedup.clustering import BLOCK_CAP, MAX_CROSS, MIN_SHARE, VETOED, WINDOW, WORD_KEY_CAP, PairDecider
+from indexer.dedup.keys import WORD_KEYS, blocking_keys
+from indexer.dedup.matching import Matcher, Overrides
+from indexer.dedup.profiles import Profile, profile
+from indexer.dedup.spill import ProfileFile, SortedRuns
+
+BOUNDED_FROM = 20_000
+"""Full passes over at least this many records use the bounded clusterer; smaller ones fit in memory
+anyway and skip the files (the groups are the same either way)."""
+SPILL_DIR = "cluster-spill"
+"""The folder, in the data folder, that holds a bounded run's files (the index lock keeps it to one run)."""
+SHIFT = 1 << 32
+"""A candidate pair (i, j) travels through the sort as one integer, i * SHIFT + j."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much stays in memory: items per sorted run, profiles in the cache, decisions remembered."""
+
+    run_size: int = 1_000_000
+    cache_size: int = 50_000
+    decisions: int = 2_000_000
+
+
+@dataclass(slots=True)
+class Counts:
+    """What a bounded run did (for progress lines and the benchmark)."""
+
+    records: int = 0
+    keys: int = 0
+    pairs: int = 0
+    decisions: int = 0
+    edges: int = 0
+
+
+Progress = Callable[[str, int], None]
+
+
+@runtime_checkable
+class Decider(Protocol):
+    """A `Matcher` that is also a `PairDecider` (the `DedupMatcher` we ship): it can cluster bounded."""
+
+    within_source: frozenset[str]
+
+    def decide(self, a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> object: ...
+
+
+def cluster_all(matcher: Matcher, records: Iterable[Record], overrides: Overrides, folder: Path | None,
+                expected: int, on_progress: Progress | None = None) -> tuple[list[list[str]], int]:
+    """The groups of a full pass and the number of records read: bounded from `BOUNDED_FROM` records
+    on when the matcher decides pairs itself, else the matcher's own (in-memory) `cluster`."""
+    if expected >= BOUNDED_FROM and isinstance(matcher, Decider):
+        counts = Counts()
+        decider: PairDecider = matcher  # type: ignore[assignment]
+        spill = None
+        if folder is not None:  # a run killed with -9 leaves its files: the next run clears them
+            spill = folder / SPILL_DIR
+            shutil.rmtree(spill, ignore_errors=True)
+            spill.mkdir(parents=True)
+        try:
+            groups = list(cluster_stream(decider, records, overrides, spill, on_progress=on_progress,
+                                         counts=counts))
+        finally:
+            if spill is not None:
+                shutil.rmtree(spill, ignore_errors=True)
+        return groups, counts.records
+    listed = list(records)
+    return (matcher.cluster(listed, overrides) if listed else []), len(listed)
+
+
+def cluster_stream(matcher: PairDecider, records: Iterable[Record], overrides: Overrides,
+                   folder: Path | None = None, limits: Limits = Limits(),
+                   on_progress: Progress | None = None, counts: Counts | None = None) -> Iterator[list[str]]:
+    """Every record in exactly one group, groups yielded one at a time (see the module docstring)."""
+    with TemporaryDirectory(prefix="unioncat-cluster-", dir=folder) as tmp:
+        state = _Bounded(matcher, overrides, Path(tmp), limits, on_progress or _quiet, counts or Counts())
+        try:
+            state.read(records)
+            state.pairs()
+            state.decide()
+            state.unite()
+            yield from state.groups()
+        finally:
+            state.profiles.close()
+
+
+def _quiet(stage: str, done: int) -> None:
+    return None
+
+
+class _Bounded:
+    def __init__(self, matcher: PairDecider, overrides: Overrides, folder: Path, limits: Limits,
+                 on_progress: Progress, counts: Counts) -> None:
+        self.matcher = matcher
+        self.overrides = overrides
+        self.blocked = overrides.blocked_identifiers
+        self.limits = limits
+        self.progress = on_progress
+        self.counts = counts
+        self.profiles = ProfileFile(folder, limits.cache_size)
+        self.keys = SortedRuns(folder, "keys", limits.run_size)
+        self.candidates = SortedRuns(folder, "pairs", limits.run_size)
+        self.edges = SortedRuns(folder, "edges", limits.run_size)
+        self.source_codes: dict[str, int] = {}
+        self.source_names: list[str] = []
+        self.source = array("H")
+        self.parent = array("q")
+        self.members: dict[int, list[int]] = {}  # roots of clusters of two or more
+        self.sources: dict[int, dict[str, int]] = {}
+        self.decided: dict[tuple[int, int], float] = {}
+        self.forced: set[tuple[int, int]] = set()
+        self.split_with: dict[int, set[int]] = {}
+        self.override_ids = {r for pair in overrides.merge | overrides.split for r in pair}
+        self.number_of: dict[str, int] = {}  # override records only
+
+    # --- 1. read: numbers, profiles, keys -------------------------------------------------------
+
+    def read(self, records: Iterable[Record]) -> None:
+        for record in records:
+            n = self.profiles.append((profile(record), (record.title_sort or record.title).casefold()))
+            code = self.source_codes.setdefault(record.source_id, len(self.source_codes))
+            if code == len(self.source_names):
+                self.source_names.append(record.source_id)
+            self.source.append(code)
+            self.parent.append(n)
+            if record.id in self.override_ids:
+                self.number_of[record.id] = n
+            for key in blocking_keys(record, self.blocked):
+                self.keys.add((key, n))
+            if n % 10_000 == 0:
+                self.progress("cluster: reading records", n)
+        self.counts.records = len(self.profiles)
+        self.progress("cluster: reading records", self.counts.records)
+        self.counts.keys = self.keys.count
+        self._overrides()
+
+    def _overrides(self) -> None:
+        index = self.number_of
+        for pair in self.overrides.split:
+            ids = sorted(pair)
+            if len(ids) == 2 and ids[0] in index and ids[1] in index:
+                i, j = index[ids[0]], index[ids[1]]
+                self.split_with.setdefault(i, set()).add(j)
+                self.split_with.setdefault(j, set()).add(i)
+        for pair in self.overrides.merge:
+            ids = sorted(pair)
+            if len(ids) == 2 and ids[0] in index and ids[1] in index:
+                i, j = sorted((index[ids[0]], index[ids[1]]))
+                self.forced.add((i, j))
+
+    # --- 2. blocks → candidate pairs --------------------------------------------------------------
+
+    def pairs(self) -> None:
+        current: str | None = None
+        members: list[int] = []
+        done = 0
+        for key, n in self.keys.merged():
+            if key != current:
+                if current is not None:
+                    self._block(current, members)
+                current, members = key, []
+            members.append(n)
+            done += 1
+            if done % 100_000 == 0:
+                self.progress("cluster: blocking", done)
+        if current is not None:
+            self._block(current, members)
+        self.progress("cluster: blocking", done)
+
+    def _block(self, key: str, members: list[int]) -> None:
+        size = len(members)
+        if size < 2 or (size > WORD_KEY_CAP and key.startswith(WORD_KEYS)):
+            return
+        if size <= BLOCK_CAP:
+            for x in range(size):
+                for y in range(x + 1, size):
+                    self._candidate(members[x], members[y])
+            return
+        titles = {n: self.profiles.get(n)[1] for n in members}
+        ordered = sorted(members, key=titles.__getitem__)
+        for x in range(size):
+            for y in range(x + 1, min(size, x + 1 + WINDOW)):
+                i, j = ordered[x], ordered[y]
+                self._candidate(i, j) if i < j else self._candidate(j, i)
+
+    def _candidate(self, i: int, j: int) -> None:
+        code = self.source[i]
+        if code == self.source[j] and self.source_names[code] not in self.matcher.within_source:
+            return  # the one-record-per-source rule would refuse the union anyway
+        self.candidates.add(i * SHIFT + j)
+
+    # --- 3. decide each unique pair once ---------------------------------------------------------
+
+    def decide(self) -> None:
+        last = -1
+        for pair in self.candidates.merged():
+            if pair == last:
+                continue
+            last = pair
+            i, j = divmod(pair, SHIFT)
+            self.counts.pairs += 1
+            p = self._probability(i, j)
+            if p >= 0.0:
+                self.edges.add((-p, i, j))
+            if self.counts.pairs % 10_000 == 0:
+                self.progress("cluster: deciding pairs", self.counts.pairs)
+        self.counts.edges = self.edges.count
+        self.progress("cluster: deciding pairs", self.counts.pairs)
+
+    def _probability(self, i: int, j: int) -> float:
+        """As `clustering._Clusters.probability`: forced 1.0, a veto `VETOED`, a non-match p - 2."""
+        key = (i, j) if i < j else (j, i)
+        if key in self.forced:
+            return 1.0
+        cached = self.decided.get(key)
+        if cached is not None:
+            return cached
+        decision = self.matcher.decide(self._profile(key[0]), self._profile(key[1]), self.blocked)
+        self.counts.decisions += 1
+        value = VETOED if decision.vetoed else decision.probability - (0.0 if decision.same else 2.0)
+        if len(self.decided) >= self.limits.decisions:
+            self.decided.clear()  # a decision is a pure function of the pair: forgetting costs time only
+        self.decided[key] = value
+        return value
+
+    def _profile(self, n: int) -> Profile:
+        found: Profile = self.profiles.get(n)[0]
+        return found
+
+    # --- 4. guarded unions -----------------------------------------------------------------------
+
+    def unite(self) -> None:
+        self.decided.clear()
+        for i, j in sorted(self.forced):
+            self._union(i, j, forced=True)
+        done = 0
+        for negative, i, j in self.edges.merged():
+            self.decided[(i, j)] = -negative
+            self._union(i, j)
+            done += 1
+            if done % 10_000 == 0:
+                self.progress("cluster: joining", done)
+        self.progress("cluster: joining", done)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def _members(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
+    def _sources(self, root: int) -> dict[str, int]:
+        return self.sources.get(root) or {self.source_names[self.source[root]]: 1}
+
+    def _union(self, i: int, j: int, forced: bool = False) -> bool:
+        ra, rb = self.find(i), self.find(j)
+        if ra == rb:
+            return True
+        a, b = self._members(ra), self._members(rb)
+        if self._split_between(a, b):
+            return False
+        if not forced and (self._source_clash(ra, rb) or not self._linked(a, b)):
+            return False
+        if len(a) < len(b):
+            ra, rb, a, b = rb, ra, b, a
+        self.parent[rb] = ra
+        merged = self.members.pop(ra, None) or [ra]
+        merged.extend(b)
+        self.members[ra] = merged
+        self.members.pop(rb, None)
+        sources = dict(self._sources(ra))
+        for source, count in self._sources(rb).items():
+            sources[source] = sources.get(source, 0) + count
+        self.sources[ra] = sources
+        self.sources.pop(rb, None)
+        return True
+
+    def _split_between(self, a: list[int], b: list[int]) -> bool:
+        if not self.split_with:
+            return False
+        other = set(b)
+        return any(self.split_with[x] & other for x in a if x in self.split_with)
+
+    def _source_clash(self, ra: int, rb: int) -> bool:
+        sa, sb = self._sources(ra), self._sources(rb)
+        if len(sa) > len(sb):
+            sa, sb = sb, sa
+        return any(s in sb and s not in self.matcher.within_source for s in sa)
+
+    def _linked(self, a: list[int], b: list[int]) -> bool:
+        cross = [(x, y) for x in a for y in b]
+        if len(cross) > MAX_CROSS:
+            step = len(cross) / MAX_CROSS
+            cross = [cross[int(k * step)] for k in range(MAX_CROSS)]
+        matches = 0
+        for x, y in cross:
+            p = self._probability(x, y)
+            if p == VETOED:
+                return False
+            if p >= 0.0:
+                matches += 1
+        return matches >= MIN_SHARE * len(cross)
+
+    # --- 5. the groups, in the order `cluster_records` returns them ------------------------------
+
+    def groups(self) -> Iterator[list[str]]:
+        for n in range(len(self.parent)):
+            if self.parent[n] != n:
+                continue
+            members = self.members.get(n)
+            if members is None:
+                yield [self._profile(n).id]
+            else:
+                yield sorted(self._profile(m).id for m in members)
