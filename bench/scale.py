@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from scale_corpus import LIBRARIES, write_part  # noqa: E402
 
 UNIONCAT = str(Path(sys.executable).parent / "unioncat")
-STAGES = ("generate", "harvest", "index", "search", "incremental")
+STAGES = ("generate", "harvest", "cluster", "cluster-baseline", "index", "search", "incremental")
 QUERIES = ("history", "poetry children", "kalo", "music law", "the", "ne ru", "water energy", "mi*",
            "science", "women politics")
 
@@ -128,6 +128,39 @@ def search_load(config: str) -> dict[str, float]:
             "warm_ms_p95": warm[int(0.95 * (len(warm) - 1))], "queries": len(cold) + len(warm)}
 
 
+def cluster_only(config: str, mode: str) -> dict[str, float]:
+    """Clustering alone over the store's live records, bounded or in memory (the baseline), without
+    writing: seconds, records, pairs decided and a digest of the groups (both modes must agree)."""
+    import hashlib
+    import resource
+
+    from harvester.settings import load_settings
+    from harvester.store import RecordStore
+    from indexer.dedup.bounded import Counts, cluster_stream
+    from indexer.dedup.clustering import cluster_records
+    from indexer.dedup.clusters import matching_record
+    from indexer.dedup.matchers import matcher_for
+    from indexer.dedup.matching import Overrides
+
+    settings = load_settings(config)
+    matcher = matcher_for(settings)
+    with RecordStore(settings.store_path) as store:
+        records = (matching_record(j) for rows in store.iter_live_bib_json() for _, j in rows)
+        started = time.monotonic()
+        counts = Counts()
+        if mode == "bounded":
+            groups = cluster_stream(matcher, records, Overrides(), settings.data_dir, counts=counts)
+        else:
+            groups = iter(cluster_records(matcher, list(records), Overrides()))
+        digest, total = hashlib.sha1(), 0
+        for group in groups:
+            digest.update(repr(group).encode())
+            total += 1
+        seconds = time.monotonic() - started
+    return {"seconds": seconds, "groups": total, "pairs": counts.pairs, "digest": digest.hexdigest()[:16],
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # type: ignore[dict-item]
+
+
 def _index_summary(log: Path) -> str:
     lines = [line for line in log.read_text(errors="replace").splitlines() if line.startswith("index (")]
     return lines[-1] if lines else ""
@@ -153,7 +186,9 @@ def run_size(records: int, workdir: Path, stages: list[str]) -> None:
             if stage == "incremental":
                 figures["changed"] = figures_changed
         else:
-            out = subprocess.run([sys.executable, __file__, "--_search", config], capture_output=True,
+            mode = {"search": ["--_search"], "cluster": ["--_cluster", "bounded"],
+                    "cluster-baseline": ["--_cluster", "memory"]}[stage]
+            out = subprocess.run([sys.executable, __file__, mode[0], config, *mode[1:]], capture_output=True,
                                  text=True, check=True)
             figures = json.loads(out.stdout.strip().splitlines()[-1])
         figures.update(size=records, stage=stage, load=round((load_before + os.getloadavg()[0]) / 2, 1),
@@ -162,7 +197,8 @@ def run_size(records: int, workdir: Path, stages: list[str]) -> None:
         print(f"{records:>11,} {stage:<12} wall {figures.get('seconds', 0):8.1f} s  {rate:>9,.0f} rec/s  "
               f"peak RSS {figures.get('peak_mb', 0):8,.0f} MB  corpus {figures['corpus_bytes'] / 1e9:6.2f} GB  "
               f"data {figures['data_bytes'] / 1e9:6.2f} GB  load {figures['load']}", flush=True)
-        extra = {k: v for k, v in figures.items() if k in ("summary", "changed") or k.startswith(("cold", "warm"))}
+        extra = {k: v for k, v in figures.items()
+                 if k in ("summary", "changed", "groups", "pairs", "digest") or k.startswith(("cold", "warm"))}
         if extra:
             print(f"{'':>12} {extra}", flush=True)
         with results.open("a") as out:
@@ -173,17 +209,20 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--_search":
         print(json.dumps(search_load(sys.argv[2])))
         return
+    if len(sys.argv) > 3 and sys.argv[1] == "--_cluster":
+        print(json.dumps(cluster_only(sys.argv[2], sys.argv[3])))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, nargs="+", default=[100_000], help="corpus sizes to run")
     parser.add_argument("--workdir", type=Path, help="where corpus, store and index go (one folder per size)")
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
-    parser.add_argument("--plot", nargs=2, type=Path, metavar=("RESULTS", "SVG"),
+    parser.add_argument("--plot", nargs=2, metavar=("RESULTS", "SVG"),
                         help="draw time and memory against size from results.jsonl files")
     args = parser.parse_args()
     if args.plot:
         from scale_plot import plot
 
-        plot(args.plot[0], args.plot[1])
+        plot(args.plot[0], Path(args.plot[1]))
         return
     if args.workdir is None:
         parser.error("--workdir is required")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Protocol, runtime_checkable
@@ -43,6 +43,7 @@ from indexer.dedup.spill import ProfileFile, SortedRuns
 BOUNDED_FROM = 20_000
 """Full passes over at least this many records use the bounded clusterer; smaller ones fit in memory
 anyway and skip the files (the groups are the same either way)."""
+PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
 SPILL_DIR = "cluster-spill"
 """The folder, in the data folder, that holds a bounded run's files (the index lock keeps it to one run)."""
 SHIFT = 1 << 32
@@ -153,7 +154,9 @@ class _Bounded:
 
     def read(self, records: Iterable[Record]) -> None:
         for record in records:
-            n = self.profiles.append((profile(record), (record.title_sort or record.title).casefold()))
+            made = profile(record)
+            values = tuple(getattr(made, name) for name in PROFILE_FIELDS)
+            n = self.profiles.append((values, (record.title_sort or record.title).casefold()))
             code = self.source_codes.setdefault(record.source_id, len(self.source_codes))
             if code == len(self.source_names):
                 self.source_names.append(record.source_id)
@@ -260,8 +263,8 @@ class _Bounded:
         return value
 
     def _profile(self, n: int) -> Profile:
-        found: Profile = self.profiles.get(n)[0]
-        return found
+        values, _ = self.profiles.get(n)
+        return Profile(*values)
 
     # --- 4. guarded unions -----------------------------------------------------------------------
 
@@ -350,6 +353,10 @@ class _Bounded:
                 continue
             members = self.members.get(n)
             if members is None:
-                yield [self._profile(n).id]
+                yield [self._id(n)]
             else:
-                yield sorted(self._profile(m).id for m in members)
+                yield sorted(self._id(m) for m in members)
+
+    def _id(self, n: int) -> str:
+        values, _ = self.profiles.get(n)
+        return str(values[0])

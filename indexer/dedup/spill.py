@@ -5,8 +5,9 @@
 streams every item in order through a k-way merge of the runs. Memory is one buffer plus one chunk per
 run, whatever the number of items; a sort that fits in one buffer never touches the disk.
 
-`ProfileFile` keeps one pickled object per record number (the record's `Profile`, its id and its title
-sort key), appended in order, with the file offsets in a compact ``array``; `get` reads one back,
+`ProfileFile` keeps one marshal-able value per record number (the fields of the record's `Profile` and
+its title sort key: marshal writes and reads such tuples several times faster than pickle writes and
+reads the dataclass), appended in order, with the file offsets in a compact ``array``; `get` reads one back,
 through a bounded least-recently-used cache (pairs of a block are compared together, so most reads
 hit it). Both live in a caller-given folder and are deleted by `close`.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import heapq
 import marshal
-import pickle
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -100,7 +100,7 @@ class ProfileFile:
     def append(self, item: Any) -> int:
         """Store the next record's object; returns its number."""
         assert self.out is not None, "ProfileFile: append after reading started"
-        data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+        data = marshal.dumps(item)
         self.offsets.append(self.size)
         self.out.write(data)
         self.size += len(data)
@@ -118,7 +118,7 @@ class ProfileFile:
         start = self.offsets[number]
         end = self.offsets[number + 1] if number + 1 < len(self.offsets) else self.size
         reader.seek(start)
-        found = pickle.loads(reader.read(end - start))
+        found = marshal.loads(reader.read(end - start))
         self.cache[number] = found
         if len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)
