@@ -26,7 +26,14 @@ from indexer.dedup.matching import Explanation, Matcher
 from indexer.holdings_check import HoldingsAnswer, check_holdings, unmapped_codes
 from indexer.lenders import Directory, LenderList, directory_from_settings, rank_lenders
 from indexer.merge import MergedRecord, load_merged
-from indexer.search.backends.base import SearchBackend, SearchHit, SearchRequest, SearchResults, TermLister
+from indexer.search.backends.base import (
+    Generational,
+    SearchBackend,
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+    TermLister,
+)
 from indexer.search.similar import similar_query
 
 
@@ -65,6 +72,12 @@ class Catalog:
 
     def search(self, request: SearchRequest) -> SearchResults:
         return self.backend.search(request)
+
+    def generation(self) -> str | None:
+        """The index state token (`Generational`), or None when the backend cannot name one (no caching)."""
+        if not isinstance(self.backend, Generational):
+            return None
+        return self.backend.generation()
 
     def terms(self, field: str, prefix: str = "", limit: int = 10) -> list[tuple[str, int]] | None:
         """Index terms with document counts (see `TermLister`); None when the backend cannot list them."""

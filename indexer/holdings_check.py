@@ -22,6 +22,7 @@ from harvester.marc.holdings import holding_sort_key
 from harvester.record import Holding
 from harvester.store import RecordStore
 from harvester.types import ClusterId
+from indexer.csv_safe import safe_row
 from indexer.dedup.clusters import ClusterStore
 from indexer.labels import format_label
 from indexer.lenders import Directory, LenderList, rank_lenders
@@ -156,12 +157,12 @@ def answers_to_csv(answers: Sequence[HoldingsAnswer]) -> str:
     for answer in answers:
         head = [answer.query, answer.kind, answer.normalized, answer.message]
         if not answer.items:
-            writer.writerow(_safe([*head, *[""] * (len(CSV_COLUMNS) - 5), answer.error]))
+            writer.writerow(safe_row([*head, *[""] * (len(CSV_COLUMNS) - 5), answer.error]))
         for item in answer.items:
             about = [item.cluster_id, item.title, "" if item.year is None else str(item.year), item.format]
             ranks = {lender.code: str(lender.rank) for lender in item.lenders.lenders}
             for h in item.holdings:
-                writer.writerow(_safe([*head, *about, h.library_code, h.library_name, h.kind, h.location,
+                writer.writerow(safe_row([*head, *about, h.library_code, h.library_name, h.kind, h.location,
                                        h.call_number, h.status, copies_text(h), lendable_text(h), h.basis,
                                        h.summary, ranks.get(h.library_code, ""), item.lenders.lending_string,
                                        ""]))
@@ -177,7 +178,7 @@ def requests_to_csv(answers: Sequence[HoldingsAnswer]) -> str:
         item = answer.items[0] if answer.items else None
         lenders = "; ".join(f"{lender.rank}. {lender.symbol} ({lender.reason})"
                             for lender in item.lenders.lenders) if item else ""
-        writer.writerow(_safe([answer.query, answer.kind, answer.normalized, answer.message,
+        writer.writerow(safe_row([answer.query, answer.kind, answer.normalized, answer.message,
                                item.cluster_id if item else "", item.title if item else "", lenders,
                                answer.lending_string, answer.error]))
     return out.getvalue()
@@ -196,11 +197,6 @@ def lendable_text(holding: Holding) -> str:
         return "unknown"
     word = "yes" if holding.lendable else "no"
     return f"{word} (policy)" if holding.policy else word
-
-
-def _safe(row: list[str]) -> list[str]:
-    """Neutralise cells a spreadsheet would run as formulas (CSV injection)."""
-    return ["'" + cell if cell[:1] in ("=", "+", "@", "\t", "\r") else cell for cell in row]
 
 
 UNMAPPED_SHOWN = 50

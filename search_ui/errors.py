@@ -1,12 +1,12 @@
 """Error pages: `{status}.html`, else `error.html`, for browsers; a JSON body for the `.json`/`.csv` twins.
 
 Messages shown are the ones views chose to raise (`HTTPException(404, "No record with id …")`); an
-unexpected exception is logged with its traceback and shown as a plain 500 page that reveals nothing.
+unexpected exception is logged with its traceback (once: `search_ui.error_log`) and shown as a plain
+500 page that reveals nothing.
 """
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 
 from starlette.exceptions import HTTPException
@@ -16,16 +16,19 @@ from starlette.templating import Jinja2Templates
 
 from search_ui.views.common import json_error, wants_machine
 
-log = logging.getLogger("unioncat.web")
-
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return error_response(request, exc.status_code, exc.detail)
 
 
+LOGGED = "unioncat.logged_error"
+"""Scope key: the exception `server_error` logged, so the app does not let the server log it again."""
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    request.app.state.error_log.error(exc, request.url.path)
+    request.scope[LOGGED] = exc
     return error_response(request, 500, "Something went wrong on our side. Please try again later.")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.analytics.profile import TitleProfile
+from indexer.csv_safe import safe_row
 
 TITLE_COLUMNS = ("cluster_id", "url", "title", "held_by_count", "libraries", "online", "format", "decade",
                  "languages", "lc_class", "ddc_class", "items")
@@ -63,7 +64,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -76,7 +77,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
 
 def _line(row: Sequence[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(row)
+    csv.writer(buffer, lineterminator="\r\n").writerow(safe_row(row))
     return buffer.getvalue()
 
 

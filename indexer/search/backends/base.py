@@ -157,3 +157,17 @@ class TermLister(Protocol):
         """With a prefix, the `limit` most frequent terms starting with it ((term, documents), count
         descending); without, every term of the field in term order."""
         ...
+
+
+@runtime_checkable
+class Generational(Protocol):
+    """A backend that can name the state of its index cheaply; optional.
+
+    The web tier keys its page cache on this token, so a commit or rebuild by any process (another
+    server worker, `unioncat index`) invalidates every worker's cached pages without messages between
+    them. A backend without it is never cached.
+    """
+
+    def generation(self) -> str:
+        """A short token that changes whenever a commit or rebuild becomes visible to searches."""
+        ...

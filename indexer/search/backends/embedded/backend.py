@@ -330,6 +330,15 @@ class EmbeddedBackend:
         except ValueError as exc:
             raise QueryError(f"cannot list the terms of {field!r}") from exc
 
+    def generation(self) -> str:
+        """The live version and its meta.json (inode, mtime): changes with every visible commit or rebuild.
+
+        Costs two stats (the same check every search makes), so the web tier asks it on each request.
+        """
+        with self._lock:
+            self._open()
+            return f"{self._version}:{self._meta_stamp}"
+
     def info(self) -> dict[str, Any]:
         searcher = self._open().searcher()
         return {
