@@ -1,29 +1,38 @@
-"""uvicorn's h11 protocol with a deadline for slow clients (slowloris).
+"""uvicorn's HTTP protocols with a deadline and a size bound for slow or endless request heads (slowloris).
 
 uvicorn times out idle keep-alive connections, but only after a response: a connection that never
 sends a byte, or sends a request's headers one byte every few seconds, is kept open for ever, and a
-few hundred of those exhaust a server. `GuardedH11Protocol` closes a connection whose request has not
+few hundred of those exhaust a server. The guarded protocols close a connection whose request has not
 been fully received within ``header_timeout`` seconds (`search_ui.limits.WebLimits`) while no view is
 working on it: from the connection's start or the first byte of the next request until its headers
-are complete, and again after a response while the client still trickles a body nobody reads. A body
-a view is reading has its own deadline in `search_ui.limits.BodyLimits`.
+are complete, and again after a response while the client still trickles a body nobody reads. They
+also close it once more than `MAX_HEAD_BYTES` arrive in that state: h11 bounds a head by itself
+(``h11_max_incomplete_event_size``), uvicorn's httptools protocol does not (it appends the URL and
+headers as they come). A body a view is reading has its own deadline in `search_ui.limits.BodyLimits`.
 
-Selected with ``uvicorn.run(..., http="search_ui.protocol:GuardedH11Protocol")`` by `search_ui.serve`,
-whose options (in every worker) carry the deadline. Header size stays bounded by h11's
-``h11_max_incomplete_event_size``.
+`search_ui.serve.protocol_name` picks one: httptools (a C parser, the faster) when installed, else
+h11; its options, in every worker, carry the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
-import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools not installed: h11 only
+    HttpToolsProtocol = None  # type: ignore[misc,assignment]
 
 from search_ui.limits import WebLimits
 
 log = logging.getLogger("unioncat.web")
+
+MAX_HEAD_BYTES = 16 * 1024
+"""Bytes a client may send while no request of its is being answered (one request's line and headers)."""
 
 
 def header_timeout() -> float:
@@ -36,35 +45,40 @@ def header_timeout() -> float:
         return WebLimits().header_timeout
 
 
-class GuardedH11Protocol(H11Protocol):
-    """`H11Protocol` plus the request deadline described in the module docstring."""
+class RequestDeadline:
+    """The deadline, for any uvicorn HTTP protocol class (mixed in before it; see the module docstring).
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    "Waiting for the client" is: the connection is open and no request is being answered (no cycle, or
+    the last one's response is complete). uvicorn's own keep-alive timer covers a connection that sends
+    nothing after a response; this one covers the rest, from the connection's start or the first byte
+    of the next request, until a request's headers are complete.
+    """
+
+    cycle: Any
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    client: Any
+
+    def _init_deadline(self) -> None:
         self.header_timeout = header_timeout()
         self.request_deadline: asyncio.TimerHandle | None = None
+        self.head_bytes = 0
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self._waiting_for_client():
-            self._arm()
-        else:
+    def _after_data(self, size: int) -> None:
+        if not self._waiting_for_client():
             self._disarm()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
+            self.head_bytes = 0
+            return
+        self._arm()
+        self.head_bytes += size
+        if self.head_bytes > MAX_HEAD_BYTES:
+            log.info("closed a connection from %s: request head over %d bytes", self.client, MAX_HEAD_BYTES)
+            self.transport.close()
 
     def _waiting_for_client(self) -> bool:
-        """No view is working for this connection, yet the client has not finished its request."""
         if self.transport.is_closing():
             return False
-        idle = self.cycle is None or self.cycle.response_complete
-        return idle and self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
+        return self.cycle is None or bool(self.cycle.response_complete)
 
     def _arm(self) -> None:
         if self.request_deadline is None and self.header_timeout > 0:
@@ -77,6 +91,49 @@ class GuardedH11Protocol(H11Protocol):
 
     def _too_slow(self) -> None:
         self.request_deadline = None
-        if not self.transport.is_closing() and self._waiting_for_client():
+        if self._waiting_for_client():
             log.info("closed a connection from %s: no complete request within %g s", self.client, self.header_timeout)
             self.transport.close()
+
+
+class GuardedH11Protocol(RequestDeadline, H11Protocol):
+    """uvicorn's pure-Python h11 protocol with the request deadline."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_deadline()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._after_data(len(data))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+if HttpToolsProtocol is not None:
+
+    class GuardedHttpToolsProtocol(RequestDeadline, HttpToolsProtocol):  # type: ignore[misc,valid-type]
+        """uvicorn's httptools protocol (C parser, about twice h11's rate) with the request deadline."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._init_deadline()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._after_data(len(data))
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from search_ui.app import UnioncatApp
 
 OPTIONS_VARIABLE = "UNIONCAT_SERVE_OPTIONS"
-PROTOCOL = "search_ui.protocol:GuardedH11Protocol"
 MAX_HEADER_BYTES = 16 * 1024
 """h11's bound on a request's head (request line + headers): larger ones get 400, not buffered."""
 KEEP_ALIVE = 5
@@ -73,6 +72,14 @@ def worker_app() -> UnioncatApp:
     return app
 
 
+def protocol_name() -> str:
+    """The guarded HTTP protocol (`search_ui.protocol`): httptools when installed, else h11."""
+    import importlib.util
+
+    name = "GuardedHttpToolsProtocol" if importlib.util.find_spec("httptools") else "GuardedH11Protocol"
+    return f"search_ui.protocol:{name}"
+
+
 def serve(options: ServeOptions, host: str, port: int) -> None:
     """Serve until interrupted: ``options.workers`` processes on one socket, with the slow-client guards."""
     import uvicorn
@@ -81,6 +88,6 @@ def serve(options: ServeOptions, host: str, port: int) -> None:
     current_options.cache_clear()
     uvicorn.run(
         "search_ui.serve:worker_app", factory=True, host=host, port=port, workers=options.workers,
-        http=PROTOCOL, h11_max_incomplete_event_size=MAX_HEADER_BYTES, timeout_keep_alive=KEEP_ALIVE,
+        http=protocol_name(), h11_max_incomplete_event_size=MAX_HEADER_BYTES, timeout_keep_alive=KEEP_ALIVE,
         log_level="warning", access_log=False,
     )  # fmt: skip

@@ -80,6 +80,20 @@ def test_a_slow_request_after_a_keep_alive_response_is_cut_off_too(server: LiveS
     assert waited is not None
 
 
+def test_an_endless_request_head_is_cut_off(server: LiveServer) -> None:
+    with server.connect() as sock:
+        sock.sendall(b"GET /search?q=history HTTP/1.1\r\nHost: x\r\n")
+        answer = b""
+        try:
+            for _ in range(64):
+                sock.sendall(b"X-Padding: " + b"a" * 1000 + b"\r\n")
+            sock.settimeout(10)
+            answer = sock.recv(65536)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    assert answer in (b"",) or answer.startswith(b"HTTP/1.1 4"), answer[:200]
+
+
 def test_a_body_that_does_not_arrive_in_time_gets_408(server: LiveServer) -> None:
     with server.connect() as sock:
         sock.sendall(b"POST /oai HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
