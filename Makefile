@@ -15,7 +15,7 @@ CONFIG := var/unioncat.opensearch-local.toml
 DEMO_NEEDS := opensearch-demo-config
 endif
 
-.PHONY: demo test check bench fuzz install clean opensearch-start opensearch-cluster opensearch-stop opensearch-demo-config
+.PHONY: demo test check bench bench-http fuzz install clean opensearch-start opensearch-cluster opensearch-stop opensearch-demo-config
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "unioncat needs Python >= 3.11")'
@@ -50,6 +50,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py --docs 100000
 	$(BIN)/python bench/harvest.py --records 5000
 	$(BIN)/python bench/exports.py --records 500 --citations 5
+
+## bench-http: the web tier under wrk, 1 worker without cache vs one per core with it (bench/README.md)
+bench-http: $(STAMP)
+	$(BIN)/python bench/http_tier.py --docs 100000
 
 ## fuzz: the long fuzz run (random MARC through the normalizer, mutated real records through a worker)
 fuzz: $(STAMP)
