@@ -79,6 +79,12 @@ class Catalog:
             return None
         return self.backend.generation()
 
+    def cache_counts(self) -> None:
+        """Let the backend keep facet counts per index generation for queries too (if it can): for a
+        long-running server, where paging through or re-sorting a result should not count it again."""
+        if hasattr(self.backend, "cache_query_facets"):
+            self.backend.cache_query_facets = True
+
     def terms(self, field: str, prefix: str = "", limit: int = 10) -> list[tuple[str, int]] | None:
         """Index terms with document counts (see `TermLister`); None when the backend cannot list them."""
         if not isinstance(self.backend, TermLister):

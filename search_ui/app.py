@@ -70,6 +70,8 @@ def create_app(
             from indexer.catalog import Catalog
 
             app.state.catalog = Catalog.open(settings)
+        if cache_bytes > 0:
+            app.state.catalog.cache_counts()
         try:
             yield
         finally:

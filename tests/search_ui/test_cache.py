@@ -155,3 +155,34 @@ def test_large_or_streamed_bodies_pass_through() -> None:
     with TestClient(app) as client:
         assert len(client.get("/search").text) == 600 * 1024
         assert client.get("/search").headers["x-unioncat-cache"] == "miss"
+
+
+def test_facet_counts_are_counted_once_per_query_and_generation(own: Dataset) -> None:
+    from indexer.search.backends.base import SearchRequest
+
+    reader = open_backend(own.settings)
+    reader.cache_query_facets = True  # type: ignore[attr-defined]  # as `unioncat serve` runs it
+    plain = open_backend(own.settings)
+    try:
+        first = reader.search(SearchRequest(text="history"))
+        kept = len(reader._facet_cache)  # type: ignore[attr-defined]
+        again = reader.search(SearchRequest(text="history", page=2, sort="newest"))
+        assert kept > 0 and len(reader._facet_cache) == kept  # type: ignore[attr-defined]
+        assert again.facets == first.facets == plain.search(SearchRequest(text="history", page=2)).facets
+        filtered = reader.search(SearchRequest(text="history", filters={"format": ("Book",)}))
+        assert filtered.facets == plain.search(SearchRequest(text="history", filters={"format": ("Book",)})).facets
+        writer = open_backend(own.settings)
+        try:
+            doc = writer.get(own.moby)
+            assert doc is not None
+            writer.index([{**doc, "id": "c-history-map", "title": "A history of maps", "format": ["Map"]}])
+            writer.commit()
+        finally:
+            writer.close()
+        after = reader.search(SearchRequest(text="history", page=3))
+        assert after.total == first.total + 1
+        assert ("Map", 1) in [(f.value, f.count) for f in after.facets["format"]]
+        assert after.facets == plain.search(SearchRequest(text="history")).facets
+    finally:
+        reader.close()
+        plain.close()

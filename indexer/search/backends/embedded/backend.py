@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
+from cachetools import LRUCache
 from tantivy import Occur, Query
 
 from indexer.errors import BackendError, QueryError
@@ -40,7 +41,8 @@ _log = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
 WRITER_HEAP = 128_000_000
 FACET_THREADS = max(2, os.cpu_count() or 2)
-FACET_CACHE_SIZE = 64
+FACET_CACHE_SIZE = 1024
+"""Facet-count sets kept (least recently used dropped): a few KB each."""
 
 
 class EmbeddedBackend:
@@ -58,11 +60,14 @@ class EmbeddedBackend:
         self._current_stamp: tuple[int, int] | None = None
         self._meta_stamp: tuple[int, int] | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._facet_cache: dict[tuple[Any, ...], dict[str, list[FacetCount]]] = {}
+        self._facet_cache: LRUCache[tuple[Any, ...], dict[str, list[FacetCount]]] = LRUCache(FACET_CACHE_SIZE)
         self._terms = terms.TermLists()
         self._headings = terms.HeadingTables()
         self.cache_facets = True
         """Cache whole-index facet counts (the browse page) per index generation; False to always count."""
+        self.cache_query_facets = False
+        """Also cache the counts of queries and filters (`_start_facets`); the web server turns it on,
+        benchmarks of the engine itself leave it off so that every round really counts."""
 
     # ------------------------------------------------------------ versions
 
@@ -179,13 +184,14 @@ class EmbeddedBackend:
         for attempt, (tree, fuzzy_try, relaxed_try) in enumerate(_attempts(parsed)):
             base = tantivy_query.QueryBuilder(self.schema, fuzzy=fuzzy_try).build(tree.root)
             split = not fuzzy_try and tantivy_query.is_cheap(tree.root)
+            variant = (fuzzy_try, relaxed_try)
             if attempt == 0:  # most searches match at once: count facets while the page is found
-                pending = self._start_facets(searcher, base, request, filters, split)
+                pending = self._start_facets(searcher, base, request, filters, split, variant)
             result = self._page(searcher, self._combine(base, filters), request)
             if _count(result):
                 relaxed, fuzzy = relaxed_try, fuzzy_try
                 if attempt > 0:
-                    pending = self._start_facets(searcher, base, request, filters, split)
+                    pending = self._start_facets(searcher, base, request, filters, split, variant)
                 break
             discard(pending)
             pending = []
@@ -247,21 +253,29 @@ class EmbeddedBackend:
         request: SearchRequest,
         filters: dict[str, Query],
         split: bool = False,
+        variant: tuple[bool, bool] = (False, False),
     ) -> list[FacetTask]:
         """Start counting facets over ALL matches, in worker threads (tantivy releases the GIL).
 
         A facet field that is itself filtered is counted without its own filter (multi-select).
-        The counting runs beside the page search (one thread each). Counts over the whole index
-        (no query, no other filter: the browse page) are cached per index generation.
+        The counting runs beside the page search (one thread each). Counts are cached per index
+        generation (version + last commit): over the whole index always, for queries when
+        ``cache_query_facets``, keyed by what decides them — the query text and which
+        attempt matched (``variant``: fuzzy, relaxed), the filters and years — and not by page or sort,
+        so paging through or re-sorting a result counts its facets once.
         """
         size = max(1, min(request.facet_size, 1000))
         tasks: list[FacetTask] = []
+        asked = (request.text, variant, tuple(sorted((n, tuple(v)) for n, v in request.filters.items() if v)),
+                 request.year_from, request.year_to)
         for skip, names in facet_groups(wanted_facets(request), filters, split):
             whole_index = base is None and all(n == skip for n in filters)
-            key = (self._version, self._meta_stamp, tuple(names), size) if whole_index else None
+            key = (self._version, self._meta_stamp, tuple(names), size, skip, None if whole_index else asked)
             query = self._combine(base, filters, skip=skip)
-            task = FacetTask(names, size, searcher, query, key)
-            task.counts = self._facet_cache.get(key) if key and self.cache_facets else None
+            cached = self.cache_facets and (whole_index or self.cache_query_facets)
+            task = FacetTask(names, size, searcher, query, key if cached else None)
+            with self._lock:
+                task.counts = self._facet_cache.get(key) if cached else None
             if task.counts is None:
                 aggs = facets.facet_aggs(names, size)
                 task.future = self._executor().submit(searcher.aggregate, query, aggs)
@@ -278,9 +292,8 @@ class EmbeddedBackend:
             if task.counts is None:
                 task.counts = self._finish(task)
                 if task.key is not None and self.cache_facets:
-                    if len(self._facet_cache) > FACET_CACHE_SIZE:
-                        self._facet_cache.clear()
-                    self._facet_cache[task.key] = task.counts
+                    with self._lock:
+                        self._facet_cache[task.key] = task.counts
             out.update(task.counts)
         return out
 
