@@ -10,7 +10,8 @@ record pages are real merged records with their holdings) over the big synthetic
 bench/search.py (seeded, Zipf-distributed vocabulary, five facet fields): searches, facet counts and
 the record pages' "similar items" run against the 1M documents.
 
-Workloads, each run with wrk (``-t2 -cC -dS``) against both servers:
+Workloads, each run with wrk (``-t1 -cC -dS``: one load thread, leaving the cores to the servers)
+against both servers:
 - ``single``: one URL, ``/search?q=history`` (a broad query, ~30% of the corpus, with facet counts)
   and ``/search?q=garden+poetry``; **warm** = repeated (the tier serves it from its cache), **cold** =
   every request with a distinct dummy parameter, so the tier's cache never hits and every request
@@ -170,7 +171,7 @@ def wrk(base: str, paths: list[str], seconds: int, connections: int, nonce: bool
     script = work / f"wrk-{os.getpid()}-{time.monotonic_ns()}.lua"
     quoted = ",".join(json.dumps(p) for p in paths)
     script.write_text(LUA % {"paths": quoted, "nonce": "true" if nonce else "false"}, encoding="utf-8")
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
                           base], capture_output=True, text=True, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
     data = json.loads(line[len("RESULT "):])
