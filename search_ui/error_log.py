@@ -54,3 +54,34 @@ def _kind(exc: BaseException) -> tuple[str, str, int]:
     if not frames:
         return (type(exc).__qualname__, "", 0)
     return (type(exc).__qualname__, frames[-1].filename, frames[-1].lineno or 0)
+
+
+class RepeatFilter(logging.Filter):
+    """A logging filter passing a message once per ``window`` seconds, then with how many were dropped.
+
+    For the HTTP server's own one-line warnings that any client can trigger at will (uvicorn's
+    "Invalid HTTP request received." for each malformed request): `search_ui.serve` installs it on
+    uvicorn's error logger in every worker.
+    """
+
+    def __init__(self, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.window = window
+        self.clock = clock
+        self.seen: dict[str, tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:  # errors are ErrorLog's business, never dropped here
+            return True
+        key = str(record.msg)
+        now = self.clock()
+        last, dropped = self.seen.get(key, (-self.window - 1.0, 0))
+        if now - last < self.window:
+            self.seen[key] = (last, dropped + 1)
+            return False
+        if len(self.seen) >= MAX_KINDS and key not in self.seen:
+            self.seen.pop(next(iter(self.seen)))
+        self.seen[key] = (now, 0)
+        if dropped:
+            record.msg = f"{record.msg} ({dropped} more like it in the last {now - last:.0f} s not logged)"
+        return True

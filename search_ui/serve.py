@@ -15,6 +15,7 @@ environment variable, `OPTIONS_VARIABLE`: a JSON `ServeOptions`. This module is 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -65,8 +66,10 @@ def worker_app() -> UnioncatApp:
     the app's lifespan, so each worker has its own."""
     from harvester.settings import load_settings
     from search_ui.app import create_app
+    from search_ui.error_log import RepeatFilter
 
     options = current_options()
+    logging.getLogger("uvicorn.error").addFilter(RepeatFilter())
     app = create_app(load_settings(options.config), limits=options.limits, cache_bytes=options.cache_bytes)
     app.reraise_logged = False  # logged once by search_ui.errors; the server need not log it again
     return app

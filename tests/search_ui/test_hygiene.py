@@ -21,7 +21,7 @@ with warnings.catch_warnings():
 from indexer.analytics.export import csv_lines, csv_text
 from indexer.csv_safe import safe_cell, safe_row
 from search_ui.app import create_app
-from search_ui.error_log import ErrorLog
+from search_ui.error_log import ErrorLog, RepeatFilter
 from search_ui.limits import WebLimits
 from tests.search_ui.dataset import Dataset
 from tests.search_ui.live_server import LiveServer, live_server
@@ -144,7 +144,27 @@ def test_malformed_chunked_posts_cost_one_line_each_and_no_traceback(server: Liv
     time.sleep(0.5)
     added = server.log_text()[len(before):]
     assert "Traceback" not in added
-    assert len(added.splitlines()) <= 5
+    assert added.count("Invalid HTTP request received.") <= 1  # then counted, once a minute
+
+
+def test_repeated_server_warnings_pass_once_per_window_then_with_a_count() -> None:
+    now = [0.0]
+    repeats = RepeatFilter(window=60, clock=lambda: now[0])
+
+    def warning(text: str) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1, text, None, None)
+
+    passed = []
+    for second in range(0, 121):
+        now[0] = float(second)
+        record = warning("Invalid HTTP request received.")
+        if repeats.filter(record):
+            passed.append(record.getMessage())
+    assert passed[0] == "Invalid HTTP request received." and len(passed) == 3
+    assert passed[1] == "Invalid HTTP request received. (59 more like it in the last 60 s not logged)"
+    assert repeats.filter(warning("something else"))
+    assert repeats.filter(logging.LogRecord("x", logging.ERROR, __file__, 1, "Invalid HTTP request received.",
+                                            None, None))
 
 
 def test_limits_apply_in_process_too(dataset: Dataset) -> None:
