@@ -497,3 +497,78 @@ def test_rebuild_replaces_everything(fresh: SearchBackend) -> None:
     assert fresh.count() == 3
     assert search(fresh, "moby").total == 0
     assert search(fresh, "ferns").total == 3
+
+
+# ------------------------------------------------------------------ the tie-break: equal scores by cluster id
+
+TIE_LIBRARY = "Tie Test Library"
+# Ids out of order, some sharing their first 8 bytes ("c-tie-00…"), so the embedded engine's 8-byte
+# id_order key is not enough alone and the full id has to decide.
+TIE_IDS = [
+    "c-tie-0000000b", "a-tie", "c-tie-0000000a", "z-tie", "c-tie-00000010", "b",
+    "c-tie-000000009", "m-tie-x", "c-tie-0000000", "ctie",
+]  # fmt: skip
+WIDE_TIE = [f"c{n * 7919 % 1000:016x}" for n in range(150)]
+"""More equal scores than the embedded engine's first collection depth (100), in a scrambled order."""
+
+
+def _tied(doc_id: str, title: str) -> dict[str, Any]:
+    """Documents that differ only by id: every engine gives them exactly the same score."""
+    return make_doc(doc_id, title, library=[TIE_LIBRARY], members=["tie:1"], year=2001)
+
+
+TIED_DOCS = [_tied(i, "Quillwort atlas") for i in TIE_IDS] + [_tied(i, "Hornwort survey") for i in WIDE_TIE]
+TIED_DOCS.append(_tied("c-tie-top", "Quillwort atlas of quillwort"))  # scores higher: ranks first
+
+
+@pytest.fixture(params=BACKENDS)
+def tied(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
+    instance = _make(request.param, tmp_path)
+    instance.rebuild(iter(TIED_DOCS))
+    yield instance
+    _drop(instance)
+
+
+def _all_pages(backend: SearchBackend, text: str, per_page: int, **kwargs: Any) -> list[str]:
+    found: list[str] = []
+    for page in range(1, 100):
+        hits = ids(search(backend, text, page=page, per_page=per_page, **kwargs))
+        if not hits:
+            return found
+        found += hits
+    raise AssertionError("paging did not end")
+
+
+def test_equal_scores_are_ordered_by_cluster_id(tied: SearchBackend) -> None:
+    results = search(tied, "quillwort", per_page=50)
+    assert ids(results)[0] == "c-tie-top"
+    assert len({round(h.score, 5) for h in results.hits[1:]}) == 1  # the others tie exactly
+    assert ids(results)[1:] == sorted(TIE_IDS)
+    assert _all_pages(tied, "quillwort", per_page=3) == ["c-tie-top", *sorted(TIE_IDS)]
+
+
+def test_a_tie_deeper_than_the_first_collection_is_still_ordered_by_id(tied: SearchBackend) -> None:
+    assert ids(search(tied, "hornwort", per_page=20)) == sorted(WIDE_TIE)[:20]
+    assert ids(search(tied, "hornwort", page=7, per_page=20)) == sorted(WIDE_TIE)[120:140]
+    assert _all_pages(tied, "hornwort", per_page=40) == sorted(WIDE_TIE)
+
+
+def test_a_search_without_words_lists_by_cluster_id(tied: SearchBackend) -> None:
+    everything = sorted(TIE_IDS + WIDE_TIE + ["c-tie-top"])
+    assert _all_pages(tied, "", per_page=25, filters={"library": (TIE_LIBRARY,)}) == everything
+    assert ids(search(tied, "", per_page=5)) == everything[:5]
+
+
+def test_order_survives_rebuilds_in_other_orders_and_updates(tied: SearchBackend) -> None:
+    """The same documents fed in another order, then partly re-indexed (a new segment for the embedded
+    engine), give the same result lists: the order depends on scores and ids, not on indexing."""
+    before = [_all_pages(tied, text, per_page=7) for text in ("quillwort", "hornwort", "atlas")]
+    tied.rebuild(iter(reversed(TIED_DOCS)))
+    assert [_all_pages(tied, text, per_page=7) for text in ("quillwort", "hornwort", "atlas")] == before
+    shuffled = TIED_DOCS[1::2] + TIED_DOCS[::2]
+    tied.rebuild(iter(shuffled[:80]))
+    tied.index(shuffled[80:])
+    tied.commit()
+    tied.index(shuffled[::5])  # replaced by id: deleted from their segment, added to a new one
+    tied.commit()
+    assert [_all_pages(tied, text, per_page=7) for text in ("quillwort", "hornwort", "atlas")] == before

@@ -30,7 +30,7 @@ from tantivy import Occur, Query
 from indexer.errors import BackendError, QueryError
 from indexer.search import analysis
 from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchHit, SearchRequest, SearchResults
-from indexer.search.backends.embedded import facets, heading_table, tantivy_query, tantivy_schema, terms, versions
+from indexer.search.backends.embedded import facets, heading_table, ranking, tantivy_query, tantivy_schema, terms, versions
 from indexer.search.backends.embedded.facet_tasks import FacetTask, discard, facet_groups, wanted_facets
 from indexer.search.query import ParsedQuery
 from indexer.search.query_parser import parse_query
@@ -178,7 +178,7 @@ class EmbeddedBackend:
         parsed = parse_query(request.text)
         filters = self._filters(request)
         searcher = index.searcher()
-        result: tantivy.SearchResult | None = None
+        result: tantivy.SearchResult | ranking.Page | None = None
         pending: list[FacetTask] = []
         relaxed = fuzzy = False
         for attempt, (tree, fuzzy_try, relaxed_try) in enumerate(_attempts(parsed)):
@@ -187,7 +187,7 @@ class EmbeddedBackend:
             variant = (fuzzy_try, relaxed_try)
             if attempt == 0:  # most searches match at once: count facets while the page is found
                 pending = self._start_facets(searcher, base, request, filters, split, variant)
-            result = self._page(searcher, self._combine(base, filters), request)
+            result = self._page(searcher, self._combine(base, filters), request, scored=base is not None)
             if _count(result):
                 relaxed, fuzzy = relaxed_try, fuzzy_try
                 if attempt > 0:
@@ -228,17 +228,21 @@ class EmbeddedBackend:
         clauses += [(Occur.Must, Query.const_score_query(q, 0.0)) for n, q in filters.items() if n != skip]
         return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
 
-    def _page(self, searcher: tantivy.Searcher, query: Query, request: SearchRequest) -> tantivy.SearchResult:
+    def _page(
+        self, searcher: tantivy.Searcher, query: Query, request: SearchRequest, scored: bool = True
+    ) -> tantivy.SearchResult | ranking.Page:
+        """One page of hits; by relevance with the shared tie-break on the id (`ranking`)."""
         per_page = _per_page(request)
         offset = (_page(request) - 1) * per_page
-        order: dict[str, Any] = {}
-        if request.sort in _SORT_FIELDS:
-            field_name, direction = _SORT_FIELDS[request.sort]
-            order = {"order_by_field": field_name, "order": direction}
-        return searcher.search(query, per_page, count=True, offset=offset, **order)
+        if request.sort not in _SORT_FIELDS:
+            return ranking.relevance_page(searcher, query, offset, per_page, scored)
+        field_name, direction = _SORT_FIELDS[request.sort]
+        return searcher.search(query, per_page, count=True, offset=offset, order_by_field=field_name, order=direction)
 
     @staticmethod
-    def _hits(searcher: tantivy.Searcher, result: tantivy.SearchResult, request: SearchRequest) -> list[SearchHit]:
+    def _hits(
+        searcher: tantivy.Searcher, result: tantivy.SearchResult | ranking.Page, request: SearchRequest
+    ) -> list[SearchHit]:
         hits = []
         for score, address in result.hits:
             doc = tantivy_schema.from_tantivy(searcher.doc(address).to_dict())
@@ -424,7 +428,7 @@ def _write_tables(index: tantivy.Index, version_dir: Path) -> None:
         _log.warning("heading tables not written to %s (%s); they are built on first use instead", version_dir, exc)
 
 
-def _count(result: tantivy.SearchResult) -> int:
+def _count(result: tantivy.SearchResult | ranking.Page) -> int:
     """Matches counted by a search made with count=True (missing from tantivy's type stubs)."""
     return int(result.count or 0)  # type: ignore[attr-defined]
 

@@ -22,6 +22,7 @@ from indexer.search.analysis import (
     normalize_identifier,
 )
 from indexer.search.backends.embedded.facets import FACET_SLOTS, MORE_FIELD, NO_VALUE, SLOTTED, more_field, slot_fields
+from indexer.search.backends.embedded.ranking import ID_ORDER, id_order_key
 from indexer.search.headings import KIND_OF_FIELD
 from indexer.search.schema import FIELDS
 
@@ -61,13 +62,14 @@ def build_schema() -> tantivy.Schema:
                 builder.add_text_field(slot, stored=False, tokenizer_name=RAW, index_option="basic", fast=True)
     builder.add_text_field(MORE_FIELD, stored=False, tokenizer_name=RAW, index_option="basic")
     builder.add_integer_field(YEAR_ASC, stored=False, indexed=False, fast=True)
+    builder.add_unsigned_field(ID_ORDER, stored=False, indexed=False, fast=True)  # the tie-break (ranking)
     return builder.build()
 
 
 def schema_fingerprint() -> str:
     """Changes whenever the embedded schema or analysis changes: an index built otherwise needs a rebuild."""
     plan: list[tuple[Any, ...]] = [(f.name, f.kind, f.multi, f.facet, exact_copy(f)) for f in FIELDS]
-    plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC))
+    plan.append(("analysis", STEMMED, FOLDED, MAX_TOKEN_CHARS, YEAR_ASC, ID_ORDER))
     plan.append(("slots", sorted(FACET_SLOTS.items()), NO_VALUE, MORE_FIELD))
     return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
 
@@ -119,6 +121,7 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
         out[MORE_FIELD] = more
     year = doc.get("year")
     out[YEAR_ASC] = int(year) if isinstance(year, int) else NO_YEAR
+    out[ID_ORDER] = id_order_key(doc_id)
     return tantivy.Document.from_dict(out, _SCHEMA)
 
 
