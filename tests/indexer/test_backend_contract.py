@@ -20,7 +20,11 @@ from typing import Any
 import pytest
 
 from indexer.errors import QueryError
-from indexer.search.backends.base import MAX_PAGE, SearchBackend, SearchRequest, SearchResults
+from indexer.search.analysis import analyze_folded, split_heading
+from indexer.search.backends.base import MAX_PAGE, SearchBackend, SearchRequest, SearchResults, TermLister
+from indexer.search.headings import heading_fields
+from search_ui.views.autocomplete import suggestions
+from search_ui.views.browse import browse_page
 from tests.indexer.opensearch_live import require_opensearch
 
 DUKE, NCSU, LUL, UMICH = (
@@ -572,3 +576,119 @@ def test_order_survives_rebuilds_in_other_orders_and_updates(tied: SearchBackend
     tied.index(shuffled[::5])  # replaced by id: deleted from their segment, added to a new one
     tied.commit()
     assert [_all_pages(tied, text, per_page=7) for text in ("quillwort", "hornwort", "atlas")] == before
+
+
+# ------------------------------------------------------------------ browse and autocomplete (TermLister)
+
+HEADED_SPECS = [
+    ("h1", "Moby Dick", ["Melville, Herman"], ["Whaling -- Fiction", "Sea stories"], ["PS2384 .M6 1851"]),
+    ("h2", "Moby-Dick, or, The whale", ["Melville, Herman", "Hawthorne, Nathaniel"], ["Whaling -- Fiction"], []),
+    ("h3", "Typee", ["Melville, Herman"], ["Sea stories"], ["PS2384 .T8"]),
+    ("h4", "The scarlet letter", ["Hawthorne, Nathaniel"], ["Puritans -- Fiction"], ["PS1868 .A1"]),
+    ("h5", "Łódź: portrait of a city", ["Müller, Karl"], ["Łódź (Poland) -- History"], ["DK4670 .M8"]),
+    ("h6", "Mélodies", ["Muller, Karl", "Melis, Ana"], ["Music -- France"], ["M1621 .M4"]),
+    ("h7", "Whale songs", ["Melis, Ana"], ["Whales", "Music -- France"], ["QL737 .C4 W5"]),
+    ("h8", "Whaling voyages", ["Mel, Jo"], ["Whaling -- History"], ["G545 .W4"]),
+]  # fmt: skip
+
+
+def _headed(doc_id: str, title: str, authors: list[str], subjects: list[str], calls: list[str]) -> dict[str, Any]:
+    return make_doc(doc_id, title, authors=authors, subjects=subjects,
+                    **heading_fields([title], authors, subjects, calls))  # fmt: skip
+
+
+HEADED_DOCS = [_headed(*spec) for spec in HEADED_SPECS]
+HEADING_NAMES = ("title_heading", "author_heading", "subject_heading", "callnumber_heading")
+
+
+def _oracle(field: str, prefix: str = "") -> list[tuple[str, int]]:
+    """What any engine must answer, counted from the documents themselves."""
+    counts: dict[str, int] = {}
+    for doc in HEADED_DOCS:
+        for term in set(doc[field] if field in doc else _words(doc, field)):
+            counts[term] = counts.get(term, 0) + 1
+    if not prefix:
+        return sorted(counts.items())
+    return sorted(((t, n) for t, n in counts.items() if t.startswith(prefix)), key=lambda tc: (-tc[1], tc[0]))
+
+
+def _words(doc: dict[str, Any], field: str) -> list[str]:
+    source = doc[field.removesuffix("_exact")]
+    return [word for value in ([source] if isinstance(source, str) else source) for word in analyze_folded(value)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def headed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchBackend]:
+    instance = _make(request.param, tmp_path_factory.mktemp("headed"))
+    instance.rebuild(iter(HEADED_DOCS))
+    yield instance
+    _drop(instance)
+
+
+def _lister(backend: SearchBackend) -> TermLister:
+    assert isinstance(backend, TermLister), f"{backend.name} cannot list terms (browse, autocomplete)"
+    return backend
+
+
+@pytest.mark.parametrize("field", HEADING_NAMES)
+def test_browse_lists_every_heading_in_key_order_with_counts(headed: SearchBackend, field: str) -> None:
+    listed = _lister(headed).terms(field)
+    assert listed == _oracle(field)
+    assert [split_heading(t)[0] for t, _ in listed] == sorted(split_heading(t)[0] for t, _ in listed)
+
+
+@pytest.mark.parametrize(
+    ("field", "prefix", "limit"),
+    [
+        ("author_heading", "me", 10),  # short prefix (the embedded engine's heading_prefix path)
+        ("author_heading", "mel", 2),  # the limit keeps the most frequent
+        ("author_heading", "melville", 10),  # long prefix (a term-dictionary walk)
+        ("author_heading", "haw", 10),  # a co-author of a Melville record, not Melville
+        ("author_heading", "mu", 10),  # "Müller" and "Muller" fold to one key, two display forms
+        ("title_heading", "moby", 10),
+        ("subject_heading", "whaling", 10),
+        ("subject_heading", "lodz", 10),
+        ("subject_heading", "zz", 10),
+        ("title_exact", "wh", 50),  # "did you mean" reads the folded words of titles
+        ("authors_exact", "me", 50),
+    ],
+)
+def test_autocomplete_most_frequent_with_a_prefix(headed: SearchBackend, field: str, prefix: str, limit: int) -> None:
+    assert _lister(headed).terms(field, prefix, limit) == _oracle(field, prefix)[:limit]
+
+
+def test_browse_and_autocomplete_pages_read_the_same(headed: SearchBackend) -> None:
+    """The web views' own functions over the backend: the page shape both engines must produce."""
+    page = browse_page(headed, "author", "mel", size=3)
+    assert page is not None
+    assert [row["heading"] for row in page["rows"]] == ["Mel, Jo", "Melis, Ana", "Melville, Herman"]
+    assert page["total_headings"] == len(_oracle("author_heading"))
+    found = suggestions(headed, "Mel", ("author", "title"), 4)
+    assert found is not None
+    assert [(s["kind"], s["value"], s["count"]) for s in found] == [
+        ("author", "Melville, Herman", 3),
+        ("author", "Melis, Ana", 2),
+        ("author", "Mel, Jo", 1),
+        ("title", "Mélodies", 1),
+    ]
+
+
+def test_unlistable_field_is_a_query_error(headed: SearchBackend) -> None:
+    with pytest.raises(QueryError):
+        _lister(headed).terms("display", "a", 5)
+
+
+def test_browse_list_follows_commits(fresh: SearchBackend) -> None:
+    """A cached whole-field list is the list of what searches see: new after a commit, not before."""
+    lister = _lister(fresh)
+    assert lister.terms("author_heading") == []
+    fresh.index(HEADED_DOCS[:2])
+    assert lister.terms("author_heading") == []
+    fresh.commit()
+    assert [(split_heading(t)[1], n) for t, n in lister.terms("author_heading")] == [
+        ("Hawthorne, Nathaniel", 1),
+        ("Melville, Herman", 2),
+    ]
+    fresh.delete(["h2"])
+    fresh.commit()
+    assert [split_heading(t)[1] for t, _ in lister.terms("author_heading")] == ["Melville, Herman"]

@@ -434,6 +434,8 @@ FOLDED_TEXT = {
     "analyzer": "unioncat_folded",
     "fields": {"stemmed": {"type": "text", "analyzer": "unioncat_english"}},
 }
+LISTED_TEXT = {**FOLDED_TEXT, "fielddata": True}
+"""A text field whose words "did you mean" lists (terms aggregation on fielddata)."""
 FACET = {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "unioncat_folded"}}}
 KEYWORD = {"type": "keyword"}
 
@@ -468,9 +470,9 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
             "dynamic": False,
             "properties": {
                 "id": KEYWORD,
-                "title": FOLDED_TEXT,
-                "subtitle": FOLDED_TEXT,
-                "authors": FOLDED_TEXT,
+                "title": LISTED_TEXT,
+                "subtitle": LISTED_TEXT,
+                "authors": LISTED_TEXT,
                 "subjects": FOLDED_TEXT,
                 "publisher": FOLDED_TEXT,
                 "series": FOLDED_TEXT,

@@ -430,7 +430,7 @@ def _write_tables(index: tantivy.Index, version_dir: Path) -> None:
 
 def _count(result: tantivy.SearchResult | ranking.Page) -> int:
     """Matches counted by a search made with count=True (missing from tantivy's type stubs)."""
-    return int(result.count or 0)  # type: ignore[attr-defined]
+    return int(result.count or 0)  # type: ignore[attr-defined,union-attr]
 
 
 def _page(request: SearchRequest) -> int:

@@ -57,8 +57,10 @@ def relevance_page(searcher: tantivy.Searcher, query: Query, offset: int, size: 
     count = 0
     candidates: list[tuple[Any, Any]] = []
     for depth in _depths(want):
-        order = {} if scored else {"order_by_field": ID_ORDER, "order": tantivy.Order.Asc}
-        result = searcher.search(query, depth, count=not count, **order)
+        if scored:
+            result = searcher.search(query, depth, count=not count)
+        else:
+            result = searcher.search(query, depth, count=not count, order_by_field=ID_ORDER, order=tantivy.Order.Asc)
         count = count or int(result.count or 0)  # type: ignore[attr-defined]
         candidates = list(result.hits)
         if _complete(candidates, depth, want, descending=scored):

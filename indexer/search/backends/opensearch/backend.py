@@ -46,6 +46,7 @@ from indexer.search.backends.opensearch.bulk import (
 from indexer.search.backends.opensearch.mapping import index_body, serving_settings, stored_document
 from indexer.search.backends.opensearch.query import query_clause
 from indexer.search.backends.opensearch.search import check_sort, read_results, search_body
+from indexer.search.backends.opensearch.terms import TermCache, every_term, with_prefix
 from indexer.search.query_parser import parse_query
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class OpenSearchBackend:
         self.bulk = bulk or BulkOptions()
         self._clock = clock
         self._alias_ready = False
+        self._terms = TermCache()
 
     # -- writes -------------------------------------------------------------------------------------
 
@@ -215,6 +217,39 @@ class OpenSearchBackend:
                 return int(self.client.count(index=self.alias)["count"])
             except NotFoundError:
                 return 0
+
+    def terms(self, field: str, prefix: str = "", limit: int = 10) -> list[tuple[str, int]]:
+        """Terms of a field with their document counts (`TermLister`, see `opensearch.terms`): with a
+        prefix, the `limit` most frequent starting with it; without, the whole field in term order."""
+        if prefix:
+            return with_prefix(self._aggregate, field, prefix, limit)
+        return self._terms.get(self._index_state(), field, lambda: every_term(self._aggregate, field))
+
+    def _aggregate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One aggregation-only ``_search`` on the alias; no index yet answers as an empty one."""
+        with self._errors("list terms"):
+            try:
+                return self._search_with_retry(body)
+            except NotFoundError:
+                return {}
+            except TransportError as exc:
+                if exc.status_code == 400:
+                    raise QueryError(f"the search engine could not list these terms: {_reason(exc)}") from exc
+                raise
+
+    def _index_state(self) -> tuple[Any, ...]:
+        """What changes whenever searches may see other documents: the indices behind the alias and
+        their explicit refreshes (the only way writes become visible: ``refresh_interval`` is -1)."""
+        with self._errors("index stats"):
+            try:
+                stats = self.client.indices.stats(index=self.alias, metric="refresh,docs")
+            except NotFoundError:
+                return ()
+        primaries = stats.get("_all", {}).get("primaries", {})
+        indices = tuple(sorted((name, v.get("uuid", "")) for name, v in stats.get("indices", {}).items()))
+        refresh = primaries.get("refresh", {})
+        docs = primaries.get("docs", {})
+        return (indices, refresh.get("external_total", refresh.get("total")), docs.get("count"), docs.get("deleted"))
 
     def info(self) -> dict[str, Any]:
         """For `unioncat status`: backend, cluster URL (no credentials), alias, concrete index, doc count."""

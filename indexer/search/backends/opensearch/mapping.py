@@ -10,6 +10,8 @@ How each schema kind is mapped, and why:
 - ``text``: the field itself is *folded, unstemmed* (split on non-alphanumerics, lowercase, asciifolding:
   no ICU plugin needed, so any stock cluster works); prefixes and typo-tolerant matching run on it.
   The ``.stemmed`` subfield adds English stemming for word and phrase matches ("whales" finds "whale").
+  Fields whose words "did you mean" lists (those with an unstemmed copy in the embedded engine:
+  title, subtitle, authors) have ``fielddata`` on, so a ``terms`` aggregation can read them (`terms`).
   This is the analysis of `indexer.search.analysis` (the embedded engine), so both engines make the same terms.
 - ``keyword``: exact values for facets, filters and sorting; when patrons may type the field in a query
   (``format:book``, ``library:duke``) a folded ``.text`` subfield makes that case- and accent-blind.
@@ -28,7 +30,7 @@ import json
 import sys
 from typing import Any
 
-from indexer.search.analysis import nfc, normalize_identifier
+from indexer.search.analysis import exact_copy, nfc, normalize_identifier
 from indexer.search.schema import FIELDS, IndexField
 
 FOLDED = "unioncat_folded"
@@ -69,14 +71,18 @@ ANALYSIS: dict[str, Any] = {
 
 def field_mapping(field: IndexField) -> dict[str, Any]:
     """The mapping of one schema field (see the module docstring for the reasons)."""
+    mapping: dict[str, Any]
     if field.kind == "text":
-        return {
+        mapping = {
             "type": "text",
             "analyzer": FOLDED,
             "fields": {STEMMED_SUBFIELD: {"type": "text", "analyzer": STEMMED}},
         }
+        if exact_copy(field):  # its words are listed for "did you mean" (`terms`): loaded on first use only
+            mapping["fielddata"] = True
+        return mapping
     if field.kind == "keyword":
-        mapping: dict[str, Any] = {"type": "keyword"}
+        mapping = {"type": "keyword"}
         if field.query_alias:
             mapping["fields"] = {TEXT_SUBFIELD: {"type": "text", "analyzer": FOLDED}}
         return mapping
