@@ -5,6 +5,8 @@
     .venv/bin/python bench/search.py --docs 100000 --index var/bench-index   # keep/reuse the index
     .venv/bin/python bench/search.py --index var/bench-index --http          # + uvicorn & wrk
     .venv/bin/python bench/search.py --docs 200000 --backend opensearch      # + the same on OpenSearch
+    .venv/bin/python bench/search.py --index var/bench-1m --backend opensearch --opensearch-index bench-1m
+                                                                    # both corpora kept and reused
 
 Why synthetic: the figures must be reproducible on a fresh clone, at a size no sample set reaches. The
 generator is seeded, Zipf-distributed like real catalogue vocabulary, and plants known words at known
@@ -343,6 +345,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("embedded", "opensearch"), default="embedded",
                         help="opensearch: also run the same corpus and mix on OpenSearch, side by side")
     parser.add_argument("--opensearch-url", help="OpenSearch to use (default: the local test node)")
+    parser.add_argument("--opensearch-index", metavar="ALIAS",
+                        help="keep the OpenSearch corpus under this alias and reuse it when it holds --docs "
+                             "documents (build it once, untimed, then time queries on it)")
     args = parser.parse_args(argv)
 
     temp = args.index is None
@@ -374,7 +379,7 @@ def main(argv: list[str] | None = None) -> None:
             from search_opensearch import side_by_side
 
             side_by_side(backend, Generator().docs(count), requests, args.opensearch_url,
-                         run_queries, report, args.rounds)
+                         run_queries, report, args.rounds, alias=args.opensearch_index, expected=count)
         backend.close()
         if args.http:
             http_bench(index_dir, args.http_seconds, args.connections)

@@ -692,3 +692,22 @@ def test_browse_list_follows_commits(fresh: SearchBackend) -> None:
     fresh.delete(["h2"])
     fresh.commit()
     assert [split_heading(t)[1] for t, _ in lister.terms("author_heading")] == ["Melville, Herman"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title"])
+def test_equal_years_and_titles_are_ordered_by_cluster_id(tied: SearchBackend, sort: str) -> None:
+    """Every tied document has year 2001 and one of two titles: within equal sort values, the id decides,
+    whatever the score (the top-scored "c-tie-top" is no exception) and however deep the tie."""
+    listed = _all_pages(tied, "quillwort OR hornwort", per_page=30, sort=sort)
+    everything = sorted(TIE_IDS + WIDE_TIE + ["c-tie-top"])
+    if sort == "title":
+        everything = sorted(WIDE_TIE) + sorted(TIE_IDS) + ["c-tie-top"]  # hornwort … < quillwort atlas < … of …
+    assert listed == everything
+
+
+def test_records_without_a_year_come_last_by_id_in_both_year_sorts(tied: SearchBackend) -> None:
+    undated = [make_doc(doc_id, "Quillwort atlas", library=[TIE_LIBRARY]) for doc_id in ("c-nd-b", "c-nd-a")]
+    tied.index(undated)
+    tied.commit()
+    for sort in ("newest", "oldest"):
+        assert _all_pages(tied, "quillwort", per_page=4, sort=sort)[-2:] == ["c-nd-a", "c-nd-b"]

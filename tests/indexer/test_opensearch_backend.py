@@ -701,8 +701,7 @@ def test_search_body_filters_facets_sort_and_paging() -> None:
         "size": 10,
         "sort": [
             {"year": {"order": "desc", "missing": "_last"}},
-            {"_score": {"order": "desc"}},
-            {"id": {"order": "asc"}},
+            {"id": {"order": "asc"}},  # equal years: by cluster id, as the embedded engine orders them
         ],
         "track_total_hits": True,
         "post_filter": {"bool": {"filter": [library, fmt]}},

@@ -231,13 +231,14 @@ class EmbeddedBackend:
     def _page(
         self, searcher: tantivy.Searcher, query: Query, request: SearchRequest, scored: bool = True
     ) -> tantivy.SearchResult | ranking.Page:
-        """One page of hits; by relevance with the shared tie-break on the id (`ranking`)."""
+        """One page of hits, by relevance or a field, then by id: the shared tie-break (`ranking`)."""
         per_page = _per_page(request)
         offset = (_page(request) - 1) * per_page
         if request.sort not in _SORT_FIELDS:
             return ranking.relevance_page(searcher, query, offset, per_page, scored)
         field_name, direction = _SORT_FIELDS[request.sort]
-        return searcher.search(query, per_page, count=True, offset=offset, order_by_field=field_name, order=direction)
+        order = ranking.Order(field_name, descending=direction == tantivy.Order.Desc)
+        return ranking.ordered_page(searcher, query, offset, per_page, order)
 
     @staticmethod
     def _hits(

@@ -48,26 +48,47 @@ class Page:
     """What `EmbeddedBackend` reads off a tantivy `SearchResult`: the match count and (score, address)."""
 
     count: int
-    hits: list[tuple[float, Any]] = field(default_factory=list)
+    hits: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A result order before the id: the score (``field`` None) or a fast field, and its direction."""
+
+    field: str | None = None
+    descending: bool = True
+
+
+RELEVANCE = Order()
+BY_ID = Order(ID_ORDER, descending=False)
 
 
 def relevance_page(searcher: tantivy.Searcher, query: Query, offset: int, size: int, scored: bool) -> Page:
     """Hits ``offset .. offset + size`` in (score desc, id asc) order, with the total match count."""
+    if scored:
+        return ordered_page(searcher, query, offset, size, RELEVANCE)
+    page = ordered_page(searcher, query, offset, size, BY_ID)
+    return Page(count=page.count, hits=[(UNSCORED, address) for _key, address in page.hits])
+
+
+def ordered_page(searcher: tantivy.Searcher, query: Query, offset: int, size: int, order: Order) -> Page:
+    """Hits ``offset .. offset + size`` in `order`, then by id ascending; hits are (value, address) with
+    value the score or the field's value. Missing field values sort last, as in OpenSearch."""
     want = offset + size
     count = 0
-    candidates: list[tuple[Any, Any]] = []
+    hits: list[tuple[Any, Any]] = []
     for depth in _depths(want):
-        if scored:
+        if order.field is None:
             result = searcher.search(query, depth, count=not count)
         else:
-            result = searcher.search(query, depth, count=not count, order_by_field=ID_ORDER, order=tantivy.Order.Asc)
+            direction = tantivy.Order.Desc if order.descending else tantivy.Order.Asc
+            result = searcher.search(query, depth, count=not count, order_by_field=order.field, order=direction)
         count = count or int(result.count or 0)  # type: ignore[attr-defined]
-        candidates = list(result.hits)
-        if _complete(candidates, depth, want, descending=scored):
+        hits = list(result.hits)
+        if _complete(hits, depth, want, order):
             break
-    keyed = _keyed(searcher, candidates, scored)
-    ordered = _by_full_id(searcher, keyed, offset, want)
-    return Page(count=count, hits=[(score, address) for score, _key, address in ordered[offset:want]])
+    ordered = _by_full_id(searcher, _keyed(searcher, hits, order), offset, want)
+    return Page(count=count, hits=[(value, address) for _rank, _key, value, address in ordered[offset:want]])
 
 
 def _depths(want: int) -> list[int]:
@@ -75,43 +96,50 @@ def _depths(want: int) -> list[int]:
     return [depth for depth in TIE_FETCH if depth > want] or [want + 1]
 
 
-def _complete(hits: list[tuple[Any, Any]], depth: int, want: int, descending: bool) -> bool:
+def _rank(value: Any, order: Order) -> tuple[int, Any]:
+    """A value as an ascending sort key for `order` (numbers negated when descending; missing last)."""
+    if value is None:
+        return (1, 0)
+    return (0, -value) if order.descending else (0, value)
+
+
+def _complete(hits: list[tuple[Any, Any]], depth: int, want: int, order: Order) -> bool:
     """Whether every record sorting with or before the page's last one is among ``hits``: the engine
     returned fewer than asked (all matches), or the last collected value is strictly past the page's."""
     if len(hits) < depth or len(hits) < want:
         return True
-    boundary, last = hits[want - 1][0], hits[-1][0]
-    return bool(last < boundary) if descending else bool(last > boundary)
+    return _rank(hits[-1][0], order) > _rank(hits[want - 1][0], order)
 
 
-def _keyed(searcher: tantivy.Searcher, hits: list[tuple[Any, Any]], scored: bool) -> list[tuple[float, int, Any]]:
-    """(score, id_order, address) sorted by score desc, then id_order asc."""
+def _keyed(searcher: tantivy.Searcher, hits: list[tuple[Any, Any]], order: Order) -> list[tuple[Any, int, Any, Any]]:
+    """(rank, id_order, value, address), sorted by rank, then id_order."""
     if not hits:
         return []
-    addresses = [address for _value, address in hits]
-    if scored:
-        keys = searcher.fast_field_values(ID_ORDER, addresses)
-        rows = [(float(score), int(key or 0), address) for (score, address), key in zip(hits, keys, strict=True)]
+    if order.field == ID_ORDER:
+        keys: list[Any] = [value for value, _address in hits]
     else:
-        rows = [(UNSCORED, int(value or 0), address) for value, address in hits]
-    rows.sort(key=lambda row: (-row[0], row[1]))
+        keys = searcher.fast_field_values(ID_ORDER, [address for _value, address in hits])
+    rows = [
+        (_rank(value, order), int(key or 0), value, address) for (value, address), key in zip(hits, keys, strict=True)
+    ]
+    rows.sort(key=lambda row: (row[0], row[1]))
     return rows
 
 
 def _by_full_id(
-    searcher: tantivy.Searcher, rows: list[tuple[float, int, Any]], offset: int, want: int
-) -> list[tuple[float, int, Any]]:
+    searcher: tantivy.Searcher, rows: list[tuple[Any, int, Any, Any]], offset: int, want: int
+) -> list[tuple[Any, int, Any, Any]]:
     """Settle the order of records sharing score and id_order (ids with the same 8-byte start) by their
     full id; only groups that reach into the page are read, so this costs nothing when keys differ."""
     start = 0
-    out: list[tuple[float, int, Any]] = []
+    out: list[tuple[Any, int, Any, Any]] = []
     while start < len(rows) and start < want:
         end = start + 1
         while end < len(rows) and rows[end][:2] == rows[start][:2]:
             end += 1
         group = rows[start:end]
         if end - start > 1 and end > offset:
-            group.sort(key=lambda row: _stored_id(searcher, row[2]))
+            group.sort(key=lambda row: _stored_id(searcher, row[3]))
         out.extend(group)
         start = end
     return out

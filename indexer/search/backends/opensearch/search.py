@@ -25,12 +25,15 @@ FILTERABLE_KINDS = ("keyword", "identifier")
 MAX_PER_PAGE = 100
 """Largest page, as in the embedded engine."""
 TIE_BREAK: dict[str, Any] = {"id": {"order": "asc"}}
-"""Equal scores (or equal years) are ordered by id, so paging never shows a record twice or skips one."""
+"""Equal scores (or equal years, equal titles) are ordered by cluster id, in both engines (the embedded
+one: `indexer.search.backends.embedded.ranking`), so paging never shows a record twice or skips one, a
+rebuild never reorders a list and the engines answer alike. Year sorts go straight to the id, as the
+embedded engine does (it has no score beside a field order)."""
 
 _SORTS: dict[str, list[dict[str, Any]]] = {
     "relevance": [{"_score": {"order": "desc"}}, TIE_BREAK],
-    "newest": [{"year": {"order": "desc", "missing": "_last"}}, {"_score": {"order": "desc"}}, TIE_BREAK],
-    "oldest": [{"year": {"order": "asc", "missing": "_last"}}, {"_score": {"order": "desc"}}, TIE_BREAK],
+    "newest": [{"year": {"order": "desc", "missing": "_last"}}, TIE_BREAK],
+    "oldest": [{"year": {"order": "asc", "missing": "_last"}}, TIE_BREAK],
     "title": [{"title_sort": {"order": "asc", "missing": "_last"}}, TIE_BREAK],
 }
 assert set(_SORTS) == set(SORTS), "every sort in indexer.search.schema.SORTS needs an OpenSearch translation"
