@@ -235,10 +235,10 @@ class EmbeddedBackend:
         per_page = _per_page(request)
         offset = (_page(request) - 1) * per_page
         if request.sort not in _SORT_FIELDS:
-            return ranking.relevance_page(searcher, query, offset, per_page, scored)
+            return ranking.relevance_page(searcher, self.schema, query, offset, per_page, scored)
         field_name, direction = _SORT_FIELDS[request.sort]
-        order = ranking.Order(field_name, descending=direction == tantivy.Order.Desc)
-        return ranking.ordered_page(searcher, query, offset, per_page, order)
+        order = ranking.Order(field_name, descending=direction == tantivy.Order.Desc, text=field_name == "title_sort")
+        return ranking.ordered_page(searcher, self.schema, query, offset, per_page, order)
 
     @staticmethod
     def _hits(
