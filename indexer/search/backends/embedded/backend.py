@@ -30,7 +30,15 @@ from tantivy import Occur, Query
 from indexer.errors import BackendError, QueryError
 from indexer.search import analysis
 from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchHit, SearchRequest, SearchResults
-from indexer.search.backends.embedded import facets, heading_table, ranking, tantivy_query, tantivy_schema, terms, versions
+from indexer.search.backends.embedded import (
+    facets,
+    heading_table,
+    ranking,
+    tantivy_query,
+    tantivy_schema,
+    terms,
+    versions,
+)
 from indexer.search.backends.embedded.facet_tasks import FacetTask, discard, facet_groups, wanted_facets
 from indexer.search.query import ParsedQuery
 from indexer.search.query_parser import parse_query
