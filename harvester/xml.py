@@ -65,6 +65,23 @@ def iter_elements(source: IO[bytes] | str, local_names: Iterable[str]) -> Iterat
     del context
 
 
+def iter_numbered(source: IO[bytes] | str, local_name: str) -> Iterator[tuple[int, etree._Element]]:
+    """`iter_elements` for one local name, each element with its number in the order the elements
+    *start* (0-based). A reader rescanning a file after a break can then tell exactly which elements it
+    already has, even when an unclosed element made a later one nested in it end first."""
+    numbers: dict[etree._Element, int] = {}
+    started = 0
+    context = etree.iterparse(source, events=("start", "end"), tag="{*}" + local_name, **_PARSER_OPTIONS)
+    for event, element in context:
+        if event == "start":
+            numbers[element] = started
+            started += 1
+            continue
+        yield numbers.pop(element), element
+        release(element)
+    del context
+
+
 def release(element: etree._Element) -> None:
     """Free a streamed element and the already-processed siblings that precede it."""
     element.clear(keep_tail=False)

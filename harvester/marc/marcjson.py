@@ -93,8 +93,21 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
             if pos < len(text) or eof:
                 break
             text, pos, eof = _more(handle, incremental, text, pos)
-        if pos >= len(text) or text[pos] == "]":
+        if pos >= len(text):
             return
+        if text[pos] == "]":  # the array's end, or a bracket a bad element left: then read on at a record
+            text, pos, eof = _more_until(handle, incremental, text, pos, eof)
+            ahead = _RECORD_AHEAD.search(text, pos)
+            if ahead is None:
+                return
+            number += 1
+            line = consumed_lines + text.count("\n", 0, pos)
+            yield RawChunk(f"record {number} (line {line})", text[pos:ahead.start()][:4096].encode(
+                "utf-8", "surrogateescape"), "text after the end of the JSON array; read on from the next "
+                "record in it", fatal=True)
+            pos = ahead.start()
+            continue
+        error = ""  # why the element could not be decoded (syntax), if it could not
         while True:
             try:
                 value, end = decoder.raw_decode(text, pos)
@@ -109,17 +122,20 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
                 break
             except json.JSONDecodeError as exc:
                 if eof or len(text) - pos > _MAX_JSON_ELEMENT:
-                    line = consumed_lines + text.count("\n", 0, pos)
-                    reason = (f"not valid JSON in array element {number + 1} (line {line}): {exc.msg}; "
-                              f"the {number} record(s) before it were read, the rest of the file was not")
-                    raw = text[pos:pos + 4096].encode("utf-8", "surrogateescape")
-                    yield RawChunk(f"record {number + 1} (line {line})", raw, reason, fatal=True)
-                    return
+                    text, pos, eof = _more_until(handle, incremental, text, pos + 1, eof)
+                    pos -= 1
+                    value, end = None, _resync(text, pos)
+                    error = exc.msg
+                    break
                 text, pos, eof = _more(handle, incremental, text, pos)
         number += 1
         line = consumed_lines + text.count("\n", 0, pos)
         raw = text[pos:end].encode("utf-8", "surrogateescape")
-        if value is None and raw[:1] in b"[{":
+        if value is None and error:  # the file is not read cleanly (fatal: none of its records deleted)
+            reason = (f"not valid JSON in array element {number} (line {line}): {error}; read on from the "
+                      "next element that starts a record")
+            yield RawChunk(f"record {number} (line {line})", raw[:4096], reason, fatal=True)
+        elif value is None and raw[:1] in b"[{":
             yield RawChunk(f"record {number} (line {line})", raw[:4096],
                            f"JSON nested too deeply to read ({end - pos:,} characters)")
         elif not isinstance(value, dict):
@@ -130,6 +146,28 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
         if pos > _BLOCK:
             consumed_lines += text.count("\n", 0, pos)
             text, pos = text[pos:], 0
+
+
+_RECORD_AHEAD = re.compile(r'\{\s*"(?:leader|fields)"\s*:')
+
+
+def _resync(text: str, pos: int) -> int:
+    """Where to read on after an array element that is not valid JSON: the next object that starts a
+    MARC-in-JSON record (``{"leader":`` or ``{"fields":``; the damaged element's own brackets cannot
+    be trusted), else the end of the element when its brackets balance, else the end of the text. So
+    one bad element costs that element, not every record after it."""
+    ahead = _RECORD_AHEAD.search(text, pos + 1)
+    if ahead is not None:
+        return ahead.start()
+    found = _element_end(text, pos) if text[pos:pos + 1] in ("[", "{") else None
+    return found if found is not None else len(text)
+
+
+def _more_until(handle: IO[bytes], decoder: Any, text: str, pos: int, eof: bool) -> tuple[str, int, bool]:
+    """Read on until a record starts after ``pos``, the file ends or the element limit is reached."""
+    while not eof and _RECORD_AHEAD.search(text, pos) is None and len(text) - pos <= _MAX_JSON_ELEMENT:
+        text, pos, eof = _more(handle, decoder, text, pos)
+    return text, pos, eof
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')

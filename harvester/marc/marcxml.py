@@ -19,71 +19,91 @@ from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _fix_leader
 from harvester.marc.pymarc_build import DEFAULT_LEADER, _control, _data, make_record
-from harvester.xml import XMLSyntaxError, iter_elements, local_name, parse_bytes, safe_parser
+from harvester.xml import XMLSyntaxError, iter_numbered, local_name, parse_bytes, safe_parser
 
 
 def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChunk]:
-    """Stream ``<record>`` elements (any namespace or none); a break in well-formedness is fatal."""
-    number = 0
+    """Stream ``<record>`` elements (any namespace or none); a break in well-formedness is fatal.
+    Records are numbered in the order they start, as the salvage scan after a break counts them."""
+    read: set[int] = set()
     try:
-        for element in iter_elements(handle, ("record",)):
-            number += 1
-            yield RawChunk(f"record {number} (line {element.sourceline})", etree.tostring(element))
+        for number, element in iter_numbered(handle, "record"):
+            read.add(number)
+            yield RawChunk(f"record {number + 1} (line {element.sourceline})", etree.tostring(element))
     except XMLSyntaxError as exc:
         line = exc.lineno or 0
         reason = (f"not well-formed XML from line {line}, column {exc.offset or 0}: {exc.msg}; "
-                  f"the {number} record(s) before it were read, the rest by scanning for <record> elements")
-        yield from _salvage_xml(path, number, line, reason)
+                  f"the {len(read)} record(s) before it were read, the rest by scanning for <record> elements")
+        yield from _salvage_xml(path, read, line, reason)
 
 
-# a record element: self-closing (``<record/>``, one record to the streaming parser too, so it must be
-# one here or every later element is numbered one off and the first record after the break skipped),
-# or opened and closed with the same prefix
-_RECORD_SPAN = re.compile(rb"<((?:[\w.-]+:)?)record\b(?:[^>]*?/>|[^>]*>.*?</\1record\s*>)", re.DOTALL)
+# where a record element starts (``<record ...>``, ``<marc:record>``, self-closing ``<record/>``), and
+# where one with that prefix ends
+_RECORD_START = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*>")
+_RECORD_ENDS: dict[bytes, re.Pattern[bytes]] = {}
+_MAX_SPAN = 1 << 20
 
 
-def _salvage_xml(path: Path | None, already: int, line: int, reason: str) -> Iterator[RawChunk]:
-    """After a well-formedness break: the record elements past the ones already read, found by
-    scanning the bytes (memory-mapped, not loaded), each parsed on its own. The element holding the
-    break carries the reason and ``fatal`` (the file was not read cleanly, so nothing of it is
-    deleted); when the break lies outside every element, a separate fatal chunk reports it."""
+def _record_spans(data: Any) -> Iterator[tuple[int, int]]:
+    """(start, end) of every record element in the bytes, in document order. A record never holds a
+    record: one that is not closed before the next one starts ends there (and is read leniently),
+    so a lost ``</record>`` costs that record its tail, never the next record; a self-closing
+    ``<record/>`` is one (empty) record, as it is to the streaming parser."""
+    starts = _RECORD_START.finditer(data)
+    current = next(starts, None)
+    while current is not None:
+        following = next(starts, None)
+        limit = following.start() if following is not None else len(data)
+        if current.group().endswith(b"/>"):
+            yield current.start(), current.end()
+        else:
+            prefix = current.group(1)
+            ending = _RECORD_ENDS.get(prefix)
+            if ending is None:
+                ending = _RECORD_ENDS[prefix] = re.compile(rb"</" + re.escape(prefix) + rb"record\s*>")
+            closed = ending.search(data, current.end(), limit)
+            end = closed.end() if closed is not None else limit
+            yield current.start(), min(end, current.start() + _MAX_SPAN)
+        current = following
+
+
+def _salvage_xml(path: Path | None, read: set[int], line: int, reason: str) -> Iterator[RawChunk]:
+    """After a well-formedness break: the record elements not already read (by their number in start
+    order), found by scanning the bytes (memory-mapped, not loaded), each parsed on its own. The
+    element holding the break carries the reason and ``fatal`` (the file was not read cleanly, so
+    nothing of it is deleted); when the break lies between elements, the bytes between them (a record
+    whose start tag was damaged, say) are kept as a separate fatal chunk."""
     reported = False
     if path is not None and path.stat().st_size:
         with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            number, scanned, lines, end = 0, 0, 1, 0
-            for match in _RECORD_SPAN.finditer(data):  # type: ignore[call-overload]
-                number += 1
-                end = match.end()
-                if number <= already:
+            scanned, lines, previous = 0, 1, 0
+            for number, (start, end) in enumerate(_record_spans(data)):
+                lines += data[scanned:start].count(b"\n")
+                scanned = start
+                if not reported and lines > line:  # the break lies before this element, after the last
+                    reported = True
+                    yield _between(data, previous, start, line, number, reason)
+                previous = end
+                if number in read:
                     continue
-                lines += data[scanned:match.start()].count(b"\n")
-                scanned = match.start()
-                last = lines + match.group().count(b"\n")
+                raw = bytes(data[start:end])
+                last = lines + raw.count(b"\n")
                 if not reported and lines <= line <= last:
                     reported = True
-                    yield RawChunk(f"record {number} (line {lines})", match.group(), reason, fatal=True)
+                    yield RawChunk(f"record {number + 1} (line {lines})", raw, reason, fatal=True)
                 else:
-                    yield RawChunk(f"record {number} (line {lines})", match.group())
-            tail = _unclosed_record(data, end)
-            if not reported and tail is not None:  # a file cut off inside its last record
+                    yield RawChunk(f"record {number + 1} (line {lines})", raw)
+            if not reported:
                 reported = True
-                lines += data[scanned:tail[0]].count(b"\n")
-                yield RawChunk(f"record {number + 1} (line {lines})", tail[1], reason, fatal=True)
+                yield _between(data, previous, len(data), line, max(read, default=-1) + 1, reason)
     if not reported:
-        yield RawChunk(f"line {line} (after record {already})", _lines_around(path, line), reason, fatal=True)
+        after = f"after record {max(read) + 1}" if read else "before any record"
+        yield RawChunk(f"line {line} ({after})", _lines_around(path, line), reason, fatal=True)
 
 
-_RECORD_START = re.compile(rb"<(?:[\w.-]+:)?record\b[^>]*>")
-_MAX_TAIL = 1 << 20
-
-
-def _unclosed_record(data: object, start: int) -> tuple[int, bytes] | None:
-    """(offset, bytes) of a ``<record>`` opened after ``start`` and never closed (the file ends in it),
-    so that a permissive read can still get the fields before the cut."""
-    match = _RECORD_START.search(data, start)  # type: ignore[call-overload]
-    if match is None:
-        return None
-    return match.start(), bytes(data[match.start():match.start() + _MAX_TAIL])  # type: ignore[index]
+def _between(data: Any, start: int, end: int, line: int, records_before: int, reason: str) -> RawChunk:
+    after = f"after record {records_before}" if records_before else "before any record"
+    return RawChunk(f"line {line} ({after})", bytes(data[start:min(end, start + _MAX_SPAN)]), reason, fatal=True)
 
 
 def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:
