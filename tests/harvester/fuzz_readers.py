@@ -26,7 +26,6 @@ from pathlib import Path
 
 from harvester import run
 from harvester.marc.files import iter_raw_records, read_record
-from harvester.marc.ids import first_local_id
 from harvester.marc.supersede import LaterWins
 from harvester.progress import Progress
 from harvester.store import RecordStore
@@ -307,13 +306,18 @@ def one_input(fmt: str, rng: random.Random,
               steps: Callable[[], list[tuple[str, float, float, bytes]]]) -> tuple[bytes, list[str]]:
     """A file of three real records, the middle one mutated (or, one time in four, the whole file);
     returns the bytes and the ids that must be accounted for."""
-    pool = seeds(fmt)
-    first, middle, last = rng.sample(pool, 3)
+    chosen = rng.sample(seeds(fmt), 3)
     array = fmt == "marcjson" and rng.random() < 0.3
-    if rng.random() < 0.25:
-        data = mutate(join(fmt, [first.raw, middle.raw, last.raw], array), steps())
-        expected = [s.local_id for s in (first, middle, last) if s.local_id.encode() in data]
-        return data, expected
-    mutated = mutate(middle.raw, steps())
+    return make_input(fmt, chosen, rng.random() < 0.25, array, steps())
+
+
+def make_input(fmt: str, chosen: Sequence[Seed], whole: bool, array: bool,
+               steps: Sequence[tuple[str, float, float, bytes]]) -> tuple[bytes, list[str]]:
+    """The file of ``chosen`` (three seeds) with the middle one, or the ``whole`` file, mutated."""
+    first, middle, last = chosen
+    if whole:
+        data = mutate(join(fmt, [first.raw, middle.raw, last.raw], array), steps)
+        return data, [s.local_id for s in (first, middle, last) if s.local_id.encode() in data]
+    mutated = mutate(middle.raw, steps)
     expected = [first.local_id, last.local_id] + ([middle.local_id] if middle.local_id.encode() in mutated else [])
     return join(fmt, [first.raw, mutated, last.raw], array), expected

@@ -127,3 +127,28 @@ def test_json_lines_with_a_damaged_first_line_are_still_read_as_lines(tmp_path: 
         assert store.live_count() == 4
         [entry] = store.quarantined("feed")
         assert "not valid JSON" in entry.reason and entry.position == "record 1 (line 1)"
+
+
+def test_a_bad_element_in_a_json_array_costs_that_element_not_the_rest(tmp_path: Path) -> None:
+    good = _good_lines()
+    assert b'"fields": [' in good[1]
+    broken = good[1].replace(b'"fields": [', b'"fields": [}}],', 1)  # closes too early, then garbage
+    array = b"[" + b",\n".join([good[0], broken, good[2], good[3]]) + b"]\n"
+    stray = b"[" + good[4] + b"],\n" + good[1] + b"]\n"  # a bracket that ends the array too early
+    counts, store = _harvest(tmp_path, {"a.json": array, "b.json": stray})
+    with store:
+        assert store.live_count() == 5  # every record after the bad one too (it used to be 2)
+        assert counts["read"] == counts["new"] + counts["quarantined"]
+        reasons = [entry.reason for entry in store.quarantined("feed")]
+        assert reasons and all("read on from the next" in reason or "not a MARC-in-JSON" in reason
+                               or "not a JSON object" in reason for reason in reasons), reasons
+
+
+def test_a_json_array_cut_mid_element_keeps_the_records_before_and_says_why(tmp_path: Path) -> None:
+    good = _good_lines()
+    array = b"[" + b",\n".join([good[0], good[1], good[2][:100]])
+    counts, store = _harvest(tmp_path, {"a.json": array})
+    with store:
+        assert counts["new"] == 2 and counts["quarantined"] == 1
+        [entry] = store.quarantined("feed")
+        assert "not valid JSON in array element 3" in entry.reason

@@ -118,3 +118,25 @@ def test_an_empty_datafield_tag_is_kept_as_read_never_a_crash() -> None:
     for fmt, raw in (("marcxml", raw_xml), ("marcjson", raw_json), ("mrk", raw_mrk), ("iso2709", raw_iso)):
         bucket, reason = outcome_of(fmt, raw)
         assert bucket in ("stored", "repaired"), (fmt, reason)
+
+
+def test_a_record_that_is_never_closed_does_not_swallow_the_next(tmp_path: Path) -> None:
+    unclosed = _xml_record("U").replace("</record>", "")  # its </record> lost: C nests inside it
+    doc = (f'<?xml version="1.0"?>\n<collection xmlns="{NS}">\n{_xml_record("A")}\n{unclosed}\n'
+           f'{_xml_record("C")}\n</collection>\n').encode()
+    counts, store = _harvest(tmp_path, "a.xml", doc)
+    with store:
+        for local_id in ("A", "U", "C"):
+            assert store.get(RecordId(f"feed:{local_id}")) is not None, local_id
+        assert counts["read"] == counts["new"] + counts["quarantined"]
+
+
+def test_a_record_whose_start_tag_is_damaged_is_kept_in_the_quarantine(tmp_path: Path) -> None:
+    damaged = _xml_record("D").replace("<record>", "<recrd>", 1)
+    doc = (f'<?xml version="1.0"?>\n<collection xmlns="{NS}">\n{_xml_record("A")}\n{damaged}\n'
+           f'{_xml_record("C")}\n</collection>\n').encode()
+    counts, store = _harvest(tmp_path, "a.xml", doc)
+    with store:
+        assert store.get(RecordId("feed:A")) is not None and store.get(RecordId("feed:C")) is not None
+        [entry] = store.quarantined("feed")
+        assert b'"001">D<' in (entry.raw or b"") and entry.reason.startswith("not well-formed XML")
