@@ -20,6 +20,7 @@ from harvester.marc.pymarc_build import _control, _data, make_record
 
 _BLOCK = 1 << 20  # bytes read at a time
 _MAX_JSON_ELEMENT = 64 << 20
+_SNIFF_LINE = 1 << 20  # the most of one line read to tell JSON lines from an array
 
 
 def iter_marcjson(handle: IO[bytes]) -> Iterator[RawChunk]:
@@ -43,7 +44,7 @@ def _first_line_is_json(handle: IO[bytes], lines: int = 20) -> bool:
     one-line objects inside a pretty-printed record do not count)."""
     seen = 0
     try:
-        for line in handle:
+        for line in iter(lambda: handle.readline(_SNIFF_LINE), b""):  # a line of 200 MB is not read whole
             if not line.strip():
                 continue
             seen += 1
