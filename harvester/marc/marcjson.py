@@ -20,6 +20,8 @@ from harvester.marc.pymarc_build import _control, _data, make_record
 
 _BLOCK = 1 << 20  # bytes read at a time
 _MAX_JSON_ELEMENT = 64 << 20
+_MAX_BAD = 1 << 20  # of an element that is not valid JSON, kept whole up to this (records merged by a
+# lost separator are in it); the quarantine may keep less
 _SNIFF_LINE = 1 << 20  # the most of one line read to tell JSON lines from an array
 
 
@@ -103,7 +105,7 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
                 return
             number += 1
             line = consumed_lines + text.count("\n", 0, pos)
-            yield RawChunk(f"record {number} (line {line})", text[pos:ahead.start()][:4096].encode(
+            yield RawChunk(f"record {number} (line {line})", text[pos:ahead.start()][:_MAX_BAD].encode(
                 "utf-8", "surrogateescape"), "text after the end of the JSON array; read on from the next "
                 "record in it", fatal=True)
             pos = ahead.start()
@@ -135,7 +137,7 @@ def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
         if value is None and error:  # the file is not read cleanly (fatal: none of its records deleted)
             reason = (f"not valid JSON in array element {number} (line {line}): {error}; read on from the "
                       "next element that starts a record")
-            yield RawChunk(f"record {number} (line {line})", raw[:4096], reason, fatal=True)
+            yield RawChunk(f"record {number} (line {line})", raw[:_MAX_BAD], reason, fatal=True)
         elif value is None and raw[:1] in b"[{":
             yield RawChunk(f"record {number} (line {line})", raw[:4096],
                            f"JSON nested too deeply to read ({end - pos:,} characters)")

@@ -152,3 +152,17 @@ def test_a_json_array_cut_mid_element_keeps_the_records_before_and_says_why(tmp_
         assert counts["new"] == 2 and counts["quarantined"] == 1
         [entry] = store.quarantined("feed")
         assert "not valid JSON in array element 3" in entry.reason
+
+
+def test_records_merged_by_a_lost_separator_are_quarantined_whole(tmp_path: Path) -> None:
+    good = _good_lines()
+    long = json.loads(good[0])
+    long["fields"].append({"500": {"ind1": " ", "ind2": " ", "subfields": [{"a": "A long note. " * 500}]}})
+    first = json.dumps(long).encode()
+    merged = first[:-2] + good[1][12:]  # the end of one record and the start of the next lost
+    array = b"[" + b",\n".join([merged, good[2]]) + b"]\n"
+    counts, store = _harvest(tmp_path, {"a.json": array})
+    with store:
+        assert counts["new"] == 1 and counts["quarantined"] == 1
+        [entry] = store.quarantined("feed")
+        assert entry.raw is not None and good[1][12:] in entry.raw  # not a 4 KB excerpt of the first
