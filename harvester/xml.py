@@ -68,7 +68,8 @@ def iter_elements(source: IO[bytes] | str, local_names: Iterable[str]) -> Iterat
 def iter_numbered(source: IO[bytes] | str, local_name: str) -> Iterator[tuple[int, etree._Element]]:
     """`iter_elements` for one local name, each element with its number in the order the elements
     *start* (0-based). A reader rescanning a file after a break can then tell exactly which elements it
-    already has, even when an unclosed element made a later one nested in it end first."""
+    already has, even when an unclosed element made a later one nested in it end first. An element
+    nested in another is yielded but left in place (its parent still needs what precedes it)."""
     numbers: dict[etree._Element, int] = {}
     started = 0
     context = etree.iterparse(source, events=("start", "end"), tag="{*}" + local_name, **_PARSER_OPTIONS)
@@ -78,7 +79,8 @@ def iter_numbered(source: IO[bytes] | str, local_name: str) -> Iterator[tuple[in
             started += 1
             continue
         yield numbers.pop(element), element
-        release(element)
+        if not numbers:  # not nested in another such element: releasing it there would cut its parent
+            release(element)
     del context
 
 

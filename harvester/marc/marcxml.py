@@ -71,39 +71,55 @@ def _salvage_xml(path: Path | None, read: set[int], line: int, reason: str) -> I
     """After a well-formedness break: the record elements not already read (by their number in start
     order), found by scanning the bytes (memory-mapped, not loaded), each parsed on its own. The
     element holding the break carries the reason and ``fatal`` (the file was not read cleanly, so
-    nothing of it is deleted); when the break lies between elements, the bytes between them (a record
-    whose start tag was damaged, say) are kept as a separate fatal chunk."""
+    nothing of it is deleted). Text between elements (the tail of a record cut short by a stray
+    ``</record>``, a record whose start tag was damaged) is kept as a fatal chunk of its own, with
+    the reason when the break lies there: a broken file loses no bytes that could be a record."""
     reported = False
     if path is not None and path.stat().st_size:
         with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            scanned, lines, previous = 0, 1, 0
+            scanned, lines, previous, number = 0, 1, 0, -1
             for number, (start, end) in enumerate(_record_spans(data)):
-                lines += data[scanned:start].count(b"\n")
+                gap_line = lines + data[scanned:previous].count(b"\n")
+                lines = gap_line + data[previous:start].count(b"\n")
                 scanned = start
-                if not reported and lines > line:  # the break lies before this element, after the last
-                    reported = True
-                    yield _between(data, previous, start, line, number, reason)
+                holds = not reported and lines > line  # the break lies before this element
+                gap = _gap(data, previous, start, gap_line, number, reason if holds else "", holds)
+                reported = reported or holds
+                if gap is not None:
+                    yield gap
                 previous = end
                 if number in read:
                     continue
                 raw = bytes(data[start:end])
-                last = lines + raw.count(b"\n")
-                if not reported and lines <= line <= last:
+                if not reported and lines <= line <= lines + raw.count(b"\n"):
                     reported = True
                     yield RawChunk(f"record {number + 1} (line {lines})", raw, reason, fatal=True)
                 else:
                     yield RawChunk(f"record {number + 1} (line {lines})", raw)
-            if not reported:
-                reported = True
-                yield _between(data, previous, len(data), line, max(read, default=-1) + 1, reason)
+            gap_line = lines + data[scanned:previous].count(b"\n")
+            gap = _gap(data, previous, len(data), gap_line, number + 1, "" if reported else reason, not reported)
+            reported = True
+            if gap is not None:
+                yield gap
     if not reported:
         after = f"after record {max(read) + 1}" if read else "before any record"
         yield RawChunk(f"line {line} ({after})", _lines_around(path, line), reason, fatal=True)
 
 
-def _between(data: Any, start: int, end: int, line: int, records_before: int, reason: str) -> RawChunk:
+# what may stand between records: whitespace, the XML declaration, the collection's tags, comments
+_FILLER = re.compile(rb"(?:\s+|<\?xml[^>]*\?>|</?(?:[\w.-]+:)?collection\b[^>]*>|<!--.*?-->)*", re.DOTALL)
+
+
+def _gap(data: Any, start: int, end: int, line: int, records_before: int, reason: str,
+         always: bool) -> RawChunk | None:
+    """The bytes between two record elements as a fatal chunk, when they hold anything but filler (or
+    ``always``: the break lies there); None otherwise."""
+    piece = bytes(data[start:min(end, start + _MAX_SPAN)])
+    if not always and _FILLER.fullmatch(piece):
+        return None
     after = f"after record {records_before}" if records_before else "before any record"
-    return RawChunk(f"line {line} ({after})", bytes(data[start:min(end, start + _MAX_SPAN)]), reason, fatal=True)
+    why = reason or "text between records, in no <record> element (the file is not well-formed)"
+    return RawChunk(f"line {line} ({after})", piece, why, fatal=True)
 
 
 def _lines_around(path: Path | None, line: int, limit: int = 4096) -> bytes:

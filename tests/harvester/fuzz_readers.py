@@ -183,8 +183,9 @@ class ReaderFuzz:
         self._store: RecordStore | None = None
         self._run_id = 0
         self._writes = 0
-        self._seen: dict[tuple[bytes, str | None, bool], run.Outcome] = {}
+        self._seen: dict[tuple[bytes, str | None, bool, int | None], run.Outcome] = {}
         self._pending: list[list[run.Outcome]] = []
+        self._cached = 0  # bytes of raw records in `_seen`
         run._init_worker([SOURCE])
 
     def _writer(self) -> tuple[RecordStore, int]:
@@ -214,7 +215,7 @@ class ReaderFuzz:
         self.path.write_bytes(data)
         stage = "reader"
         try:
-            chunks = [(c.position, c.raw, c.error, c.fatal) for c in iter_raw_records(self.path, self.fmt)]
+            chunks = [(c.position, c.raw, c.error, c.fatal, c.size) for c in iter_raw_records(self.path, self.fmt)]
             stage = "worker"
             outcomes = self._process(chunks)
         except Exception as exc:  # noqa: BLE001 - the campaign counts escapes instead of stopping at one
@@ -251,7 +252,7 @@ class ReaderFuzz:
         counts = dict.fromkeys(("read", "new", "updated", "unchanged", "superseded", "quarantined", "skipped",
                                 "duplicates"), 0)
         later = LaterWins(store, run_id, [self.path.name])
-        run._store_outcomes(store, SOURCE.id, run_id, self.path.name, outcomes, counts,
+        run._store_outcomes(store, SOURCE, run_id, self.path.name, outcomes, counts,
                             Progress("fuzz", 0, enabled=False), later)
         with store.transaction():
             store.write_batch(run_id, later.leftovers(), supersede=True)
@@ -259,7 +260,7 @@ class ReaderFuzz:
         if counts["read"] != sum(counts[b] for b in buckets) or counts["read"] != len(outcomes):
             raise AssertionError(f"counts do not balance: {counts} for {len(outcomes)} records read")
 
-    def _process(self, chunks: list[tuple[str, bytes, str | None, bool]]) -> list[run.Outcome]:
+    def _process(self, chunks: list[run.Chunk]) -> list[run.Outcome]:
         """`run.process_batch`, with the outcome of a record read before reused (the worker is a pure
         function of the bytes and the reader's error; only the position label is set anew): most
         records of the inputs are the intact neighbours of a mutant."""
@@ -270,16 +271,17 @@ class ReaderFuzz:
         for chunk, outcome in zip(chunks, outcomes, strict=True):
             if outcome is None:
                 outcome = next(done)
-                if len(self._seen) < 20_000 and len(chunk[1]) < 20_000:
+                if self._cached + len(chunk[1]) < 100 << 20:  # the neighbours come first: cached early
+                    self._cached += len(chunk[1])
                     self._seen[chunk[1:]] = outcome
             result.append(_placed(outcome, chunk[0]))
         return result
 
-    def _account(self, chunks: list[tuple[str, bytes, str | None, bool]], outcomes: list[run.Outcome],
+    def _account(self, chunks: list[run.Chunk], outcomes: list[run.Outcome],
                  expected: Sequence[str]) -> list[str]:
         stored_ids: set[str] = set()
         kept: list[bytes] = []
-        for (_, raw, _, _), outcome in zip(chunks, outcomes, strict=True):
+        for (_, raw, _, _, _), outcome in zip(chunks, outcomes, strict=True):
             kept.append(raw)
             if isinstance(outcome, run.Stored):
                 self.tally.stored += 1
