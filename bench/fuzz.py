@@ -88,13 +88,13 @@ def mutation_campaign(per_record: int, seed: int) -> tuple[int, dict[str, int], 
     return tried, buckets, crashes
 
 
-def reader_campaign(job: tuple[str, int, int]) -> tuple[str, str, list[str], list[str], float]:
+def reader_campaign(job: tuple[str, int, int, int]) -> tuple[str, str, list[str], list[str], float]:
     """One reader's campaign (runs in its own process with ``--jobs``): its summary line, escapes, lost."""
     import tempfile
 
     from tests.harvester.fuzz_readers import ReaderFuzz, one_input, random_steps
 
-    fmt, count, seed = job
+    fmt, count, seed, every = job
     rng = random.Random(f"{seed}-{fmt}")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as folder:
@@ -102,18 +102,19 @@ def reader_campaign(job: tuple[str, int, int]) -> tuple[str, str, list[str], lis
         for n in range(count):
             data, expected = one_input(fmt, rng, lambda: random_steps(rng, fmt))
             fuzz.feed(data, expected)
-            if (n + 1) % 10000 == 0:
-                print(f"  {fmt}: {n + 1:,} inputs, {len(fuzz.tally.escapes)} escapes, {len(fuzz.tally.lost)} lost "
-                      f"({time.monotonic() - started:.0f}s)", flush=True)
+            if (n + 1) % every == 0:
+                tally = fuzz.tally
+                print(f"  {fmt}: {n + 1:,} inputs, {tally.records_in:,} records, {len(tally.escapes)} escapes, "
+                      f"{len(tally.lost)} lost ({time.monotonic() - started:.0f}s)", flush=True)
         fuzz.close()
     tally = fuzz.tally
     return fmt, tally.line(fmt), tally.escapes, tally.lost, time.monotonic() - started
 
 
-def run_readers(readers: list[str], count: int, seed: int, jobs: int) -> bool:
+def run_readers(readers: list[str], count: int, seed: int, jobs: int, every: int) -> bool:
     from multiprocessing import get_context
 
-    tasks = [(fmt, count, seed) for fmt in readers]
+    tasks = [(fmt, count, seed, every) for fmt in readers]
     if jobs > 1:
         with get_context("fork").Pool(jobs) as pool:
             done = pool.map(reader_campaign, tasks, chunksize=1)
@@ -136,13 +137,14 @@ def main() -> int:
     parser.add_argument("--per-reader", type=int, default=100_000, help="inputs per reader (0: skip)")
     parser.add_argument("--readers", default="iso2709,marcxml,marcjson,mrk,aleph")
     parser.add_argument("--jobs", type=int, default=1, help="readers fuzzed at once (processes)")
+    parser.add_argument("--every", type=int, default=10_000, help="print progress every so many inputs")
     parser.add_argument("--examples", type=int, default=20000, help="random records (hypothesis)")
     parser.add_argument("--mutants", type=int, default=200, help="mutants per real record")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     readers_clean = True
     if args.per_reader:
-        readers_clean = run_readers(args.readers.split(","), args.per_reader, args.seed, args.jobs)
+        readers_clean = run_readers(args.readers.split(","), args.per_reader, args.seed, args.jobs, args.every)
     started = time.monotonic()
     crashes: list[str] = []
     mutation_crashes: list[str] = []
