@@ -41,7 +41,7 @@ def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChu
 # where one with that prefix ends
 _RECORD_START = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*>")
 _RECORD_ENDS: dict[bytes, re.Pattern[bytes]] = {}
-_MAX_SPAN = 1 << 20
+_MAX_SPAN = 8 << 20  # of a record never closed, or of the text between two records, that is kept
 
 
 def _record_spans(data: Any) -> Iterator[tuple[int, int]]:
@@ -62,8 +62,10 @@ def _record_spans(data: Any) -> Iterator[tuple[int, int]]:
             if ending is None:
                 ending = _RECORD_ENDS[prefix] = re.compile(rb"</" + re.escape(prefix) + rb"record\s*>")
             closed = ending.search(data, current.end(), limit)
-            end = closed.end() if closed is not None else limit
-            yield current.start(), min(end, current.start() + _MAX_SPAN)
+            if closed is not None:  # its size is checked by `files.bounded` like any record's
+                yield current.start(), closed.end()
+            else:
+                yield current.start(), min(limit, current.start() + _MAX_SPAN)
         current = following
 
 
