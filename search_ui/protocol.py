@@ -45,7 +45,7 @@ def header_timeout() -> float:
         return WebLimits().header_timeout
 
 
-class RequestDeadline:
+class RequestDeadline(asyncio.Protocol):
     """The deadline, for any uvicorn HTTP protocol class (mixed in before it; see the module docstring).
 
     "Waiting for the client" is: the connection is open and no request is being answered (no cycle, or
@@ -58,6 +58,22 @@ class RequestDeadline:
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     client: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_deadline()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._after_data(len(data))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
 
     def _init_deadline(self) -> None:
         self.header_timeout = header_timeout()
@@ -99,41 +115,9 @@ class RequestDeadline:
 class GuardedH11Protocol(RequestDeadline, H11Protocol):
     """uvicorn's pure-Python h11 protocol with the request deadline."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_deadline()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        self._after_data(len(data))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
 
 if HttpToolsProtocol is not None:
 
     class GuardedHttpToolsProtocol(RequestDeadline, HttpToolsProtocol):  # type: ignore[misc,valid-type]
         """uvicorn's httptools protocol (C parser, about twice h11's rate) with the request deadline."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._init_deadline()
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
-
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            self._after_data(len(data))
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
 
