@@ -34,7 +34,16 @@ from tempfile import TemporaryDirectory
 from typing import Protocol, runtime_checkable
 
 from harvester.record import Record
-from indexer.dedup.clustering import BLOCK_CAP, MAX_CROSS, MIN_SHARE, VETOED, WINDOW, WORD_KEY_CAP, PairDecider
+from indexer.dedup.clustering import (
+    BLOCK_CAP,
+    VETOED,
+    WINDOW,
+    WORD_KEY_CAP,
+    PairDecider,
+    linked,
+    source_clash,
+    split_between,
+)
 from indexer.dedup.keys import WORD_KEYS, blocking_keys
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.profiles import Profile, profile
@@ -320,30 +329,13 @@ class _Bounded:
         return True
 
     def _split_between(self, a: list[int], b: list[int]) -> bool:
-        if not self.split_with:
-            return False
-        other = set(b)
-        return any(self.split_with[x] & other for x in a if x in self.split_with)
+        return bool(self.split_with) and split_between(self.split_with, a, b)
 
     def _source_clash(self, ra: int, rb: int) -> bool:
-        sa, sb = self._sources(ra), self._sources(rb)
-        if len(sa) > len(sb):
-            sa, sb = sb, sa
-        return any(s in sb and s not in self.matcher.within_source for s in sa)
+        return source_clash(self._sources(ra), self._sources(rb), self.matcher.within_source)
 
     def _linked(self, a: list[int], b: list[int]) -> bool:
-        cross = [(x, y) for x in a for y in b]
-        if len(cross) > MAX_CROSS:
-            step = len(cross) / MAX_CROSS
-            cross = [cross[int(k * step)] for k in range(MAX_CROSS)]
-        matches = 0
-        for x, y in cross:
-            p = self._probability(x, y)
-            if p == VETOED:
-                return False
-            if p >= 0.0:
-                matches += 1
-        return matches >= MIN_SHARE * len(cross)
+        return linked(a, b, self._probability)
 
     # --- 5. the groups, in the order `cluster_records` returns them ------------------------------
 

@@ -190,29 +190,13 @@ class _Clusters:
         return found
 
     def split_between(self, a: list[int], b: list[int]) -> bool:
-        other = set(b)
-        return any(self.split_with[x] & other for x in a if x in self.split_with)
+        return split_between(self.split_with, a, b)
 
     def source_clash(self, ra: int, rb: int) -> bool:
-        sa, sb = self.sources[ra], self.sources[rb]
-        if len(sa) > len(sb):
-            sa, sb = sb, sa
-        return any(s in sb and s not in self.matcher.within_source for s in sa)
+        return source_clash(self.sources[ra], self.sources[rb], self.matcher.within_source)
 
     def linked(self, a: list[int], b: list[int]) -> bool:
-        """Complete linkage on vetoes plus a minimum share of matching cross pairs."""
-        cross = [(x, y) for x in a for y in b]
-        if len(cross) > MAX_CROSS:
-            step = len(cross) / MAX_CROSS
-            cross = [cross[int(k * step)] for k in range(MAX_CROSS)]
-        matches = 0
-        for x, y in cross:
-            p = self.probability(x, y)
-            if p == VETOED:
-                return False
-            if p >= 0.0:
-                matches += 1
-        return matches >= MIN_SHARE * len(cross)
+        return linked(a, b, self.probability)
 
     def union(self, i: int, j: int, forced: bool = False) -> bool:
         ra, rb = self.find(i), self.find(j)
@@ -267,3 +251,33 @@ def _unique(records: Sequence[Record]) -> list[Record]:
     for record in records:
         seen[record.id] = record
     return list(seen.values())
+
+
+def split_between(split_with: dict[int, set[int]], a: list[int], b: list[int]) -> bool:
+    """Whether staff force-split some record of group ``a`` from some record of group ``b``."""
+    other = set(b)
+    return any(split_with[x] & other for x in a if x in split_with)
+
+
+def source_clash(sa: dict[str, int], sb: dict[str, int], within: frozenset[str]) -> bool:
+    """Whether two groups (their sources) both hold a record of a source that keeps one per cluster."""
+    if len(sa) > len(sb):
+        sa, sb = sb, sa
+    return any(s in sb and s not in within for s in sa)
+
+
+def linked(a: list[int], b: list[int], probability: Callable[[int, int], float]) -> bool:
+    """Complete linkage on vetoes plus a minimum share of matching cross pairs (at most `MAX_CROSS`
+    of them, evenly sampled): shared by the in-memory and the bounded clusterer."""
+    cross = [(x, y) for x in a for y in b]
+    if len(cross) > MAX_CROSS:
+        step = len(cross) / MAX_CROSS
+        cross = [cross[int(k * step)] for k in range(MAX_CROSS)]
+    matches = 0
+    for x, y in cross:
+        p = probability(x, y)
+        if p == VETOED:
+            return False
+        if p >= 0.0:
+            matches += 1
+    return matches >= MIN_SHARE * len(cross)
