@@ -81,9 +81,14 @@ def test_a_second_harvest_started_during_the_first_stops_and_deletes_nothing(tmp
     assert _live(config) == total
     first = _unioncat(config, "harvest", "-q", "--workers", "1", "--full")
     _wait_for_lock(settings.data_dir, first)
-    time.sleep(0.3)
-    second = _unioncat(config, "harvest", "-q", "--workers", "1", "--full")
-    out2, err2 = second.communicate(timeout=120)
+    # held still while it holds the lock, so the overlap never depends on how fast the first run is
+    # (an unchanged 8,000-record re-read takes under a second, less than the second CLI's start-up)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = _unioncat(config, "harvest", "-q", "--workers", "1", "--full")
+        out2, err2 = second.communicate(timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
     out1, err1 = first.communicate(timeout=300)
     assert first.returncode == 0, err1
     assert second.returncode != 0, out2
