@@ -142,8 +142,22 @@ def _single_spec(part: _Spec, separator: str, spec: str) -> Extractor:
                     out.append(text)
         return out
 
+    def extract_first(view: MarcView) -> str:
+        """``first(extract(view))`` without building the list (most rules keep only the first value)."""
+        for field in view.by_tag.get(tag, ()):
+            values = [sf.value for sf in field.subfields if sf.code in codes and sf.value]
+            if values:
+                text = separator.join(values) if len(values) > 1 else values[0]
+                if "  " in text or text[:1] == " " or text[-1:] == " " or "\n" in text or "\t" in text:
+                    text = " ".join(text.split())
+                if text:
+                    return text
+        return ""
+
     extract.__qualname__ = f"marc({spec!r})"
-    extract.tags = frozenset((tag,))  # type: ignore[attr-defined]
+    extract_first.__qualname__ = f"first(marc({spec!r}))"
+    extract.tags = extract_first.tags = frozenset((tag,))  # type: ignore[attr-defined]
+    extract.first = extract_first  # type: ignore[attr-defined]  # `to_field` fuses "marc(...), first"
     return extract
 
 
@@ -184,6 +198,8 @@ def to_field(name: str, extract: Extractor, *transforms: Transform) -> Rule:
     where = f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}"
     if not callable(extract) or not all(callable(t) for t in transforms):
         raise TypeError(f"rule {name} at {where}: extractor and transforms must be callables")
+    if transforms and transforms[0] is first and hasattr(extract, "first"):
+        extract, transforms = extract.first, transforms[1:]  # the same value, without the list
     return Rule(name, extract, tuple(transforms), where, getattr(extract, "tags", None))
 
 

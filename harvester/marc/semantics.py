@@ -34,11 +34,11 @@ def title(view: MarcView) -> str:
     for extract in _TITLE_FALLBACKS:
         found = extract(view)
         if found:
-            return trim_punctuation(found[0])
+            return trim_punctuation(found)
     return ""
 
 
-_TITLE_FALLBACKS = tuple(marc(spec) for spec in ("245a", "245k", "130a", "240a", "246a"))
+_TITLE_FALLBACKS = tuple(marc(spec).first for spec in ("245a", "245k", "130a", "240a", "246a"))  # type: ignore[attr-defined]
 
 
 @reads("245", "130", "240", "246")
