@@ -384,7 +384,8 @@ def _store_outcomes(
                 size += outcome.size or len(outcome.raw)
             else:
                 counts["skipped"] += 1
-        batch_counts, _ = store.write_batch(run_id, later.sift(incoming, counts), supersede=True)
+        now = later.sift(incoming, counts)
+        batch_counts, _ = store.write_batch(run_id, now, supersede=True, known=later.known)
         batch_counts.add_to(counts)
     progress.update(len(outcomes), size)
     return readable

@@ -31,12 +31,15 @@ class LaterWins:
         self.run_id = run_id
         self.order = {name: index for index, name in enumerate(files)}
         self.held: dict[str, IncomingRecord] = {}
+        self.known: dict[str, tuple[str, str, int | None, str, int]] = {}  # the last `sift`'s look-up
 
     def sift(self, incoming: Sequence[IncomingRecord], counts: dict[str, int]) -> list[IncomingRecord]:
-        """The records to write now, in order; the others are held until their later copy is read."""
+        """The records to write now, in order; the others are held until their later copy is read.
+        What the store holds of them stays in ``known`` for `RecordStore.write_batch` (same transaction)."""
         if not incoming:
+            self.known = {}
             return []
-        located = self.store.record_locations([r.id for r in incoming])
+        located = self.known = self.store.record_locations([r.id for r in incoming])
         now: list[IncomingRecord] = []
         for record in incoming:
             held = self.held.pop(record.id, None)

@@ -17,16 +17,18 @@ from harvester.types import RecordId, SourceId
 class IngestQueries(Database):
     """Read-only figures about how records were ingested."""
 
-    def record_locations(self, ids: Sequence[RecordId]) -> dict[RecordId, tuple[str, str, int | None, str]]:
-        """Where each stored record was last read: (file, position, seen_run, raw_hash), by id."""
-        found: dict[RecordId, tuple[str, str, int | None, str]] = {}
+    def record_locations(self, ids: Sequence[RecordId]) -> dict[RecordId, tuple[str, str, int | None, str, int]]:
+        """Where each stored record was last read: (file, position, seen_run, raw_hash, deleted), by id.
+        The last two are what `RecordStore.write_batch` decides by: read here in the batch's transaction,
+        they are handed to it (``known``), so a batch is looked up once, not twice."""
+        found: dict[RecordId, tuple[str, str, int | None, str, int]] = {}
         for start in range(0, len(ids), 900):
             chunk = list(ids[start : start + 900])
             marks = ",".join("?" * len(chunk))
             for row in self.query(
-                f"SELECT id, file, position, seen_run, raw_hash FROM records WHERE id IN ({marks})", chunk
+                f"SELECT id, file, position, seen_run, raw_hash, deleted FROM records WHERE id IN ({marks})", chunk
             ):
-                found[row[0]] = (row[1], row[2], row[3], row[4])
+                found[row[0]] = (row[1], row[2], row[3], row[4], row[5])
         return found
 
     def ingest_counts(self, source_id: SourceId, examples: int = 20) -> dict[str, Any]:

@@ -22,15 +22,17 @@ from harvester.types import RecordId, SourceId
 class RecordStore(IngestQueries, Database):
     """SQLite-backed store of sources, raw + normalized records, quarantine, runs and state."""
 
-    def write_batch(self, run_id: int, batch: Sequence[IncomingRecord],
-                    supersede: bool = False) -> tuple[BatchCounts, list[IncomingRecord]]:
+    def write_batch(self, run_id: int, batch: Sequence[IncomingRecord], supersede: bool = False,
+                    known: dict[str, tuple[str, str, int | None, str, int]] | None = None,
+                    ) -> tuple[BatchCounts, list[IncomingRecord]]:
         """Store a batch in one transaction: insert new, update changed, leave unchanged alone.
 
         Returns the counts and the records refused as duplicates (the same id read twice in one run:
         the caller quarantines them, so that every record read is accounted for). With ``supersede``
         (file sources: a full export, then delta files) nothing is refused: a later copy with other
         bytes replaces the earlier one (counted ``superseded``), one with the same bytes is counted
-        ``duplicates`` and not stored twice.
+        ``duplicates`` and not stored twice. ``known``: `record_locations` of (at least) the batch's ids,
+        read in the transaction this call joins (so still true), instead of reading them again.
         """
         counts = BatchCounts()
         duplicates: list[IncomingRecord] = []
@@ -38,7 +40,8 @@ class RecordStore(IngestQueries, Database):
             return counts, duplicates
         now = time.time()
         with self.transaction() as db:
-            existing = self._existing(db, [r.id for r in batch])
+            existing = self._existing(db, [r.id for r in batch]) if known is None else {
+                r.id: (k[3], k[4], k[2]) for r in batch if (k := known.get(r.id)) is not None}
             seq = self._next_seq()
             inserts: list[tuple[Any, ...]] = []
             updates: list[tuple[Any, ...]] = []
