@@ -100,3 +100,54 @@ def test_invalid_text_is_found_as_the_surrogate_search_finds_it(text: str) -> No
     from harvester.valid_text import has_invalid
 
     assert has_invalid(text) == (re.search("[\ud800-\udfff]", text) is not None)
+
+
+def test_record_json_leaves_nested_items_to_orjson_and_writes_the_same_bytes() -> None:
+    """`record_json` lets orjson write the nested dataclasses itself; the text is `to_json(to_dict())`
+    on every real record, with the optional fields set, and where orjson refuses a nested value."""
+    from dataclasses import replace
+
+    from harvester.record import Author, Holding
+    from harvester.record_json import record_json
+
+    records = _real_records()
+    assert sum(1 for r in records if r.holdings and r.authors and r.subjects) > 20
+    for record in records:
+        assert record_json(record) == _plain_json(record.to_dict())
+    sample = records[0]
+    for changed in (
+        replace(sample, repairs=("leader padded",), id_origin="id derived: no 001"),
+        replace(sample, authors=(Author(name="bad \ud800 name"),)),  # orjson refuses: stdlib writes it
+        replace(sample, holdings=(Holding(library_code="L", copies=2**70),)),  # beyond 64 bits
+    ):
+        assert record_json(changed) == _plain_json(changed.to_dict())
+
+
+def test_fused_first_value_rules_give_what_the_list_and_first_give() -> None:
+    """A "marc(spec), first" rule runs a fused extractor (`marc(...).first`): the same value as taking
+    the first of the full list, on every real record and spec the mapping uses."""
+    from harvester.marc.mapping import RULES
+    from harvester.marc.rules import MarcView, first, marc
+
+    settings = parse_settings({"data_dir": "var", "sources": [{"id": "t", "path": str(DATA / "marc")}]},
+                              DATA / "unioncat.toml")
+    fused = [rule for rule in RULES if rule.extract.__qualname__.startswith("first(marc(")]
+    assert {rule.name for rule in fused} >= {"subtitle", "responsibility", "edition", "extent", "summary"}
+    specs = ["245a", "245b", "245c", "250ab", "300af", "520ab", "130a", "246a", "500a"]
+    views = []
+    for path in list_files(DATA / "marc"):
+        try:
+            fmt = sniff_format(path)
+        except Exception:  # noqa: BLE001 - not MARC
+            continue
+        for chunk in iter_raw_records(path, fmt, settings.sources[0].limits):
+            if not chunk.error:
+                try:
+                    views.append(MarcView(read_record(chunk.raw, fmt, None)[0]))
+                except Exception:  # noqa: BLE001 - unreadable records have nothing to extract
+                    continue
+    assert len(views) > 50
+    for spec in specs:
+        listed, fused_first = marc(spec), marc(spec).first  # type: ignore[attr-defined]
+        for view in views:
+            assert fused_first(view) == first(listed(view))

@@ -47,6 +47,35 @@ def test_rerun_updates_changed_leaves_unchanged_and_never_duplicates(store: Reco
     assert changed == ["lib:2"]
 
 
+def test_write_batch_decides_the_same_from_locations_read_in_its_transaction(tmp_path: Path) -> None:
+    """``known`` (what `record_locations` read in the batch's transaction, as the file harvest passes
+    it) gives the counts and rows a second look-up would: new, unchanged, changed, deleted-then-back,
+    superseded and duplicates within the run."""
+    def scenario(pass_known: bool) -> list[tuple[object, ...]]:
+        with RecordStore(tmp_path / f"known-{pass_known}.sqlite") as s:
+            s.upsert_source("lib", "A Library", "marc", "LIB", "A Library")
+            out: list[tuple[object, ...]] = []
+            batches = [[incoming("1"), incoming("2"), incoming("3")],
+                       [incoming("1"), incoming("2", raw=b"changed"), incoming("4")],
+                       [incoming("3"), incoming("4", raw=b"later"), incoming("4", raw=b"later")]]
+            for number, batch in enumerate(batches):
+                run = s.start_run("lib")
+                if number == 2:
+                    s.mark_deleted(["lib:3"])
+                with s.transaction():
+                    known = s.record_locations([r.id for r in batch]) if pass_known else None
+                    counts, dups = s.write_batch(run, batch, supersede=True, known=known)
+                out.append((dataclasses.asdict(counts), len(dups)))
+            out.append(tuple(tuple(row) for row in s.query(
+                "SELECT id, raw, raw_hash, deleted, seen_run, seq FROM records ORDER BY id")))
+            return out
+
+    with_known = scenario(True)
+    assert with_known == scenario(False)
+    assert with_known[1][0] == {"new": 1, "updated": 1, "unchanged": 1, "duplicates": 0, "superseded": 0}
+    assert with_known[2][0]["updated"] == 2 and with_known[2][0]["duplicates"] == 1
+
+
 def test_same_id_twice_in_one_run_is_refused_as_duplicate(store: RecordStore) -> None:
     run = store.start_run("lib")
     counts, dups = store.write_batch(run, [incoming("1"), incoming("1", raw=b"other")])
