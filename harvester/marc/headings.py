@@ -115,10 +115,12 @@ def subjects(view: MarcView) -> list[Subject]:
                 heading = _heading(main) if main else ""
                 headings = [(heading, *parts)] if heading else []
             for heading_parts in headings:
+                if not heading_parts[0]:
+                    continue
                 key = " -- ".join(heading_parts).casefold()
-                if heading_parts[0] and key not in seen:
+                if key not in seen:
                     seen.add(key)
-                    out.append(Subject(parts=heading_parts, tag=tag, thesaurus=thesaurus(tag, field)))
+                    out.append(Subject(heading_parts, tag, thesaurus(tag, field)))
     return out
 
 

@@ -30,7 +30,10 @@ def _make_field(tag: str, text: str) -> Field:
         if len(_INDICATORS) < 4096:
             _INDICATORS[head] = indicators
     field.tag, field.data, field.control_field, field._indicators = tag, None, False, indicators
-    field.subfields = [_new_tuple(Subfield, (piece[0], piece[1:])) for piece in pieces[1:] if piece]
+    del pieces[0]
+    if "" in pieces:  # an empty subfield (two delimiters in a row, or one at the end): none of it is kept
+        pieces = [piece for piece in pieces if piece]
+    field.subfields = [_new_tuple(Subfield, (piece[0], piece[1:])) for piece in pieces]
     return field
 
 
