@@ -14,8 +14,9 @@ one key with it. Keys come in three kinds:
   ``ay:`` author surname + year, ``tl:`` six words of a long title, ``tt:`` the whole title,
   ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives),
   and three kinds that one added or removed word cannot defeat (`word_keys`: ``tw:`` first three
-  words, ``tz:`` last three, ``tq:`` the two longest words — no year, no author), whose blocks are
-  capped small.
+  words, ``tz:`` last three, ``tq:`` the two longest words — no year, no author), and two that a
+  typo, a one-word title or a citation pasted into a title cannot defeat (`short_keys`: ``t2:`` first
+  two title words + year, ``tp:`` page count + year + initial), whose blocks are all capped small.
   Keys that found no duplicate the others miss on the tuning half of the Goldfinch pairs were dropped
   (fewer rows in ClusterStore's key table); blocks that grow too big are compared by sorted
   neighbourhood (`indexer.dedup.clustering`).
@@ -204,10 +205,46 @@ def fuzzy_keys(record: Record) -> list[str]:
     if len(full_words) >= 3 and surname:
         keys.append(f"tj:{initials}|{surname}")
     keys.extend(word_keys(title_words, full_words))
+    keys.extend(short_keys(record, title_words))
     return keys
 
 
-WORD_KEYS = ("tw:", "tz:", "tq:")
+def short_keys(record: Record, title_words: list[str]) -> list[str]:
+    """Capped keys for what the others cannot survive (`WORD_KEYS` caps their blocks):
+
+    - ``t2:`` the first two title words + year, the year read from the title when the record has
+      none (a citation-style part record pastes authors, venue and year into its title: "spatial
+      operators eliseo clementini … 2000" against "spatial operators", 2000 — every longer title key
+      and ``tw:`` then differ, and two-word titles have no ``tz:``);
+    - ``tp:`` page count + year + first letter of the title: a one-word title ("Proceedings") against
+      the same book with its subtitle in 245 $a, or a typo in the first word ("Pecrone"), still
+      meet (pamphlets under 10 pages are too alike to say anything).
+    """
+    year = record.year
+    if year is None and record.format in PART_FORMATS:
+        year = year_in_text(record.title)
+    if year is None:
+        return []
+    keys = [f"t2:{''.join(title_words[:2])}|{year}"]
+    if record.page_count and record.page_count >= 10:
+        keys.append(f"tp:{record.page_count}|{year}|{title_words[0][0]}")
+    return keys
+
+
+PART_FORMATS = frozenset({"article", "chapter"})
+"""Formats of component parts (`indexer.dedup.profiles.COMPONENT_FORMATS` is this set)."""
+
+_YEAR_WORD = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+
+
+def year_in_text(text: str) -> int | None:
+    """The last year-like number of a title, for a part record that gives no date of its own (a
+    citation pasted into the title: "… sigmod conference 1995")."""
+    found = _YEAR_WORD.findall(text)
+    return int(found[-1]) if found else None
+
+
+WORD_KEYS = ("tw:", "tz:", "tq:", "t2:", "tp:")
 """The key kinds one added or removed word cannot defeat; `indexer.dedup.clustering` drops their
 blocks above `WORD_KEY_CAP` members (a common word pair says nothing)."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from harvester.record import Record
 from indexer.dedup.keys import (
     _NOT_ROMAN,
+    PART_FORMATS,
     author_surname,
     author_surnames,
     edition_number,
@@ -25,6 +26,7 @@ from indexer.dedup.keys import (
     title_text,
     volume_numbers,
     words,
+    year_in_text,
 )
 
 
@@ -112,17 +114,8 @@ def _host_place(record: Record) -> str:
     return "|".join(fold(p).replace(" ", "") for p in place) if any(place) else ""
 
 
-COMPONENT_FORMATS = frozenset({"article", "chapter"})
+COMPONENT_FORMATS = PART_FORMATS
 """Formats of component parts: matched with the part model and the host item (`indexer.dedup.parts`)."""
-
-_YEAR_WORD = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-
-
-def year_in_text(text: str) -> int | None:
-    """The last year-like number of a title, for a part record that gives no date of its own (a
-    citation pasted into the title: "… sigmod conference 1995")."""
-    found = _YEAR_WORD.findall(text)
-    return int(found[-1]) if found else None
 
 
 def title_part_numbers(text: str) -> frozenset[str]:

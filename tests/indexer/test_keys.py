@@ -128,3 +128,29 @@ def test_profile_folds_everything_once() -> None:
     )
     assert p.title == "miserables" and p.full_title == "miserables roman"
     assert p.edition == "2" and p.language == "fre" and p.pages == 300
+
+
+def test_a_typo_in_the_first_word_or_a_one_word_title_still_meets_by_pages_and_year() -> None:
+    """Goldfinch patterns: the same 1897 printing catalogued once with a typo in its first word and
+    another first author, and a report whose title proper is just "Report" in one record."""
+    a = rec("a:1", title="The pecorone of ser Giovanni", authors=(Author("Giovanni, fiorentino", primary=True),),
+            year=1897, page_count=312)  # fmt: skip
+    b = rec("b:1", title="The pecrone of ser Giovanni", authors=(Author("Fiorentino, Giovanni", primary=True),),
+            year=1897, page_count=312)  # fmt: skip
+    assert set(blocking_keys(a)) & set(blocking_keys(b)) == {"tp:312|1897|p"}
+    full = rec("a:2", title="Report of the Ontario Commission on Dehorning Cattle", year=1892, page_count=126)
+    brief = rec("b:2", title="Report", year=1892, page_count=126)
+    assert set(blocking_keys(full)) & set(blocking_keys(brief)) == {"tp:126|1892|r"}
+    pamphlet = rec("b:3", title="Report", year=1892, page_count=8)  # too alike to block on pages
+    assert not any(k.startswith("tp:") for k in blocking_keys(pamphlet))
+
+
+def test_a_citation_style_part_meets_its_clean_record_by_two_words_and_the_year_in_its_title() -> None:
+    """DBLP-ACM "dirty" pattern: authors, venue and year pasted into the title, no year of its own."""
+    dblp = rec("a:1", title="spatial operators eliseo clementini , paolino di felice sigmod record",
+               format="article", year=2000)  # fmt: skip
+    acm = rec("b:1", title="spatial operators acm sigmod record 2000", format="article",
+              authors=(Author("Eliseo Clementini"), Author("Paolino Di Felice")))  # fmt: skip
+    assert set(blocking_keys(dblp)) & set(blocking_keys(acm)) == {"t2:spatialoperators|2000"}
+    book = rec("b:2", title="Spatial operators 2000", format="book")  # a book's title is not a citation
+    assert not any(k.startswith("t2:") for k in blocking_keys(book))
