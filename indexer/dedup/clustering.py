@@ -79,26 +79,55 @@ def candidate_pairs(
 ) -> set[tuple[int, int]]:
     """Index pairs (i < j) of records that share a blocking key (word-key blocks above `WORD_KEY_CAP`
     skipped, blocks above `block_cap` compared by sorted neighbourhood)."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    return {(pair >> 32, pair & 0xFFFFFFFF) for pair in _pair_codes(records, blocked, block_cap, window)}
+
+
+SHIFT = 1 << 32
+"""A candidate pair (i, j) travels as one integer, i * SHIFT + j: a third of a tuple's memory."""
+
+
+def _blocks(records: Sequence[Record], blocked: frozenset[str]) -> dict[str, int | list[int]]:
+    """Members of every blocking key; a key only one record carries (most of them) keeps that record's
+    number instead of a list, which at a million records saves a list for each of ~10 million keys."""
+    blocks: dict[str, int | list[int]] = {}
+    get = blocks.get
     for i, record in enumerate(records):
         for key in blocking_keys(record, blocked):
-            blocks[key].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for key, members in blocks.items():
+            found = get(key)
+            if found is None:
+                blocks[key] = i
+            elif isinstance(found, int):
+                blocks[key] = [found, i]
+            else:
+                found.append(i)
+    return blocks
+
+
+def _pair_codes(records: Sequence[Record], blocked: frozenset[str], block_cap: int = BLOCK_CAP,
+                window: int = WINDOW) -> set[int]:
+    """`candidate_pairs` as ``i * SHIFT + j`` codes."""
+    blocks = _blocks(records, blocked)
+    pairs: set[int] = set()
+    add = pairs.add
+    while blocks:
+        key, block = blocks.popitem()  # each block is freed once its pairs are out
+        if isinstance(block, int):
+            continue
+        members: list[int] = block
         size = len(members)
-        if size < 2 or (size > WORD_KEY_CAP and key.startswith(WORD_KEYS)):
+        if size > WORD_KEY_CAP and key.startswith(WORD_KEYS):
             continue
         if size <= block_cap:
             for x in range(size):
-                first = members[x]
+                first = members[x] * SHIFT
                 for y in range(x + 1, size):
-                    pairs.add((first, members[y]))
+                    add(first + members[y])
             continue
         ordered = sorted(members, key=lambda i: (records[i].title_sort or records[i].title).casefold())
         for x in range(size):
             for y in range(x + 1, min(size, x + 1 + window)):
                 i, j = ordered[x], ordered[y]
-                pairs.add((i, j) if i < j else (j, i))
+                add(i * SHIFT + j if i < j else j * SHIFT + i)
     return pairs
 
 
@@ -142,23 +171,26 @@ class _Clusters:
         self.records = records
         self.profiles: list[Profile | None] = [None] * len(records)  # built on first comparison
         self.blocked = overrides.blocked_identifiers
-        self.index = {r.id: i for i, r in enumerate(records)}
         self.parent = list(range(len(records)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
-        self.sources: dict[int, dict[str, int]] = {i: {r.source_id: 1} for i, r in enumerate(records)}
+        # member lists and source counts only for clusters of two or more (a singleton's are implied):
+        # a list and a dict for each of a million records were a few hundred MB
+        self.members: dict[int, list[int]] = {}
+        self.sources: dict[int, dict[str, int]] = {}
         self.cache: dict[tuple[int, int], float] = {}  # see `probability`
         self.split_with: dict[int, set[int]] = defaultdict(set)
         self.forced: set[tuple[int, int]] = set()
+        wanted = {r for pair in overrides.merge | overrides.split for r in pair}
+        index = {r.id: i for i, r in enumerate(records) if r.id in wanted} if wanted else {}
         for pair in overrides.split:
             ids = sorted(pair)
-            if len(ids) == 2 and ids[0] in self.index and ids[1] in self.index:
-                i, j = self.index[ids[0]], self.index[ids[1]]
+            if len(ids) == 2 and ids[0] in index and ids[1] in index:
+                i, j = index[ids[0]], index[ids[1]]
                 self.split_with[i].add(j)
                 self.split_with[j].add(i)
         for pair in overrides.merge:
             ids = sorted(pair)
-            if len(ids) == 2 and ids[0] in self.index and ids[1] in self.index:
-                i, j = sorted((self.index[ids[0]], self.index[ids[1]]))
+            if len(ids) == 2 and ids[0] in index and ids[1] in index:
+                i, j = sorted((index[ids[0]], index[ids[1]]))
                 self.forced.add((i, j))
 
     def find(self, i: int) -> int:
@@ -190,10 +222,16 @@ class _Clusters:
         return found
 
     def split_between(self, a: list[int], b: list[int]) -> bool:
-        return split_between(self.split_with, a, b)
+        return bool(self.split_with) and split_between(self.split_with, a, b)
+
+    def _members(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
+    def _sources(self, root: int) -> dict[str, int]:
+        return self.sources.get(root) or {self.records[root].source_id: 1}
 
     def source_clash(self, ra: int, rb: int) -> bool:
-        return source_clash(self.sources[ra], self.sources[rb], self.matcher.within_source)
+        return source_clash(self._sources(ra), self._sources(rb), self.matcher.within_source)
 
     def linked(self, a: list[int], b: list[int]) -> bool:
         return linked(a, b, self.probability)
@@ -202,7 +240,7 @@ class _Clusters:
         ra, rb = self.find(i), self.find(j)
         if ra == rb:
             return True
-        a, b = self.members[ra], self.members[rb]
+        a, b = self._members(ra), self._members(rb)
         if self.split_between(a, b):
             return False
         if not forced and (self.source_clash(ra, rb) or not self.linked(a, b)):
@@ -210,16 +248,26 @@ class _Clusters:
         if len(a) < len(b):
             ra, rb, a, b = rb, ra, b, a
         self.parent[rb] = ra
-        a.extend(b)
-        del self.members[rb]
-        sources = self.sources[ra]
-        for source, count in self.sources.pop(rb).items():
+        merged = self.members.pop(ra, None) or [ra]
+        merged.extend(b)
+        self.members[ra] = merged
+        self.members.pop(rb, None)
+        sources = dict(self._sources(ra))
+        for source, count in self._sources(rb).items():
             sources[source] = sources.get(source, 0) + count
+        self.sources[ra] = sources
+        self.sources.pop(rb, None)
         return True
 
     def groups(self) -> list[list[str]]:
+        """Groups in the order of their root's index (the order a dict of every root kept them in)."""
         ids = [r.id for r in self.records]
-        return [sorted(ids[m] for m in members) for members in self.members.values()]
+        out: list[list[str]] = []
+        for n, parent in enumerate(self.parent):
+            if parent == n:
+                members = self.members.get(n)
+                out.append([ids[n]] if members is None else sorted(ids[m] for m in members))
+        return out
 
 
 def cluster_records(
@@ -232,7 +280,8 @@ def cluster_records(
         state.union(i, j, forced=True)
     edges: list[tuple[float, int, int]] = []
     within = matcher.within_source
-    for i, j in candidate_pairs(records, overrides.blocked_identifiers):
+    for pair in _pair_codes(records, overrides.blocked_identifiers):
+        i, j = divmod(pair, SHIFT)
         source = records[i].source_id
         if source == records[j].source_id and source not in within:
             continue  # the one-record-per-source rule would refuse the union anyway

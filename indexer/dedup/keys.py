@@ -263,7 +263,8 @@ def word_keys(title_words: list[str], full_words: list[str]) -> list[str]:
         keys.append(f"tw:{''.join(full_words[:3])}")
     if len(title_words) >= 3:
         keys.append(f"tz:{''.join(title_words[-3:])}")
-    longest = sorted({w for w in full_words if len(w) > 2 and not w.isdigit()}, key=lambda w: (-len(w), w))[:2]
+    # longest first, ties in alphabetical order (two C-level sorts: the stable one keeps the ties' order)
+    longest = sorted(sorted({w for w in full_words if len(w) > 2 and not w.isdigit()}), key=len, reverse=True)[:2]
     if len(longest) == 2:
         keys.append(f"tq:{'|'.join(sorted(longest))}")
     return keys
