@@ -92,9 +92,14 @@ class Decider(Protocol):
 
 
 def cluster_all(matcher: Matcher, records: Iterable[Record], overrides: Overrides, folder: Path | None,
-                expected: int, on_progress: Progress | None = None) -> tuple[list[list[str]], int]:
+                expected: int, on_progress: Progress | None = None) -> tuple[Iterator[list[str]], int]:
     """The groups of a full pass and the number of records read: bounded from `BOUNDED_FROM` records
-    on when the matcher decides pairs itself, else the matcher's own (in-memory) `cluster`."""
+    on when the matcher decides pairs itself, else the matcher's own (in-memory) `cluster`.
+
+    The clustering itself is done when this returns (every record read, every pair decided), so the
+    caller can write the groups inside a transaction without holding it during the matcher's work;
+    the bounded groups then stream from disk one at a time (close the iterator if it is not exhausted).
+    """
     if expected >= BOUNDED_FROM and isinstance(matcher, Decider):
         counts = Counts()
         decider: PairDecider = matcher  # type: ignore[assignment]
@@ -103,15 +108,30 @@ def cluster_all(matcher: Matcher, records: Iterable[Record], overrides: Override
             spill = folder / SPILL_DIR
             shutil.rmtree(spill, ignore_errors=True)
             spill.mkdir(parents=True)
-        try:
-            groups = list(cluster_stream(decider, records, overrides, spill, on_progress=on_progress,
-                                         counts=counts))
-        finally:
-            if spill is not None:
-                shutil.rmtree(spill, ignore_errors=True)
-        return groups, counts.records
+        stream = _cleaned(cluster_stream(decider, records, overrides, spill, on_progress=on_progress,
+                                         counts=counts), spill)
+        first = next(stream, None)  # runs the whole clustering
+        return (_after(first, stream) if first is not None else stream), counts.records
     listed = list(records)
-    return (matcher.cluster(listed, overrides) if listed else []), len(listed)
+    return iter(matcher.cluster(listed, overrides) if listed else []), len(listed)
+
+
+def _after(first: list[str], rest: Iterator[list[str]]) -> Iterator[list[str]]:
+    """``first``, then ``rest``, closing ``rest`` (and so its files) however the caller stops."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        rest.close()  # type: ignore[attr-defined]
+
+
+def _cleaned(groups: Iterator[list[str]], spill: Path | None) -> Iterator[list[str]]:
+    try:
+        yield from groups
+    finally:
+        groups.close()  # type: ignore[attr-defined]
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
 
 
 def cluster_stream(matcher: PairDecider, records: Iterable[Record], overrides: Overrides,

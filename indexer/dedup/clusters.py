@@ -31,6 +31,7 @@ from indexer.dedup import cluster_changes
 from indexer.dedup.bounded import cluster_all
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
 from indexer.dedup.cluster_schema import MIGRATIONS
+from indexer.dedup.cluster_write import BATCH, write_full
 from indexer.dedup.clustering import WORD_KEY_CAP
 from indexer.dedup.idmatch import identifier_keys
 from indexer.dedup.keys import WORD_KEYS
@@ -70,7 +71,7 @@ class ClusterChanges:
     groups: int = 0  # groups the matcher returned
     new: int = 0
     retired: int = 0
-    queued: list[str] = field(default_factory=list)  # cluster ids to (re)index
+    queued: list[str] = field(default_factory=list)  # cluster ids to (re)index (a full pass: all, not listed)
     deleted: list[str] = field(default_factory=list)  # cluster ids to remove from the index
 
 
@@ -79,6 +80,7 @@ class ClusterStore:
 
     def __init__(self, store: RecordStore) -> None:
         self.store = store
+        self.write_batch = BATCH  # rows per batch when a full pass is written (tests force it tiny)
         self.staff = OverrideStore(store)
         store.migrate("clusters", MIGRATIONS)
 
@@ -242,7 +244,7 @@ class ClusterStore:
         groups = matcher.cluster(list(records.values()), overrides) if records else []
         with self.store.transaction() as db:
             old_of = self._old_membership(candidates)
-            result = self._apply(db, groups, old_of, set(changed), full=False)
+            result = self._apply(db, groups, old_of, set(changed))
             result.records = len(records)
             self._finish(db, top, matcher, pending)
         return result
@@ -275,14 +277,18 @@ class ClusterStore:
 
         expected = self.store.count_changed_bibs(0, top)
         groups, count = cluster_all(matcher, live(), overrides, self.store.path.parent, expected, on_stage)
-        with self.store.transaction() as db:
-            rows = db.execute("SELECT record_id, cluster_id FROM cluster_members")
-            old_of = {row[0]: row[1] for row in rows}
-            result = self._apply(db, groups, old_of, set(), full=True)
-            result.records = count
-            db.execute("DELETE FROM index_queue")
-            self._finish(db, top, matcher, pending)
-        return result
+        try:
+            with self.store.transaction() as db:  # the groups stream in: memory stays flat (cluster_write)
+                written = write_full(self.store, db, groups, time.time(), self.write_batch)
+                db.execute("DELETE FROM index_queue")
+                self._finish(db, top, matcher, pending)
+        finally:
+            close = getattr(groups, "close", None)
+            if close is not None:
+                close()  # a bounded stream's files go with it
+        retired = written.retired or []
+        return ClusterChanges(full=True, records=count, groups=written.groups, new=written.new,
+                              retired=len(retired), deleted=retired)
 
     # --- clustering internals --------------------------------------------------------------------
 
@@ -367,29 +373,22 @@ class ClusterStore:
         groups: list[list[str]],
         old_of: dict[str, str],
         changed: set[str],
-        full: bool,
     ) -> ClusterChanges:
-        """Give groups their ids (stability rule), retire the rest with redirects, write and queue."""
+        """An incremental pass's groups (a full pass is written by `cluster_write.write_full`): give
+        them their ids (stability rule), retire the rest with redirects, write and queue."""
         old_ids = set(old_of.values())
-        if full:  # every existing cluster is among the old ones: no look-ups needed
-            born = {row[0]: row[1] for row in db.execute("SELECT id, n FROM clusters")}
-            ids = assign_ids(groups, old_of, born, taken=born.__contains__)
-        else:
-            born = self._born(old_ids)
-            ids = assign_ids(groups, old_of, born, taken=self.exists)
+        born = self._born(old_ids)
+        ids = assign_ids(groups, old_of, born, taken=self.exists)
         old_members: dict[str, set[str]] = {}
         for record_id, cluster_id in old_of.items():
             old_members.setdefault(cluster_id, set()).add(record_id)
-        result = ClusterChanges(full=full, groups=len(groups))
+        result = ClusterChanges(full=False, groups=len(groups))
         now = time.time()
         pairs = zip(groups, ids, strict=True)
         new_of = {record_id: cluster_id for group, cluster_id in pairs for record_id in group}
-        if full:
-            db.execute("DELETE FROM cluster_members")
-        else:
-            for chunk in _chunks(sorted(set(old_of) | changed)):
-                marks = ",".join("?" * len(chunk))
-                db.execute(f"DELETE FROM cluster_members WHERE record_id IN ({marks})", chunk)
+        for chunk in _chunks(sorted(set(old_of) | changed)):
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM cluster_members WHERE record_id IN ({marks})", chunk)
         retired = sorted(old_ids - set(ids))
         self._retire(db, retired, old_members, new_of, now)
         cluster_changes.retire(self.store, db, retired, old_members, now)
@@ -407,14 +406,11 @@ class ClusterStore:
         db.executemany("DELETE FROM cluster_redirects WHERE old_id = ?", [(i,) for i in ids])
         cluster_changes.revive(db, ids)
         db.executemany("INSERT INTO cluster_members VALUES (?, ?)", list(new_of.items()))
-        if full:
-            db.execute("DELETE FROM clusters WHERE id NOT IN (SELECT cluster_id FROM cluster_members)")
-        else:
-            db.executemany(
-                "INSERT INTO index_queue VALUES (?, ?) "
-                "ON CONFLICT (cluster_id) DO UPDATE SET action = excluded.action",
-                queue,
-            )
+        db.executemany(
+            "INSERT INTO index_queue VALUES (?, ?) "
+            "ON CONFLICT (cluster_id) DO UPDATE SET action = excluded.action",
+            queue,
+        )
         result.retired = len(retired)
         result.deleted = retired
         result.queued = [c for c, action in queue if action == "index"]
