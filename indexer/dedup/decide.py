@@ -202,8 +202,13 @@ def _isbn_trusted(a: Profile, b: Profile) -> bool:
 
 
 def _ids(p: Profile, blocked: frozenset[str]) -> set[str]:
-    keys = {f"isbn:{v}" for v in p.isbns} | {f"oclc:{v}" for v in p.oclc} | {f"lccn:{v}" for v in p.lccns}
-    keys |= p.other_ids
+    keys = set(p.other_ids)
+    if p.isbns:  # most records carry few identifiers: build only the non-empty parts (every pair asks)
+        keys.update([f"isbn:{v}" for v in p.isbns])
+    if p.oclc:
+        keys.update([f"oclc:{v}" for v in p.oclc])
+    if p.lccns:
+        keys.update([f"lccn:{v}" for v in p.lccns])
     return keys - blocked if blocked else keys
 
 

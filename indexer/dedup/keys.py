@@ -97,8 +97,12 @@ def author_surname(record: Record) -> str:
     return name_surname(author.name, author.kind)
 
 
+@lru_cache(maxsize=65536)
 def name_surname(name: str, kind: str = "person") -> str:
-    """Surname of a heading: "Melville, Herman, 1819-1891" and "Herman Melville" → "melville"."""
+    """Surname of a heading: "Melville, Herman, 1819-1891" and "Herman Melville" → "melville".
+
+    Cached: the keys and the profile of one record ask for the same names several times, and
+    headings repeat across a catalog."""
     if kind == "person":
         if "," in name:
             head = fold(name.split(",", 1)[0])
@@ -188,8 +192,9 @@ def fuzzy_keys(record: Record) -> list[str]:
     full_words = words(full_title_text(record))
     surnames = [s for a in record.authors[:3] if (s := name_surname(a.name, a.kind))]
     surname = author_surname(record)
+    head = "".join(title_words[:2])
     for name in dict.fromkeys(surnames):
-        keys.append(f"tb:{''.join(title_words[:2])}|{name}")
+        keys.append(f"tb:{head}|{name}")
     if record.year is not None:
         keys.append(f"ty:{''.join(title_words[:3])}|{record.year}")
         keys.append(f"tf:{''.join(full_words[:5])}|{record.year}")

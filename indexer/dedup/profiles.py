@@ -72,12 +72,13 @@ def profile(record: Record) -> Profile:
     """Build the `Profile` of a record (pure; callers cache it by record id)."""
     alt = next((a.text for a in record.alternate_scripts if a.tag == "245"), "")
     part = record.format in COMPONENT_FORMATS
+    full = full_title_text(record)  # once: three fields read it
     language = next((code for code in record.languages if code and code.strip("| ") and code != "und"), "")
     return Profile(
         id=record.id,
         source_id=record.source_id,
         title=" ".join(words(title_text(record))),
-        full_title=" ".join(words(full_title_text(record))),
+        full_title=" ".join(words(full)),
         surnames=author_surnames(record),
         primary_surname=author_surname(record),
         responsibility=" ".join(words(record.responsibility)),
@@ -99,8 +100,8 @@ def profile(record: Record) -> Profile:
         lccns=frozenset(record.lccns),
         other_ids=frozenset(k for k in identifier_keys(record) if k.split(":", 1)[0] not in _MAIN_IDS),
         alt_title=fold(alt),
-        title_numbers=frozenset(numbers_in(full_title_text(record))),
-        title_parts=title_part_numbers(full_title_text(record)),
+        title_numbers=frozenset(numbers_in(full)),
+        title_parts=title_part_numbers(full),
         series_marks=series_marks(record),
         set_volumes=set_volumes(record.extent),
         host=" ".join(words(record.host_title)),
