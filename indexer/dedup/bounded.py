@@ -5,16 +5,18 @@ The in-memory clusterer holds every record, every profile, every block, every ca
 every decision at once (4.4 GB at a million records). Here records stream past once and everything
 that grows with the corpus goes to sorted runs (`indexer.dedup.spill`):
 
-1. each record gets a number in stream order (the index `cluster_records` gives it), its `Profile`,
-   id and title sort key go to a `ProfileFile`, and its (blocking key, number) pairs to a sort;
-2. the sorted keys are read block by block (a block's numbers come out ascending, as
-   `candidate_pairs` collects them), and each block's candidate pairs, with the same caps and the
-   same sorted neighbourhood for big blocks, go to a second sort;
-3. the unique pairs are decided in (i, j) order; the matches go, as (-probability, i, j), to a third
+1. each record gets a number in stream order (the index `cluster_records` gives it), its `Profile`
+   and title sort key go to a `ProfileFile`, its id to a `SequenceFile`, and its (blocking key,
+   number) pairs to hash partitions (`KeyBlocks`: grouped with a dict per partition, no sort);
+2. each block's numbers come out ascending, as `candidate_pairs` collects them, and its candidate
+   pairs, with the same caps and the same sorted neighbourhood for big blocks, go to a sort;
+3. the unique pairs are decided in (i, j) order; the matches go, as (-probability, i, j), to a second
    sort, which is exactly the order `cluster_records` unions them in;
 4. the guarded unions run over that stream with a compact union-find (an ``array`` of parents; member
    lists and source counts only for clusters of two or more), reading profiles back from the file
-   when a cross pair must be decided.
+   when a cross pair must be decided;
+5. the groups are read out in root order from two sequential passes over the ids (the members of
+   clusters of two or more through a third sort), not by looking up every record's profile.
 
 Decisions are made by the same `PairDecider`, on the same pairs, in the same order, with the same
 guards, so the groups are the same (tests/indexer/test_bounded_clustering.py checks it with tiny
@@ -29,6 +31,7 @@ import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Protocol, runtime_checkable
@@ -47,12 +50,14 @@ from indexer.dedup.clustering import (
 from indexer.dedup.keys import WORD_KEYS, blocking_keys
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.profiles import Profile, profile
-from indexer.dedup.spill import ProfileFile, SortedRuns
+from indexer.dedup.spill import KeyBlocks, ProfileFile, SequenceFile, SortedRuns
 
 BOUNDED_FROM = 20_000
 """Full passes over at least this many records use the bounded clusterer; smaller ones fit in memory
 anyway and skip the files (the groups are the same either way)."""
 PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
+_profile_values = attrgetter(*PROFILE_FIELDS)
+"""A `Profile`'s fields as a tuple, in declaration order (what `Profile(*values)` takes back)."""
 SPILL_DIR = "cluster-spill"
 """The folder, in the data folder, that holds a bounded run's files (the index lock keeps it to one run)."""
 SHIFT = 1 << 32
@@ -148,6 +153,7 @@ def cluster_stream(matcher: PairDecider, records: Iterable[Record], overrides: O
             yield from state.groups()
         finally:
             state.profiles.close()
+            state.ids.close()
 
 
 def _quiet(stage: str, done: int) -> None:
@@ -164,7 +170,10 @@ class _Bounded:
         self.progress = on_progress
         self.counts = counts
         self.profiles = ProfileFile(folder, limits.cache_size)
-        self.keys = SortedRuns(folder, "keys", limits.run_size)
+        self.ids = SequenceFile(folder, "ids")
+        self.folder = folder
+        self._next_report = 100_000
+        self.keys = KeyBlocks(folder, "keys", limits.run_size)
         self.candidates = SortedRuns(folder, "pairs", limits.run_size)
         self.edges = SortedRuns(folder, "edges", limits.run_size)
         self.source_codes: dict[str, int] = {}
@@ -183,9 +192,9 @@ class _Bounded:
 
     def read(self, records: Iterable[Record]) -> None:
         for record in records:
-            made = profile(record)
-            values = tuple(getattr(made, name) for name in PROFILE_FIELDS)
+            values = _profile_values(profile(record))
             n = self.profiles.append((values, (record.title_sort or record.title).casefold()))
+            self.ids.append(record.id)
             code = self.source_codes.setdefault(record.source_id, len(self.source_codes))
             if code == len(self.source_names):
                 self.source_names.append(record.source_id)
@@ -194,12 +203,12 @@ class _Bounded:
             if record.id in self.override_ids:
                 self.number_of[record.id] = n
             for key in blocking_keys(record, self.blocked):
-                self.keys.add((key, n))
+                self.keys.add(key, n)
             if n % 10_000 == 0:
                 self.progress("cluster: reading records", n)
         self.counts.records = len(self.profiles)
         self.progress("cluster: reading records", self.counts.records)
-        self.counts.keys = self.keys.count
+        self.counts.keys = self.keys.count + self.keys.buffered
         self._overrides()
 
     def _overrides(self) -> None:
@@ -219,20 +228,13 @@ class _Bounded:
     # --- 2. blocks → candidate pairs --------------------------------------------------------------
 
     def pairs(self) -> None:
-        current: str | None = None
-        members: list[int] = []
         done = 0
-        for key, n in self.keys.merged():
-            if key != current:
-                if current is not None:
-                    self._block(current, members)
-                current, members = key, []
-            members.append(n)
-            done += 1
-            if done % 100_000 == 0:
+        for key, members in self.keys.blocks():
+            self._block(key, members)
+            done += len(members)
+            if done >= self._next_report:
+                self._next_report += 100_000
                 self.progress("cluster: blocking", done)
-        if current is not None:
-            self._block(current, members)
         self.progress("cluster: blocking", done)
 
     def _block(self, key: str, members: list[int]) -> None:
@@ -360,15 +362,23 @@ class _Bounded:
     # --- 5. the groups, in the order `cluster_records` returns them ------------------------------
 
     def groups(self) -> Iterator[list[str]]:
-        for n in range(len(self.parent)):
-            if self.parent[n] != n:
+        """Two passes over the ids file in record order: the members of clusters of two or more go,
+        as (root, id), through a sort, which the second pass reads alongside (roots come in order)."""
+        parent, multi = self.parent, self.members
+        owned = SortedRuns(self.folder, "groups", self.limits.run_size)
+        for n, record_id in enumerate(self.ids):
+            if parent[n] != n or n in multi:
+                owned.add((self.find(n), record_id))
+        members = owned.merged()
+        pending = next(members, None)
+        for n, record_id in enumerate(self.ids):
+            if parent[n] != n:
                 continue
-            members = self.members.get(n)
-            if members is None:
-                yield [self._id(n)]
-            else:
-                yield sorted(self._id(m) for m in members)
-
-    def _id(self, n: int) -> str:
-        values, _ = self.profiles.get(n)
-        return str(values[0])
+            if n not in multi:
+                yield [record_id]
+                continue
+            group = []
+            while pending is not None and pending[0] == n:
+                group.append(pending[1])
+                pending = next(members, None)
+            yield group

@@ -22,7 +22,7 @@ from indexer.dedup.clustering import BLOCK_CAP, candidate_pairs, cluster_records
 from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.decide import DedupMatcher
 from indexer.dedup.matching import NO_OVERRIDES, Overrides
-from indexer.dedup.spill import ProfileFile, SortedRuns
+from indexer.dedup.spill import KeyBlocks, ProfileFile, SequenceFile, SortedRuns
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from dedup_data import synthetic_records  # noqa: E402
@@ -99,6 +99,28 @@ def test_sorted_runs_merge_in_order_whatever_the_run_size(tmp_path: Path, run_si
     for item in items:
         runs.add(item)
     assert list(runs.merged()) == sorted(items)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("run_size", "partitions"), [(1, 3), (7, 256), (10_000, 1)])
+def test_key_blocks_group_every_shared_key_in_record_order(tmp_path: Path, run_size: int, partitions: int) -> None:
+    blocks = KeyBlocks(tmp_path, "k", run_size, partitions)
+    expected: dict[str, list[int]] = {}
+    for n in range(300):
+        for key in {f"a{n % 17}", f"b{(n * 7) % 101}", f"solo{n}"}:
+            blocks.add(key, n)
+            expected.setdefault(key, []).append(n)
+    got = dict(blocks.blocks())
+    assert got == {k: v for k, v in expected.items() if len(v) > 1}  # lone keys make no block
+    assert blocks.count == 900 and list(tmp_path.iterdir()) == []
+
+
+def test_sequence_file_reads_back_in_order_twice(tmp_path: Path) -> None:
+    ids = SequenceFile(tmp_path, "ids")
+    for k in range(10_000):
+        ids.append(f"lib:{k}")
+    assert list(ids) == list(ids) == [f"lib:{k}" for k in range(10_000)]
+    ids.close()
     assert list(tmp_path.iterdir()) == []
 
 
