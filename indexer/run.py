@@ -16,6 +16,7 @@ Every merged record built on the way is also shown to the collection analytics
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,13 +27,16 @@ from harvester.lock import exclusive_lock
 from harvester.progress import Progress
 from harvester.settings import Settings
 from harvester.store import RecordStore
+from indexer import rebuild_checkpoint as checkpoint
 from indexer.analytics.refresh import AnalyticsPass
+from indexer.build_pool import Batch, BuildSpec, Built, build_batches
 from indexer.dedup.clusters import ClusterChanges, ClusterStore
 from indexer.dedup.matchers import matcher_for
 from indexer.dedup.matching import Matcher
 from indexer.errors import BackendError, IndexRunning
 from indexer.merge import MergedRecord, load_merged, source_libraries
-from indexer.search.backends.base import SearchBackend
+from indexer.rebuild_checkpoint import Checkpoint
+from indexer.search.backends.base import Encoded, SearchBackend, StepwiseRebuild
 from indexer.search.documents import FACET_THESAURI, build_document
 
 REBUILD_STATE = "index.rebuild_pending"
@@ -42,6 +46,12 @@ THESAURI_STATE = "index.facet_thesauri"
 LOCK_FILE = "index.lock"
 BATCH = 500
 """Clusters merged and sent to the backend at a time: bounded memory on any corpus size."""
+CHECKPOINT = 50_000
+"""Clusters per step of a full rebuild: each step is committed and recorded, so that a run killed
+half-way is continued by the next one after the last step (`rebuild_checkpoint`)."""
+PARALLEL_FROM = 20_000
+"""A full rebuild of at least this many clusters builds its documents in worker processes
+(``workers`` of them; the setting's 0 = one per core); smaller ones in this process."""
 
 
 def _exclusive(data_dir: Path) -> contextlib.AbstractContextManager[None]:
@@ -105,18 +115,23 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     full = full or analytics.config_changed  # held_by_count in every document depends on it
     thesauri = frozenset(settings.search.facet_thesauri)
     full = full or _thesauri_changed(store, thesauri)  # every document's subject facet depends on it
-    analytics.begin(full)
     counter = _Counter()
     progress = Progress("index", enabled=show_progress, unit="clusters", total=clusters.count() if full else 0)
     removals: list[str] = []
     try:
         if full:
-            store.set_state(REBUILD_STATE, True)  # a failed rebuild is redone by the next run
-            indexed = backend.rebuild(counter.watch(_all_documents(store, clusters, progress, analytics, thesauri)))
+            fingerprint = checkpoint.fingerprint(store, clusters.count(), matcher.name, thesauri,
+                                                 analytics.config.key())
+            resume = _resumable(store, backend, fingerprint) if not (rebuild or changes.records) else None
+            store.set_state(REBUILD_STATE, True)  # a failed rebuild is redone (or resumed) by the next run
+            build = _FullBuild(store, settings, analytics, counter, progress, thesauri, fingerprint)
+            indexed = build.run(clusters, backend, resume)
             clusters.clear_index_queue()
+            checkpoint.clear(store)
             store.delete_state(REBUILD_STATE)
             deleted = changes.retired
         else:
+            analytics.begin(full)
             indexed, removals = _incremental(store, clusters, backend, counter, progress, analytics, thesauri)
             deleted = len(removals)
     finally:
@@ -164,31 +179,111 @@ def _incremental(store: RecordStore, clusters: ClusterStore, backend: SearchBack
     return indexed, removals
 
 
-def _all_documents(store: RecordStore, clusters: ClusterStore, progress: Progress,
-                   analytics: AnalyticsPass, thesauri: frozenset[str]) -> Iterator[dict[str, Any]]:
-    """Every cluster's document, streamed batch by batch (never the whole catalog in memory)."""
-    libraries = source_libraries(store)
-    batch: list[tuple[str, list[str]]] = []
-    for item in clusters.iter_clusters():
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield from _documents(store, batch, libraries, progress, analytics, thesauri)
-            batch = []
-    if batch:
-        yield from _documents(store, batch, libraries, progress, analytics, thesauri)
-
-
-def _documents(store: RecordStore, batch: list[tuple[str, list[str]]], libraries: dict[str, tuple[str, str]],
-               progress: Progress, analytics: AnalyticsPass, thesauri: frozenset[str]) -> Iterator[dict[str, Any]]:
-    for merged in load_merged(store, batch, libraries):
-        yield _document(merged, analytics, thesauri)
-    progress.update(len(batch))
+def _resumable(store: RecordStore, backend: SearchBackend, fingerprint: dict[str, Any]) -> Checkpoint | None:
+    """The checkpoint of a killed full rebuild this run can continue, if there is one (nothing changed
+    since, and the backend still has that partial index)."""
+    if not store.get_state(REBUILD_STATE) or not isinstance(backend, StepwiseRebuild):
+        return None
+    found = checkpoint.load(store, fingerprint)
+    return found if found is not None and backend.resumable(found.version) else None
 
 
 def _document(merged: MergedRecord, analytics: AnalyticsPass, thesauri: frozenset[str]) -> dict[str, Any]:
     """One cluster's search document; the analytics see the same merged record (one pass for both)."""
     analytics.see(merged)
     return build_document(merged, analytics.digital_sources, thesauri)
+
+
+class _FullBuild:
+    """Every cluster's document into a fresh index, built in worker processes on large catalogs
+    (`build_pool`), handed to the backend in steps of `CHECKPOINT` clusters when it can commit part-way
+    (`StepwiseRebuild`): after each step the run records how far it got (`rebuild_checkpoint`), and a
+    run killed half-way is continued by the next one after the last recorded step."""
+
+    def __init__(self, store: RecordStore, settings: Settings, analytics: AnalyticsPass, counter: _Counter,
+                 progress: Progress, thesauri: frozenset[str], fingerprint: dict[str, Any]) -> None:
+        self.store, self.settings, self.analytics = store, settings, analytics
+        self.counter, self.progress, self.thesauri, self.fingerprint = counter, progress, thesauri, fingerprint
+        self.after = ""  # the last cluster handed over
+        self.clusters = self.indexed = 0
+        self.finished = False
+
+    def run(self, clusters: ClusterStore, backend: SearchBackend, resume: Checkpoint | None) -> int:
+        if resume is not None:
+            self.analytics.resume(resume.after, resume.analytics)
+            self.after, self.clusters, self.indexed = resume.after, resume.clusters, resume.indexed
+            self.counter.multi = resume.multi
+            self.progress.update(resume.clusters)
+        else:
+            self.analytics.begin(True)
+            checkpoint.clear(self.store)
+        if not isinstance(backend, StepwiseRebuild):
+            return backend.rebuild(_plain(self._docs(self._built(clusters, None))))
+        built = self._built(clusters, backend.encoder)
+        written = backend.rebuild_steps(self._steps(built), resume.version if resume else "", self._committed)
+        return written + (resume.indexed if resume else 0)
+
+    def _built(self, clusters: ClusterStore, encoder: Any) -> Iterator[tuple[Batch, list[Built]]]:
+        spec = BuildSpec(str(self.store.path), source_libraries(self.store), self.analytics.digital_sources,
+                         self.thesauri, encoder)
+        left = clusters.count() - self.clusters
+        workers = (self.settings.workers or os.cpu_count() or 1) if left >= PARALLEL_FROM else 1
+        return build_batches(spec, _batches(clusters, self.after), workers, self.store)
+
+    def _steps(self, built: Iterator[tuple[Batch, list[Built]]]) -> Iterator[Iterator[dict[str, Any] | Encoded]]:
+        while not self.finished:
+            yield self._step(built)
+
+    def _step(self, built: Iterator[tuple[Batch, list[Built]]]) -> Iterator[dict[str, Any] | Encoded]:
+        done = 0
+        while done < CHECKPOINT:
+            item = next(built, None)
+            if item is None:
+                self.finished = True
+                return
+            batch, results = item
+            yield from self._seen(batch, results)
+            done += len(batch)
+
+    def _docs(self, built: Iterator[tuple[Batch, list[Built]]]) -> Iterator[dict[str, Any] | Encoded]:
+        for batch, results in built:
+            yield from self._seen(batch, results)
+
+    def _seen(self, batch: Batch, results: list[Built]) -> Iterator[dict[str, Any] | Encoded]:
+        for item in results:
+            self.analytics.see_profile(item.profile)
+            self.counter.multi += item.library_count >= 2
+            yield item.doc
+        self.indexed += len(results)
+        self.after = batch[-1][0]
+        self.clusters += len(batch)
+        self.progress.update(len(batch))
+
+    def _committed(self, version: str) -> None:
+        saved = self.analytics.checkpoint()
+        checkpoint.save(self.store, Checkpoint(version, self.after, self.clusters, self.indexed, self.counter.multi,
+                                               saved, self.fingerprint))
+
+
+def _plain(docs: Iterable[dict[str, Any] | Encoded]) -> Iterator[dict[str, Any]]:
+    """Documents built without an encoder are plain dicts (for a backend without `StepwiseRebuild`)."""
+    for doc in docs:
+        assert isinstance(doc, dict)
+        yield doc
+
+
+def _batches(clusters: ClusterStore, after: str) -> Iterator[Batch]:
+    """Every cluster after ``after`` (all with ""), in id order, `BATCH` at a time."""
+    batch: Batch = []
+    for item in clusters.iter_clusters():
+        if item[0] <= after:
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class _Stages:

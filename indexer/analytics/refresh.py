@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from harvester.settings import Settings
 from harvester.store import RecordStore
@@ -71,12 +72,31 @@ class AnalyticsPass:
         self.tables.clear_staging()
         return self
 
+    def resume(self, after: str, saved: dict[str, Any]) -> AnalyticsPass:
+        """Continue the full pass of a killed full index run that had committed every cluster up to
+        ``after``: its staged profiles up to there are kept, later ones dropped (they may be staged
+        twice otherwise), and the tally and count are those it saved with that step (`checkpoint`)."""
+        self.index_full = self.full = True
+        self.tables.mark_incomplete()
+        self.tables.drop_staged_after(after)
+        self.tally = Tally.from_json(saved["tally"])
+        self.seen = int(saved["seen"])
+        return self
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Stage what is buffered and return what `resume` needs (saved with an index step)."""
+        self._flush()
+        return {"tally": self.tally.to_json(), "seen": self.seen}
+
     @property
     def digital_sources(self) -> tuple[str, ...]:
         return self.config.digital_sources
 
     def see(self, merged: MergedRecord) -> None:
-        profile = profile_of(merged, self.config.digital_sources)
+        self.see_profile(profile_of(merged, self.config.digital_sources))
+
+    def see_profile(self, profile: TitleProfile) -> None:
+        """A profile made elsewhere (a worker process of the index run) from the merged record."""
         self.seen += 1
         if self.full:
             self.tally.add(profile)

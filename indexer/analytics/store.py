@@ -79,6 +79,11 @@ class AnalyticsStore:
             db.executemany("INSERT OR REPLACE INTO analytics_staging VALUES (?, ?)",
                            [(p.cluster_id, encode(p)) for p in profiles])
 
+    def drop_staged_after(self, cluster_id: str) -> None:
+        """Forget the staged profiles of clusters after ``cluster_id`` (a resumed run stages them again)."""
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM analytics_staging WHERE cluster_id > ?", (cluster_id,))
+
     def staged_ids(self) -> list[str]:
         return [row[0] for row in self.store.query("SELECT cluster_id FROM analytics_staging")]
 

@@ -60,6 +60,21 @@ class Tally:
         for profile in profiles:
             self.add(profile)
 
+    def to_json(self) -> list[Any]:
+        """The counts as JSON-ready lists (a checkpoint of a long index run keeps them; `from_json`)."""
+        return [[[list(libs), online, n] for (libs, online), n in self.holders.items()],
+                [[list(libs), dim, value, n] for (libs, dim, value), n in self.values.items()],
+                [[list(cell), n] for cell, n in self.items.items()]]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Tally:
+        tally = cls()
+        holders, values, items = data
+        tally.holders.update({(tuple(libs), bool(online)): n for libs, online, n in holders})
+        tally.values.update({(tuple(libs), dim, value): n for libs, dim, value, n in values})
+        tally.items.update({tuple(cell): n for cell, n in items})
+        return tally
+
     def cells(self) -> Counter[Cell]:
         """Every cell this tally contributes (negative where it is a removal), zeros dropped."""
         out: Counter[Cell] = Counter()

@@ -44,13 +44,14 @@ def stall():
 if stage == "cluster":
     bounded._Bounded.unite = lambda self: stall()  # after reading, blocking and deciding, before joining
 else:
-    document, seen = run._document, []
-    def slow(*args):
-        seen.append(1)
-        if len(seen) == 120:
+    import indexer.build_pool as pool
+    build, seen = pool.build, []
+    def slow(store, spec, batch):
+        seen.extend(batch)
+        if len(seen) >= 120:
             stall()
-        return document(*args)
-    run._document = slow
+        return build(store, spec, batch)
+    pool.build = slow
 settings = parse_settings(config, where)
 with RecordStore(settings.store_path) as store:
     run.update_index(settings, store, open_backend(settings), show_progress=False)

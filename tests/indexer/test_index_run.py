@@ -220,12 +220,12 @@ class FailingRebuild(EmbeddedBackend):
 
     fail = False
 
-    def rebuild(self, docs):  # type: ignore[no-untyped-def]
+    def rebuild_steps(self, steps, resume="", committed=None):  # type: ignore[no-untyped-def]
         if self.fail:
             self.fail = False
-            next(iter(docs))
+            next(iter(next(iter(steps))))
             raise OSError("disk full")
-        return super().rebuild(docs)
+        return super().rebuild_steps(steps, resume, committed)
 
 
 def test_a_failed_rebuild_is_redone_by_the_next_run(

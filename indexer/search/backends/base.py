@@ -171,3 +171,39 @@ class Generational(Protocol):
     def generation(self) -> str:
         """A short token that changes whenever a commit or rebuild becomes visible to searches."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """An index document already in its engine's own form (`StepwiseRebuild.encoder`'s output), made in a
+    worker process of a full index run so that the writing process only hands it to the engine."""
+
+    id: str
+    payload: Any
+
+
+@runtime_checkable
+class StepwiseRebuild(Protocol):
+    """A backend whose full rebuild can commit part-way and continue after a crash; optional.
+
+    A full index run at millions of documents takes long enough that a crash (``kill -9``, power) must
+    not mean starting over: the run hands the documents over in steps, the backend makes each step
+    durable in the unpublished new index and reports it (`committed`), the run records how far it
+    got, and the next run passes that ``resume`` token to continue in the same new index. Searches
+    keep answering from the old index until the last step is in and the new one is swapped in.
+    """
+
+    encoder: Any
+    """A picklable module-level function: index document (dict) → the payload of an `Encoded`."""
+
+    def resumable(self, token: str) -> bool:
+        """Whether the partial index ``token`` names is still there to be continued."""
+        ...
+
+    def rebuild_steps(self, steps: Iterable[Iterable[dict[str, Any] | Encoded]], resume: str,
+                      committed: Any) -> int:
+        """Fill a new index (``resume`` "": a fresh one; else the partial one that token names), one
+        step at a time, calling ``committed(token)`` after each step is durable; then swap it in.
+        Documents of the first step after a resume replace any copy already there (it may have been
+        committed just before the crash, without being reported). Returns the documents written."""
+        ...

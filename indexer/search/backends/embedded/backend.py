@@ -14,11 +14,9 @@ parser rejects a lone ``foo*`` and would re-interpret patron punctuation.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,10 +27,10 @@ from tantivy import Occur, Query
 
 from indexer.errors import BackendError, QueryError
 from indexer.search import analysis
-from indexer.search.backends.base import MAX_PAGE, FacetCount, SearchHit, SearchRequest, SearchResults
+from indexer.search.backends.base import MAX_PAGE, Encoded, FacetCount, SearchHit, SearchRequest, SearchResults
 from indexer.search.backends.embedded import (
+    building,
     facets,
-    heading_table,
     ranking,
     tantivy_query,
     tantivy_schema,
@@ -44,10 +42,7 @@ from indexer.search.query import ParsedQuery
 from indexer.search.query_parser import parse_query
 from indexer.search.schema import SORTS
 
-_log = logging.getLogger(__name__)
-
 MAX_PER_PAGE = 100
-WRITER_HEAP = 128_000_000
 FACET_THREADS = max(2, os.cpu_count() or 2)
 FACET_CACHE_SIZE = 1024
 """Facet-count sets kept (least recently used dropped): a few KB each."""
@@ -117,7 +112,7 @@ class EmbeddedBackend:
         index = self._open()
         if self._writer is None:
             try:
-                self._writer = index.writer(WRITER_HEAP)
+                self._writer = index.writer(building.WRITER_HEAP)
             except ValueError as exc:
                 raise BackendError(f"the search index is being written by another process: {exc}") from exc
         return self._writer
@@ -157,21 +152,21 @@ class EmbeddedBackend:
             index = self._open()
             index.reload()
             self._meta_stamp = versions.stamp(self.index_dir / self._version / "meta.json")
-            _write_tables(index, self.index_dir / self._version)
+            building.write_tables(index, self.index_dir / self._version)
 
     def rebuild(self, docs: Iterable[dict[str, Any]]) -> int:
-        with versions.dir_lock(self.index_dir):
-            previous = versions.read_current(self.index_dir)
-            name, index = versions.new_version(self.index_dir, self.schema)
-            try:
-                count = _fill(index, docs)
-                _write_tables(index, self.index_dir / name)
-            except BaseException:
-                del index
-                shutil.rmtree(self.index_dir / name, ignore_errors=True)
-                raise
-            versions.publish(self.index_dir, name)
-            versions.cleanup(self.index_dir, keep={name, previous})
+        return self.rebuild_steps([docs], "", None)
+
+    encoder = staticmethod(tantivy_schema.to_json)
+    """`StepwiseRebuild.encoder`: documents as the JSON the writer parses in Rust."""
+
+    def resumable(self, token: str) -> bool:
+        return building.resumable(self.index_dir, token)
+
+    def rebuild_steps(self, steps: Iterable[Iterable[dict[str, Any] | Encoded]], resume: str = "",
+                      committed: Callable[[str], None] | None = None) -> int:
+        """`StepwiseRebuild.rebuild_steps` (`building`): a new version, published after the last step."""
+        count = building.rebuild_steps(self.index_dir, self.schema, steps, resume, committed)
         with self._lock:
             self._current_stamp = None  # force _open to switch to the new version
             self._open()
@@ -408,33 +403,6 @@ def _attempts(parsed: ParsedQuery) -> Iterator[tuple[ParsedQuery, bool, bool]]:
         yield parsed.relaxed(), False, True
         if fuzzable:
             yield parsed.relaxed(), True, True
-
-
-def _fill(index: tantivy.Index, docs: Iterable[dict[str, Any]]) -> int:
-    """Write every document into a fresh index; on any error the writer is rolled back and released."""
-    writer = index.writer(WRITER_HEAP)
-    count = 0
-    try:
-        for doc in docs:
-            writer.add_document(tantivy_schema.to_tantivy(doc))
-            count += 1
-        writer.commit()
-    except BaseException:
-        writer.rollback()
-        raise
-    finally:
-        writer.wait_merging_threads()
-    return count
-
-
-def _write_tables(index: tantivy.Index, version_dir: Path) -> None:
-    """The heading tables of the commit just made (`heading_table`). Failing to write them does not
-    undo the commit: readers then build a table themselves on first use, so it is only logged."""
-    index.reload()
-    try:
-        heading_table.write_tables(index.searcher(), version_dir, terms.TABLE_FIELDS)
-    except OSError as exc:
-        _log.warning("heading tables not written to %s (%s); they are built on first use instead", version_dir, exc)
 
 
 def _count(result: tantivy.SearchResult | ranking.Page) -> int:

@@ -4,11 +4,13 @@ index documents to and from tantivy documents (exact copies, facet slot columns,
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import tantivy
 
 from indexer.search.analysis import (
@@ -77,6 +79,7 @@ def schema_fingerprint() -> str:
 _PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS)
 _SLOTS = tuple((name, slot_fields(name), more_field(name)) for name in SLOTTED)
 _SCHEMA = build_schema()
+_BYTES_FIELDS = tuple(f.name for f in FIELDS if f.kind == "stored")
 
 
 def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
@@ -85,6 +88,23 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
     Built as one dict handed to `Document.from_dict`: a single call into tantivy per document is about
     three times faster than one `add_text` per value, and conversion dominates the index build time.
     """
+    return tantivy.Document.from_dict(tantivy_fields(doc), _SCHEMA)
+
+
+def to_json(doc: Mapping[str, Any]) -> str:
+    """An index document as the JSON text `IndexWriter.add_json` takes: the same fields and values as
+    `to_tantivy` (bytes fields base64-encoded, as tantivy reads them), in a form that crosses a process
+    boundary as one string; a full index run encodes in its worker processes and the writer parses the
+    text in Rust (a third less time in the writing process than `Document.from_dict`)."""
+    fields = tantivy_fields(doc)
+    for name in _BYTES_FIELDS:
+        if name in fields:
+            fields[name] = base64.b64encode(fields[name]).decode("ascii")
+    return orjson.dumps(fields).decode()
+
+
+def tantivy_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The field → values dict of an index document's tantivy document (see `to_tantivy`)."""
     doc_id = doc.get("id")
     if not isinstance(doc_id, str) or not doc_id:
         raise ValueError(f"index document without an id: {str(doc)[:200]}")
@@ -122,7 +142,7 @@ def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
     year = doc.get("year")
     out[YEAR_ASC] = int(year) if isinstance(year, int) else NO_YEAR
     out[ID_ORDER] = id_order_key(doc_id)
-    return tantivy.Document.from_dict(out, _SCHEMA)
+    return out
 
 
 def from_tantivy(stored: Mapping[str, list[Any]]) -> dict[str, Any]:

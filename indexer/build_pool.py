@@ -1,0 +1,106 @@
+"""Clusters → search documents and analytics profiles, a batch at a time, in worker processes.
+
+Merging a cluster's records and building its document is nearly all of a full index run after
+clustering (reading and decoding the members' JSON, the merge, the document's derived fields, the
+conversion to the engine's form), and it is independent per cluster. So a large run hands batches
+of (cluster id, member ids) to worker processes, each reading the store itself (SQLite in WAL mode:
+readers do not block one another or the writer), and the main process only passes the finished
+documents to the single index writer and adds the profiles to the analytics' tally. Results come back
+in the order the batches went out, so the index, the analytics and a checkpoint's "every cluster up
+to X is in" are exactly those of a run in one process; at most `AHEAD` batches per worker are in flight
+(bounded memory on any corpus size).
+
+    spec = BuildSpec(str(store.path), libraries, digital_sources, thesauri, backend_encoder)
+    for batch, built in build_batches(spec, batches, workers=2, store=store):
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+from harvester.store import RecordStore
+from indexer.analytics.profile import TitleProfile, profile_of
+from indexer.merge import load_merged
+from indexer.search.backends.base import Encoded
+from indexer.search.documents import build_document
+
+AHEAD = 3
+"""Batches queued per worker beyond the one it works on: keeps workers busy, memory bounded."""
+
+Batch = list[tuple[str, list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSpec:
+    """What a worker needs to build documents (picklable: sent once to each worker)."""
+
+    store_path: str
+    libraries: Mapping[str, tuple[str, str]]
+    digital_sources: tuple[str, ...]
+    thesauri: frozenset[str]
+    encoder: Callable[[dict[str, Any]], Any] | None = None  # the backend's own form (`StepwiseRebuild`)
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """One cluster's document (encoded when the backend has an encoder) and analytics profile."""
+
+    doc: dict[str, Any] | Encoded
+    library_count: int
+    profile: TitleProfile
+
+
+def build_batches(spec: BuildSpec, batches: Iterable[Batch], workers: int,
+                  store: RecordStore) -> Iterator[tuple[Batch, list[Built]]]:
+    """Each batch with what it built (clusters without live members build nothing), in order;
+    ``workers`` <= 1 builds in this process from ``store``."""
+    if workers <= 1:
+        for batch in batches:
+            yield batch, build(store, spec, batch)
+        return
+    context = get_context("forkserver" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(spec,))
+    pending: deque[tuple[Batch, Future[list[Built]]]] = deque()
+    try:
+        for batch in batches:
+            pending.append((batch, pool.submit(_work, batch)))
+            if len(pending) > workers * (AHEAD + 1):
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def build(store: RecordStore, spec: BuildSpec, batch: Batch) -> list[Built]:
+    """The documents and profiles of one batch of clusters."""
+    out: list[Built] = []
+    for merged in load_merged(store, batch, spec.libraries):
+        profile = profile_of(merged, spec.digital_sources)
+        doc = build_document(merged, spec.digital_sources, spec.thesauri)
+        payload = doc if spec.encoder is None else Encoded(merged.id, spec.encoder(doc))
+        out.append(Built(payload, doc["library_count"], profile))
+    return out
+
+
+_worker: tuple[RecordStore, BuildSpec] | None = None
+
+
+def _start_worker(spec: BuildSpec) -> None:
+    global _worker
+    _worker = (RecordStore(spec.store_path), spec)
+
+
+def _work(batch: Batch) -> list[Built]:
+    assert _worker is not None, "worker not started"
+    store, spec = _worker
+    return build(store, spec, batch)
