@@ -34,7 +34,8 @@ def _table(*settings: Setting) -> Mapping[str, Setting]:
 
 TOP = _table(
     Setting("data_dir", str, "var", "where the record store, the search index and logs live"),
-    Setting("workers", int, 0, "parsing processes for file harvests (0 = one per core)"),
+    Setting("workers", int, 0, "processes parsing file harvests and building a full index run's documents "
+                               "(0 = one per core)"),
     Setting("batch_size", int, 500, "records per write transaction"),
     Setting("search", dict, {}, "the [search] table: which search backend, and how to reach it"),
     Setting("limits", dict, {}, "the [limits] table: size caps on hostile or broken input (LIMITS)"),
