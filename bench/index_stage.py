@@ -13,14 +13,15 @@ and CPU seconds (the child and its worker processes, from ``wait4``: fairer than
 machine), merged records per CPU second and wall second, peak RSS.
 
 Then the outputs are compared: every stored index document (sorted by id, canonical JSON), the analytics
-cells and per-title profiles; their digests must be equal. ``--kill-at SECONDS`` also kills this
-checkout's run with SIGKILL after that long, runs ``unioncat index`` again, and compares that output
-too (the resumed run's time is printed separately).
+cells and per-title profiles; their digests must be equal. ``--kill-after-step`` also kills this
+checkout's run with SIGKILL once it recorded a committed step, runs ``unioncat index`` again, and
+compares that output too (the resumed run's time is printed separately).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -29,7 +30,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -80,11 +83,11 @@ def _descendants(root: int) -> dict[int, tuple[float, int]]:
     return found
 
 
-def timed(command: list[str], log: Path, kill_at: float | None = None) -> dict[str, float]:
+def timed(command: list[str], log: Path, kill_when: Callable[[], bool] | None = None) -> dict[str, float]:
     """Run ``command``: wall seconds, CPU seconds of it and of every process under it (the document
     workers are children of multiprocessing's fork server, which `wait4` may not count: /proc is
     sampled every 0.2 s and each process's last figure kept), peak RSS (largest process and the
-    largest sum over the tree), in MB; killed after ``kill_at`` seconds if given."""
+    largest sum over the tree), in MB; killed with SIGKILL as soon as ``kill_when()`` says so."""
     started = time.monotonic()
     cpu: dict[int, float] = {}
     peak_sum = 0
@@ -97,16 +100,33 @@ def timed(command: list[str], log: Path, kill_at: float | None = None) -> dict[s
             tree = _descendants(child.pid)
             cpu.update({pid: seconds for pid, (seconds, _) in tree.items()})
             peak_sum = max(peak_sum, sum(rss for _, rss in tree.values()))
-            if kill_at is not None and time.monotonic() - started >= kill_at:
+            if kill_when is not None and kill_when():
                 os.kill(child.pid, signal.SIGKILL)
+                kill_when = None
             time.sleep(0.2)
     # wait4 counts the descendants that were waited for, the samples those that were not: the larger
     total = max(usage.ru_utime + usage.ru_stime, sum(cpu.values()))
     figures = {"wall": time.monotonic() - started, "cpu": total,
                "peak_mb": usage.ru_maxrss / 1024, "peak_tree_mb": peak_sum / 2**20}
-    if kill_at is None and os.waitstatus_to_exitcode(status) != 0:
+    if os.waitstatus_to_exitcode(status) not in (0, -signal.SIGKILL):
         raise SystemExit(f"failed: {' '.join(command)} (see {log})")
     return figures
+
+
+def _step_recorded(config: Path, report: bool = False) -> Any:
+    """Whether (with ``report``: how far) a run recorded a committed step of its rebuild."""
+    import sqlite3
+
+    from harvester.settings import load_settings
+
+    try:
+        with contextlib.closing(sqlite3.connect(load_settings(config).store_path, timeout=1)) as db:
+            row = db.execute("SELECT value FROM state WHERE key = 'index.rebuild_checkpoint'").fetchone()
+    except sqlite3.Error:
+        return False
+    if report:
+        return f"{json.loads(row[0])['clusters']:,} clusters" if row else "no step recorded"
+    return row is not None
 
 
 def digests(config: Path) -> dict[str, object]:
@@ -152,7 +172,8 @@ def main() -> None:
     parser.add_argument("--source", type=Path, required=True, help="a scale.py work folder after `index`")
     parser.add_argument("--baseline", type=Path, help="a checkout with its own .venv (omit: this code only)")
     parser.add_argument("--work", type=Path, required=True, help="where the copies go")
-    parser.add_argument("--kill-at", type=float, help="also kill this code's run after SECONDS and resume it")
+    parser.add_argument("--kill-after-step", action="store_true",
+                        help="also kill this code's run (SIGKILL) once it recorded a step, then run it again")
     args = parser.parse_args()
     sides = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     results: dict[str, dict[str, object]] = {}
@@ -164,10 +185,12 @@ def main() -> None:
         result = digests(config)
         show(name, figures, int(result["documents"]))  # type: ignore[call-overload]
         results[name] = {**result, **figures}
-    if args.kill_at is not None:
+    if args.kill_after_step:
         config = prepare(args.source, args.work / "killed")
         unioncat = str(ROOT / ".venv" / "bin" / "unioncat")
-        killed = timed([unioncat, "--config", str(config), "index", "-q"], args.work / "killed.log", args.kill_at)
+        killed = timed([unioncat, "--config", str(config), "index", "-q"], args.work / "killed.log",
+                       lambda: _step_recorded(config))
+        print(f"  killed after its first recorded step: {_step_recorded(config, report=True)}")
         resumed = timed([unioncat, "--config", str(config), "index", "-q"], args.work / "killed.log")
         result = digests(config)
         show("killed, then resumed", resumed, int(result["documents"]))  # type: ignore[call-overload]
