@@ -213,7 +213,9 @@ class _FullBuild:
             self.analytics.resume(resume.after, resume.analytics)
             self.after, self.clusters, self.indexed = resume.after, resume.clusters, resume.indexed
             self.counter.multi = resume.multi
-            self.progress.update(resume.clusters)
+            # percent and ETA of what is left: this run's rate would be wrong with the skipped part in it
+            self.progress.total = max(0, self.progress.total - resume.clusters)
+            self.progress.label += f" (resumed after {resume.clusters:,} clusters)"
         else:
             self.analytics.begin(True)
             checkpoint.clear(self.store)
