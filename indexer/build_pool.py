@@ -18,11 +18,14 @@ to X is in" are exactly those of a run in one process; at most `AHEAD` batches p
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 from harvester.store import RecordStore
@@ -32,6 +35,8 @@ from indexer.search.backends.base import Encoded
 from indexer.search.documents import build_document
 
 AHEAD = 3
+WATCH_SECONDS = 1.0
+"""How often a worker checks that the index run that started it is still there."""
 """Batches queued per worker beyond the one it works on: keeps workers busy, memory bounded."""
 
 Batch = list[tuple[str, list[str]]]
@@ -66,7 +71,8 @@ def build_batches(spec: BuildSpec, batches: Iterable[Batch], workers: int,
             yield batch, build(store, spec, batch)
         return
     context = get_context("forkserver" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(spec,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(spec, os.getpid()))
     pending: deque[tuple[Batch, Future[list[Built]]]] = deque()
     try:
         for batch in batches:
@@ -95,9 +101,32 @@ def build(store: RecordStore, spec: BuildSpec, batch: Batch) -> list[Built]:
 _worker: tuple[RecordStore, BuildSpec] | None = None
 
 
-def _start_worker(spec: BuildSpec) -> None:
+def _start_worker(spec: BuildSpec, run_pid: int) -> None:
     global _worker
     _worker = (RecordStore(spec.store_path), spec)
+    threading.Thread(target=_watch, args=(run_pid,), name="unioncat-run-watch", daemon=True).start()
+
+
+def _watch(run_pid: int) -> None:
+    """Exit when the index run is gone: a run killed with ``kill -9`` cannot shut its pool down, and
+    its workers (children of the fork server, waiting for work that never comes) would stay behind."""
+    while _alive(run_pid):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed run its parent has not reaped yet is a zombie: gone all the same
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def _work(batch: Batch) -> list[Built]:

@@ -38,6 +38,8 @@ from indexer.search.backends import open_backend
 import indexer.run as run
 run.BATCH, run.CHECKPOINT = 20, 40
 config, where, where_stall, flag = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+if len(sys.argv) > 5:  # build in worker processes
+    run.PARALLEL_FROM = 0
 def stall():
     flag.write_text("stalled")
     time.sleep(120)
@@ -84,19 +86,53 @@ def everything(settings: Settings) -> tuple[Any, ...]:
     return total, docs, clusters, cells, profiles, leftovers
 
 
-def kill_child(settings_root: Path, flag: Path, where_stall: str) -> None:
+def kill_child(settings_root: Path, flag: Path, where_stall: str, *pool: str) -> list[int]:
+    """Run the CHILD until it stalls, kill it with SIGKILL; the processes it had started."""
     root = Path(__file__).resolve().parents[2]
     child = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(config()),
-                              str(settings_root / "unioncat.toml"), where_stall, str(flag)],
+                              str(settings_root / "unioncat.toml"), where_stall, str(flag), *pool],
                              cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
     try:
         deadline = time.monotonic() + 120
         while not flag.exists() and child.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert flag.exists(), "the child never reached the point it was to be killed at"
+        below = _descendants(child.pid)
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
+    return below
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        try:
+            parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (ValueError, OSError, IndexError):
+            continue
+    found = []
+    for pid in parents:
+        walk = pid
+        while walk in parents and walk not in (root, 0, 1):
+            walk = parents[walk]
+        if walk == root and pid != root:
+            found.append(pid)
+    return found
+
+
+def test_worker_processes_of_a_killed_run_do_not_stay_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
+    filled(tmp_path / "killed")
+    below = kill_child(tmp_path / "killed", tmp_path / "stalled", "recording", "pool")
+    assert len(below) >= 3  # the fork server and two workers (one per core, at least 2 here)
+    deadline = time.monotonic() + 30
+    while any(os.path.exists(f"/proc/{pid}") for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in below if os.path.exists(f"/proc/{pid}")]
+    for pid in left:  # do not leave them to the rest of the suite either
+        os.kill(pid, signal.SIGKILL)
+    assert not left
 
 
 @pytest.fixture(scope="module")
