@@ -35,9 +35,9 @@ from indexer.search.backends.base import Encoded
 from indexer.search.documents import build_document
 
 AHEAD = 3
+"""Batches queued per worker beyond the one it works on: keeps workers busy, memory bounded."""
 WATCH_SECONDS = 1.0
 """How often a worker checks that the index run that started it is still there."""
-"""Batches queued per worker beyond the one it works on: keeps workers busy, memory bounded."""
 
 Batch = list[tuple[str, list[str]]]
 
