@@ -47,6 +47,7 @@ from indexer.dedup.clustering import (
     source_clash,
     split_between,
 )
+from indexer.dedup.gc_pause import collector_paused
 from indexer.dedup.keys import WORD_KEYS, blocking_keys
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.profiles import Profile, profile
@@ -115,7 +116,8 @@ def cluster_all(matcher: Matcher, records: Iterable[Record], overrides: Override
             spill.mkdir(parents=True)
         stream = _cleaned(cluster_stream(decider, records, overrides, spill, on_progress=on_progress,
                                          counts=counts), spill)
-        first = next(stream, None)  # runs the whole clustering
+        with collector_paused():  # see indexer.dedup.gc_pause
+            first = next(stream, None)  # runs the whole clustering
         return (_after(first, stream) if first is not None else stream), counts.records
     listed = list(records)
     return iter(matcher.cluster(listed, overrides) if listed else []), len(listed)

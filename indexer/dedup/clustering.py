@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from harvester.record import Record
+from indexer.dedup.gc_pause import collector_paused
 from indexer.dedup.keys import WORD_KEYS, blocking_keys
 from indexer.dedup.matching import Overrides
 from indexer.dedup.profiles import Profile, profile
@@ -274,7 +275,12 @@ def cluster_records(
     matcher: PairDecider, records: Sequence[Record], overrides: Overrides
 ) -> list[list[str]]:
     """Every record in exactly one group; see the module docstring for the rules."""
-    records = _unique(records)
+    with collector_paused():  # see indexer.dedup.gc_pause
+        return _cluster(matcher, _unique(records), overrides)
+
+
+def _cluster(matcher: PairDecider, records: list[Record], overrides: Overrides) -> list[list[str]]:
+    """Forced unions first, then every decided pair's union, most probable first."""
     state = _Clusters(matcher, records, overrides)
     for i, j in sorted(state.forced):
         state.union(i, j, forced=True)
