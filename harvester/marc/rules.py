@@ -127,31 +127,27 @@ def _single_spec(part: _Spec, separator: str, spec: str) -> Extractor:
     """`marc` for the usual one-tag spec ("245b", "520ab"): the same result, fewer steps."""
     tag, codes = part.tag, part.codes
 
+    def field_text(field: Any) -> str:
+        """The field's wanted subfields joined, with runs of white space collapsed ("" when none)."""
+        values = [sf.value for sf in field.subfields if sf.code in codes and sf.value]
+        if not values:
+            return ""
+        text = separator.join(values) if len(values) > 1 else values[0]
+        if "  " in text or text[:1] == " " or text[-1:] == " " or "\n" in text or "\t" in text:
+            text = " ".join(text.split())
+        return text
+
     def extract(view: MarcView) -> list[str]:
         found = view.by_tag.get(tag)
         if not found:
             return []
-        out: list[str] = []
-        for field in found:
-            values = [sf.value for sf in field.subfields if sf.code in codes and sf.value]
-            if values:
-                text = separator.join(values) if len(values) > 1 else values[0]
-                if "  " in text or text[:1] == " " or text[-1:] == " " or "\n" in text or "\t" in text:
-                    text = " ".join(text.split())
-                if text:
-                    out.append(text)
-        return out
+        return [text for field in found if (text := field_text(field))]
 
     def extract_first(view: MarcView) -> str:
         """``first(extract(view))`` without building the list (most rules keep only the first value)."""
         for field in view.by_tag.get(tag, ()):
-            values = [sf.value for sf in field.subfields if sf.code in codes and sf.value]
-            if values:
-                text = separator.join(values) if len(values) > 1 else values[0]
-                if "  " in text or text[:1] == " " or text[-1:] == " " or "\n" in text or "\t" in text:
-                    text = " ".join(text.split())
-                if text:
-                    return text
+            if text := field_text(field):
+                return text
         return ""
 
     extract.__qualname__ = f"marc({spec!r})"
