@@ -43,6 +43,7 @@ from indexer.dedup.clustering import (
     WINDOW,
     WORD_KEY_CAP,
     PairDecider,
+    join,
     linked,
     source_clash,
     split_between,
@@ -338,18 +339,7 @@ class _Bounded:
             return False
         if not forced and (self._source_clash(ra, rb) or not self._linked(a, b)):
             return False
-        if len(a) < len(b):
-            ra, rb, a, b = rb, ra, b, a
-        self.parent[rb] = ra
-        merged = self.members.pop(ra, None) or [ra]
-        merged.extend(b)
-        self.members[ra] = merged
-        self.members.pop(rb, None)
-        sources = dict(self._sources(ra))
-        for source, count in self._sources(rb).items():
-            sources[source] = sources.get(source, 0) + count
-        self.sources[ra] = sources
-        self.sources.pop(rb, None)
+        join(self.parent, self.members, self.sources, (ra, a), (rb, b), self._sources)
         return True
 
     def _split_between(self, a: list[int], b: list[int]) -> bool:

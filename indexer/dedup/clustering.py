@@ -20,7 +20,7 @@ by a sorted neighbourhood: the block is sorted by title and each record is compa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -246,18 +246,7 @@ class _Clusters:
             return False
         if not forced and (self.source_clash(ra, rb) or not self.linked(a, b)):
             return False
-        if len(a) < len(b):
-            ra, rb, a, b = rb, ra, b, a
-        self.parent[rb] = ra
-        merged = self.members.pop(ra, None) or [ra]
-        merged.extend(b)
-        self.members[ra] = merged
-        self.members.pop(rb, None)
-        sources = dict(self._sources(ra))
-        for source, count in self._sources(rb).items():
-            sources[source] = sources.get(source, 0) + count
-        self.sources[ra] = sources
-        self.sources.pop(rb, None)
+        join(self.parent, self.members, self.sources, (ra, a), (rb, b), self._sources)
         return True
 
     def groups(self) -> list[list[str]]:
@@ -269,6 +258,25 @@ class _Clusters:
                 members = self.members.get(n)
                 out.append([ids[n]] if members is None else sorted(ids[m] for m in members))
         return out
+
+
+def join(parent: MutableSequence[int], members: dict[int, list[int]], sources: dict[int, dict[str, int]],
+         first: tuple[int, list[int]], second: tuple[int, list[int]],
+         sources_of: Callable[[int], dict[str, int]]) -> None:
+    """Join two clusters, each given as (root, members): the larger keeps its root. Member lists and
+    source counts are kept for clusters of two or more only (a lone record's are implied), the same
+    bookkeeping in the in-memory and the bounded clusterer."""
+    (ra, a), (rb, b) = (first, second) if len(first[1]) >= len(second[1]) else (second, first)
+    parent[rb] = ra
+    merged = members.pop(ra, None) or [ra]
+    merged.extend(b)
+    members[ra] = merged
+    members.pop(rb, None)
+    counts = dict(sources_of(ra))
+    for source, count in sources_of(rb).items():
+        counts[source] = counts.get(source, 0) + count
+    sources[ra] = counts
+    sources.pop(rb, None)
 
 
 def cluster_records(
