@@ -29,31 +29,15 @@ import random
 from itertools import accumulate
 from pathlib import Path
 
+from dedup_data import _isbn13, _words  # bench/dedup_data.py: the same syllable words and ISBNs
+
 LIBRARIES = tuple(f"lib{n:02d}" for n in range(10))
 LIBRARY_WEIGHTS = tuple(1.0 / (rank + 1) ** 0.7 for rank in range(len(LIBRARIES)))
-SYLLABLES = "ka lo mi ne ru sa te vi po da fe gu hi jo ku la ma no pe qu ri so tu va we xi yo za".split()
 SUBJECTS = ("History", "Poetry", "Economics", "Music", "Law", "Medicine", "Education", "Philosophy",
             "Religion", "Women", "Children", "Politics", "Science", "Art", "Water", "Energy")
 FT = b"\x1e"
 RT = b"\x1d"
 SF = "\x1f"
-
-
-def _words(rng: random.Random, count: int) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    while len(out) < count:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        if word not in seen:
-            seen.add(word)
-            out.append(word)
-    return out
-
-
-def _isbn13(rng: random.Random) -> str:
-    body = "978" + "".join(str(rng.randrange(10)) for _ in range(9))
-    total = sum(int(d) * (1 if k % 2 == 0 else 3) for k, d in enumerate(body))
-    return body + str((10 - total % 10) % 10)
 
 
 def iso2709(control: list[tuple[str, str]], data: list[tuple[str, str, str]]) -> bytes:
