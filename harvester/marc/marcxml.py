@@ -38,8 +38,13 @@ def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChu
 
 
 # where a record element starts (``<record ...>``, ``<marc:record>``, self-closing ``<record/>``), and
-# where one with that prefix ends
-_RECORD_START = re.compile(rb"<((?:[\w.-]+:)?)record\b[^>]*>")
+# where one with that prefix ends; a comment, CDATA section or processing instruction is matched first
+# and passed over (group 1 is None), so a ``<record>`` quoted in one is not a record, as it is not to
+# the streaming parser (each is looked at up to 64 KB ahead, so an unclosed one hides nothing after that)
+_RECORD_START = re.compile(rb"<!--(?:[^-]|-(?!->)){0,65536}-->"
+                           rb"|<!\[CDATA\[(?:[^\]]|\](?!\]>)){0,65536}\]\]>"
+                           rb"|<\?(?:[^?]|\?(?!>)){0,65536}\?>"
+                           rb"|<((?:[\w.-]+:)?)record\b[^>]*>")
 _RECORD_ENDS: dict[bytes, re.Pattern[bytes]] = {}
 _MAX_SPAN = 8 << 20  # of a record never closed, or of the text between two records, that is kept
 
@@ -49,7 +54,7 @@ def _record_spans(data: Any) -> Iterator[tuple[int, int]]:
     record: one that is not closed before the next one starts ends there (and is read leniently),
     so a lost ``</record>`` costs that record its tail, never the next record; a self-closing
     ``<record/>`` is one (empty) record, as it is to the streaming parser."""
-    starts = _RECORD_START.finditer(data)
+    starts = (match for match in _RECORD_START.finditer(data) if match.group(1) is not None)
     current = next(starts, None)
     while current is not None:
         following = next(starts, None)
@@ -108,8 +113,9 @@ def _salvage_xml(path: Path | None, read: set[int], line: int, reason: str) -> I
         yield RawChunk(f"line {line} ({after})", _lines_around(path, line), reason, fatal=True)
 
 
-# what may stand between records: whitespace, the XML declaration, the collection's tags, comments
-_FILLER = re.compile(rb"(?:\s+|<\?xml[^>]*\?>|</?(?:[\w.-]+:)?collection\b[^>]*>|<!--.*?-->)*", re.DOTALL)
+# what may stand between records: whitespace, the XML declaration and other processing instructions,
+# the collection's tags, comments (character data there, even in a CDATA section, is kept as a gap)
+_FILLER = re.compile(rb"(?:\s+|<\?.*?\?>|</?(?:[\w.-]+:)?collection\b[^>]*>|<!--.*?-->)*", re.DOTALL)
 
 
 def _gap(data: Any, start: int, end: int, line: int, records_before: int, reason: str,

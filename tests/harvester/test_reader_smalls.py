@@ -140,3 +140,30 @@ def test_a_record_whose_start_tag_is_damaged_is_kept_in_the_quarantine(tmp_path:
         assert store.get(RecordId("feed:A")) is not None and store.get(RecordId("feed:C")) is not None
         [entry] = store.quarantined("feed")
         assert b'"001">D<' in (entry.raw or b"") and entry.reason.startswith("not well-formed XML")
+
+
+@pytest.mark.parametrize("quoted", ["<!-- was <record> 12 of the old export -->",
+                                    "<![CDATA[ an example: <record><leader/> ]]>",
+                                    "<?note see <record> below?>"])
+def test_salvage_after_a_break_does_not_take_a_quoted_record_tag_for_a_record(tmp_path: Path, quoted: str) -> None:
+    """A ``<record>`` inside a comment, CDATA section or processing instruction is no element to the
+    streaming parser; the salvage scan must number the records the same way, or a record read before
+    the break is read twice and the quoted text is quarantined as a record of its own."""
+    broken = _xml_record("B", extra="<bad")
+    doc = (f'<?xml version="1.0"?>\n<collection xmlns="{NS}">\n{_xml_record("A")}\n{quoted}\n'
+           f'{_xml_record("Z")}\n{broken}\n{_xml_record("C")}\n</collection>\n').encode()
+    path = tmp_path / "a.xml"
+    path.write_bytes(doc)
+    with path.open("rb") as handle:
+        chunks = list(iter_marcxml(handle, path))
+    records = [c for c in chunks if c.position.startswith("record ")]
+    assert [c.position.split(" (")[0] for c in records] == ["record 1", "record 2", "record 3", "record 4"]
+    assert [c.fatal for c in records] == [False, False, True, False]
+    assert sum(b'"001">A<' in c.raw for c in chunks) == 1
+    gaps = [c.raw.strip() for c in chunks if c not in records]  # character data between records is kept
+    assert gaps == ([quoted.encode()] if quoted.startswith("<![CDATA[") else [])
+    counts, store = _harvest(tmp_path, "a.xml", doc)
+    with store:
+        assert all(store.get(RecordId(f"feed:{local}")) is not None for local in "AZBC")
+        assert counts["new"] == 4 and counts["read"] == 4 + len(gaps)  # B read leniently, the file broken
+
