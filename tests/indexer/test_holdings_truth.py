@@ -68,13 +68,14 @@ def walk(settings: Settings, tmp: Path) -> Iterator[tuple[MergedRecord, dict[str
 
 def claim_problems(merged: MergedRecord, stored: dict[str, StoredRecord], settings: Settings) -> list[str]:
     """Every holding of `merged` that no member record supports, with the claim that fails."""
-    problems = []
-    members = [s for s in stored.values() if s.id in {m.record_id for m in merged.members}
-               or (s.parent_id in {m.record_id for m in merged.members})]
+    problems: list[str] = []
+    parsed: dict[str, _Member] = {}
+    ids = {m.record_id for m in merged.members}
+    members = [s for s in stored.values() if s.id in ids or s.parent_id in ids]
     for holding in merged.record.holdings:
         sources = [(s, settings.source(s.source_id).holdings) for s in members
                    if settings.source(s.source_id).library.code == holding.library_code]
-        reasons = [_unsupported(holding, s, profile) for s, profile in sources]
+        reasons = [_unsupported(holding, _parsed(s, parsed), profile) for s, profile in sources]
         if not sources or all(reasons):
             problems.append(f"{merged.id} {holding.library_code} {holding.kind} copies={holding.copies} "
                             f"lendable={holding.lendable} basis={holding.basis!r}: "
@@ -82,26 +83,49 @@ def claim_problems(merged: MergedRecord, stored: dict[str, StoredRecord], settin
     return problems
 
 
-def _unsupported(h: Holding, member: StoredRecord, profile: HoldingsProfile) -> str:
+class _Member:
+    """A member record re-read once with pymarc, its fields of a tag and their subfield values kept as
+    they are asked for: a record with hundreds of items has as many holdings, each checked against the
+    same fields, so re-reading per holding made the walk quadratic in the items of a record."""
+
+    def __init__(self, member: StoredRecord) -> None:
+        self.marc = parse_raw_record(member.raw, member.raw_format)
+        self._fields: dict[str, tuple[list[pymarc.Field], list[set[str]], set[str]]] = {}
+
+    def fields(self, tag: str) -> tuple[list[pymarc.Field], list[set[str]], set[str]]:
+        """The data fields of `tag`, each one's stripped subfield values, and all of them together."""
+        if tag not in self._fields:
+            fields = [f for f in self.marc.get_fields(tag) if not f.is_control_field()] if tag else []
+            values = [{sf.value.strip() for sf in f.subfields} for f in fields]
+            self._fields[tag] = (fields, values, set().union(*values))
+        return self._fields[tag]
+
+
+def _parsed(member: StoredRecord, cache: dict[str, _Member]) -> _Member:
+    if member.id not in cache:
+        cache[member.id] = _Member(member)
+    return cache[member.id]
+
+
+def _unsupported(h: Holding, member: _Member, profile: HoldingsProfile) -> str:
     """Why `member` does not support holding `h` ("" when it does)."""
-    marc = parse_raw_record(member.raw, member.raw_format)
+    marc = member.marc
     if h.kind == "held":
         tags = [profile.tag] + ([profile.items.tag] if profile.items else [])
         if any(profile_fields(MarcView(marc), tag) for tag in tags):
             return "held (no item data), but the record has holdings fields"
         return "" if h.copies is None and (h.lendable is None or h.policy) else "claims on a bare holding"
-    fields = [f for f in marc.get_fields(h.source_tag) if not f.is_control_field()] if h.source_tag else []
+    _, per_field, values = member.fields(h.source_tag or "")
     if h.kind in ("holding", "online") and h.copies is not None and not profile.copies:
         return "a copy count on a location-level holding"
-    if h.copies is not None and not _counted(h, fields, profile):
+    if h.copies is not None and not _counted(h, per_field, profile):
         return f"{h.copies} copies not in any {h.source_tag} field"
     if h.lendable is not None:
-        return _lending_unsupported(h, marc, fields, profile)
+        return _lending_unsupported(h, marc, values, profile)
     return ""
 
 
-def _counted(h: Holding, fields: list[pymarc.Field], profile: HoldingsProfile) -> bool:
-    values = [{sf.value.strip() for sf in f.subfields} for f in fields]
+def _counted(h: Holding, values: list[set[str]], profile: HoldingsProfile) -> bool:
     if profile.copies:
         return any(str(h.copies) in v for v in values)
     wanted = h.barcode or h.call_number.split(" ")[0]
@@ -109,8 +133,7 @@ def _counted(h: Holding, fields: list[pymarc.Field], profile: HoldingsProfile) -
         wanted in v or any(wanted in x for x in v) for v in values)
 
 
-def _lending_unsupported(h: Holding, marc: pymarc.Record, fields: list[pymarc.Field],
-                         profile: HoldingsProfile) -> str:
+def _lending_unsupported(h: Holding, marc: pymarc.Record, values: set[str], profile: HoldingsProfile) -> str:
     maps = maps_of(profile)
     if h.policy:
         return "" if maps.policy == ("lendable" if h.lendable else "not lendable") else "policy not in the map"
@@ -120,7 +143,6 @@ def _lending_unsupported(h: Holding, marc: pymarc.Record, fields: list[pymarc.Fi
     basis = h.basis.removeprefix("online resource: ")
     if not basis:
         return "a lending claim without a basis"
-    values = {sf.value.strip() for f in fields for sf in f.subfields}
     expected = "online" if h.kind == "online" else ("lendable" if h.lendable else "not lendable")
     for part in basis.split("; "):
         pattern = _PATTERN.match(part)
