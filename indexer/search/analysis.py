@@ -16,21 +16,25 @@ string ("Duke University") for counting and filtering.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import tantivy
 
 from harvester import identifiers
 from harvester.text import nfc
 from indexer.search.query import Bool, Term
-from indexer.search.schema import FIELDS_BY_NAME, IndexField
+from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 STEMMED = "uc_stem"
 FOLDED = "uc_fold"
 RAW = "raw"
 EXACT_SUFFIX = "_exact"
-MAX_TOKEN_CHARS = 40
-"""Longer "words" are URLs or garbage: dropping them keeps the term dictionary small."""
+MAX_TOKEN_CHARS = 160
+"""Longer "words" are garbage (hashes, encoded blobs; URLs are split at their punctuation): dropping them
+keeps the term dictionary small. tantivy counts this in UTF-8 bytes, so it must leave room for words of
+non-Latin scripts: at 40 bytes a Russian word of 20 letters ("высокопроизводительный") or a German
+compound with umlauts vanished from the index, while OpenSearch (which counts characters) kept it."""
 UNSTEMMED_COPIES = ("title", "subtitle", "authors")
 """Text fields that also get an unstemmed folded copy (for prefix and typo-tolerant matching)."""
 FUZZY_FIELDS = ("title", "subtitle", "authors", "subjects", "library", "format", "language")
@@ -51,6 +55,51 @@ def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
 
 
 _ANALYZERS = {STEMMED: _analyzer(stem=True), FOLDED: _analyzer(stem=False)}
+_CJK_SOURCES = tuple(f.name for f in TEXT_FIELDS if f.name != "cjk")
+
+
+CJK_FIELD = "cjk"
+"""The hidden text field of CJK bigrams (see `cjk_bigrams`): both backends derive it from a document's
+other text fields when they index it, never store it, and search it for every unfielded word."""
+_CJK_RUN = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ebef]+"
+)
+"""A run of Han ideographs, kana or Hangul: text written without spaces between words."""
+
+
+def cjk_bigrams(text: str) -> str:
+    """Every run of CJK characters in `text` as its overlapping two-character pieces ("中国近代史" →
+    "中国 国近 近代 代史"; one character stays itself), space-separated; "" when there is none.
+
+    Chinese and Japanese put no spaces between words, so the word tokenizer sees a whole title as one
+    "word": "近代史" could not find "中国近代史研究", and a run over 13 characters (40 bytes) was dropped
+    from the index altogether. Overlapping bigrams are what library discovery systems index CJK as
+    (Solr's CJKBigramFilter, used by VuFind and Blacklight): a typed run becomes its bigrams as a phrase,
+    so it matches exactly where those characters stand together."""
+    pieces: list[str] = []
+    for run in _CJK_RUN.findall(nfc(text)):
+        pieces.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+    return " ".join(pieces)
+
+
+def cjk_text(doc: Mapping[str, Any]) -> str:
+    """The `CJK_FIELD` value of an index document: the bigrams of each of its text fields' values."""
+    parts: list[str] = []
+    for name in _CJK_SOURCES:
+        value = doc.get(name)
+        for text in (value if isinstance(value, list | tuple) else [value]):
+            if isinstance(text, str) and text and not text.isascii():
+                bigrams = cjk_bigrams(text)
+                if bigrams:
+                    parts.append(bigrams)
+    return " ".join(parts)
+
+
+def query_text(field: IndexField, text: str) -> str:
+    """What a word typed against `field` is analyzed as: its CJK bigrams in `CJK_FIELD` (nothing there
+    when it has no CJK), the word itself everywhere else."""
+    return cjk_bigrams(text) if field.name == CJK_FIELD else text
 
 
 def analyze_stemmed(text: str) -> list[str]:

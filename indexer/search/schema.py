@@ -45,6 +45,8 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("publisher", "text", boost=1.0, multi=True, query_alias=("publisher", "pub")),
     IndexField("series", "text", boost=1.0, multi=True, query_alias=("series",)),
     IndexField("notes", "text", boost=0.5, multi=True, query_alias=("notes",)),
+    # CJK bigrams of the text fields above (analysis.cjk_bigrams), derived by the backends, never stored
+    IndexField("cjk", "text", boost=3.0),
     IndexField("isbn", "identifier", multi=True, query_alias=("isbn",)),
     IndexField("issn", "identifier", multi=True, query_alias=("issn",)),
     IndexField("oclc", "identifier", multi=True, query_alias=("oclc",)),

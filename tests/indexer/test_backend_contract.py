@@ -711,3 +711,52 @@ def test_records_without_a_year_come_last_by_id_in_both_year_sorts(tied: SearchB
     tied.commit()
     for sort in ("newest", "oldest"):
         assert _all_pages(tied, "quillwort", per_page=4, sort=sort)[-2:] == ["c-nd-a", "c-nd-b"]
+
+
+# ------------------------------------------------------------------ CJK text (no spaces between words)
+
+CJK_DOCS = [
+    make_doc("c-cjk-history", "中国近代史研究", authors=["李, 明"], year=1990,
+             notes=["東京大学出版会の中国近代史研究叢書第三巻所収論文集成"]),  # 23 characters: one "word" of 69 bytes
+    make_doc("c-cjk-modern", "中国现代文学史", year=1995),
+    make_doc("c-cjk-korean", "한국어 문법 연구", year=2001),
+    make_doc("c-cjk-latin", "History of China", year=1980),
+    # long words: 22 Cyrillic letters are 44 bytes, the compound 42 letters
+    make_doc("c-long-ru", "Высокопроизводительные вычислительные системы", year=2010),
+    make_doc("c-long-de", "Der Donaudampfschifffahrtsgesellschaftskapitän", year=1920),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def cjk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
+    instance = _make(request.param, tmp_path)
+    instance.rebuild(iter(CJK_DOCS))
+    yield instance
+    _drop(instance)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("中国近代史研究", ["c-cjk-history"]),  # the whole title
+    ("近代史", ["c-cjk-history"]),  # a word inside it
+    ("中国", ["c-cjk-history", "c-cjk-modern"]),
+    ("文学史", ["c-cjk-modern"]),
+    ("史研究 李", ["c-cjk-history"]),  # with the author
+    ("叢書第三巻", ["c-cjk-history"]),  # inside a run too long to be one indexed term
+    ("近代文学", []),  # the characters, but not together
+    ("문법", ["c-cjk-korean"]),
+    ("china", ["c-cjk-latin"]),
+    ("высокопроизводительные системы", ["c-long-ru"]),
+    ("donaudampfschifffahrtsgesellschaftskapitan", ["c-long-de"]),
+])
+def test_cjk_text_is_found_by_any_run_of_its_characters(cjk: SearchBackend, text: str, expected: list[str]) -> None:
+    """Chinese, Japanese (and Korean within a word) are written without spaces: a typed run of
+    characters must find the records where those characters stand together, not only whole titles.
+    And a long word in any script is a word (tantivy's length limit counts bytes, not letters)."""
+    assert sorted(ids(search(cjk, text))) == sorted(expected)
+
+
+def test_cjk_title_match_ranks_first_and_hits_show_the_text_unchanged(cjk: SearchBackend) -> None:
+    results = search(cjk, "中国")
+    [hit] = [h for h in results.to_json()["hits"] if h["id"] == "c-cjk-history"]
+    assert hit["title"] == "中国近代史研究" and hit["authors"] == ["李, 明"]
+    assert "cjk" not in {k for h in results.hits for k, v in h.doc.items() if v}

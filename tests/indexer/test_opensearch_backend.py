@@ -449,7 +449,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
                     "unioncat_words": {"type": "pattern", "pattern": "[^\\p{IsAlphabetic}\\p{N}]+"},
                 },
                 "filter": {
-                    "unioncat_short": {"type": "length", "max": 39},
+                    "unioncat_short": {"type": "length", "max": 159},
                     "unioncat_stemmer": {"type": "stemmer", "language": "porter2"},
                 },
                 "analyzer": {
@@ -468,6 +468,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
         },
         "mappings": {
             "dynamic": False,
+            "_source": {"excludes": ["cjk"]},
             "properties": {
                 "id": KEYWORD,
                 "title": LISTED_TEXT,
@@ -477,6 +478,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
                 "publisher": FOLDED_TEXT,
                 "series": FOLDED_TEXT,
                 "notes": FOLDED_TEXT,
+                "cjk": FOLDED_TEXT,
                 "isbn": KEYWORD,
                 "issn": KEYWORD,
                 "oclc": KEYWORD,

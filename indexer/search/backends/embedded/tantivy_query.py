@@ -21,6 +21,7 @@ from indexer.search.analysis import (
     fuzzy_distance,
     nfc,
     normalize_identifier,
+    query_text,
 )
 from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
@@ -93,6 +94,7 @@ class QueryBuilder:
         name, stemmed = self._target(field)
         if not name:
             return None
+        text = query_text(field, text)
         tokens = analyze_stemmed(text) if stemmed else analyze_folded(text)
         return (name, tokens) if tokens else None
 
@@ -136,7 +138,7 @@ class QueryBuilder:
         if copy is None and field.kind != "text":
             return None
         name = copy or field.name
-        tokens = analyze_folded(text)
+        tokens = analyze_folded(query_text(field, text))
         if not tokens:
             return None
         if len(tokens) > 1:

@@ -30,7 +30,7 @@ import json
 import sys
 from typing import Any
 
-from indexer.search.analysis import exact_copy, nfc, normalize_identifier
+from indexer.search.analysis import CJK_FIELD, cjk_text, exact_copy, nfc, normalize_identifier
 from indexer.search.schema import FIELDS, IndexField
 
 FOLDED = "unioncat_folded"
@@ -38,8 +38,10 @@ STEMMED = "unioncat_english"
 STEMMED_SUBFIELD = "stemmed"
 TEXT_SUBFIELD = "text"
 
-MAX_TOKEN_CHARS = 40
-"""As the embedded engine: longer "words" are URLs or garbage, dropped to keep the term dictionary small."""
+MAX_TOKEN_CHARS = 160
+"""As the embedded engine: longer "words" are garbage, dropped to keep the term dictionary small. The
+embedded limit counts UTF-8 bytes, this one characters: the two agree on every word in Latin script and
+on any word of up to 40 characters in any script."""
 
 ANALYSIS: dict[str, Any] = {
     "tokenizer": {
@@ -96,8 +98,10 @@ def field_mapping(field: IndexField) -> dict[str, Any]:
 
 
 def mappings() -> dict[str, Any]:
-    """The ``mappings`` section: every schema field, nothing dynamic."""
-    return {"dynamic": False, "properties": {field.name: field_mapping(field) for field in FIELDS}}
+    """The ``mappings`` section: every schema field, nothing dynamic; the derived CJK bigrams are
+    searched but not kept in ``_source`` (the embedded engine does not store them either)."""
+    return {"dynamic": False, "_source": {"excludes": [CJK_FIELD]},
+            "properties": {field.name: field_mapping(field) for field in FIELDS}}
 
 
 def index_body(shards: int = 1, replicas: int = 0, building: bool = False) -> dict[str, Any]:
@@ -135,6 +139,8 @@ def prepare_document(doc: dict[str, Any]) -> dict[str, Any]:
     would otherwise split a word in two, and both engines must match the same typed identifiers)."""
     out: dict[str, Any] = {}
     for field in FIELDS:
+        if field.name == CJK_FIELD:
+            continue
         if field.kind == "stored":
             if doc.get(field.name) is not None:
                 out[field.name] = doc[field.name]
@@ -148,6 +154,9 @@ def prepare_document(doc: dict[str, Any]) -> dict[str, Any]:
             values = [nfc(str(v)) for v in values]
         if values:
             out[field.name] = values if field.multi else values[0]
+    cjk = cjk_text(doc)
+    if cjk:
+        out[CJK_FIELD] = cjk
     return out
 
 
@@ -156,7 +165,7 @@ def stored_document(source: dict[str, Any]) -> dict[str, Any]:
     every schema field present, lists for multi fields, ``""``/None/``{}`` for missing ones."""
     out: dict[str, Any] = {}
     for field in FIELDS:
-        value = source.get(field.name)
+        value = source.get(field.name) if field.name != CJK_FIELD else None  # not stored by the embedded engine
         if field.kind == "stored":
             out[field.name] = value if value is not None else {}
         elif field.multi:

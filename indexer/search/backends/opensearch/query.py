@@ -140,6 +140,7 @@ def _tokens(text: str, stemmed: bool) -> list[str]:
 def _words(field: IndexField, text: str) -> Clause | None:
     """A word or phrase in one field: ``match_phrase`` (one token = a plain term match)."""
     name, stemmed = _target(field)
+    text = analysis.query_text(field, text)
     if not name or not _tokens(text, stemmed):
         return None
     return {"match_phrase": {name: _boosted({"query": nfc(text)}, field.boost)}}
@@ -169,7 +170,7 @@ def _prefix(field: IndexField, text: str) -> Clause | None:
     if copy is None and field.kind != "text":
         return None
     name = copy or _target(field)[0]
-    tokens = analysis.analyze_folded(text)
+    tokens = analysis.analyze_folded(analysis.query_text(field, text))
     if not tokens:
         return None
     if len(tokens) > 1:
