@@ -30,11 +30,18 @@ MIGRATIONS = (
     );
     CREATE INDEX staff_sessions_name ON staff_sessions (name);
     """,
+    """
+    CREATE TABLE staff_sign_in_failures (
+        key TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX staff_sign_in_failures_key ON staff_sign_in_failures (key, at);
+    """,
 )
 
 
 class StaffStore:
-    """The ``staff_accounts`` and ``staff_sessions`` tables."""
+    """The ``staff_accounts``, ``staff_sessions`` and ``staff_sign_in_failures`` tables."""
 
     def __init__(self, store: Database) -> None:
         self.store = store
@@ -83,6 +90,23 @@ class StaffStore:
             "SELECT s.name FROM staff_sessions s JOIN staff_accounts a ON a.name = s.name "
             "WHERE s.token_digest = ? AND s.expires_at > ?", (token_digest, time.time()))
         return str(rows[0][0]) if rows else None
+
+    def record_failures(self, keys: list[str], at: float, forget_before: float) -> None:
+        """Note a failed sign-in under each key (an account name, a client); rows older than
+        `forget_before` are dropped on the way, so the table holds one window's failures."""
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM staff_sign_in_failures WHERE at < ?", (forget_before,))
+            db.executemany("INSERT INTO staff_sign_in_failures VALUES (?, ?)", [(key, at) for key in keys])
+
+    def failures_since(self, key: str, since: float) -> list[float]:
+        """When the failed sign-ins under `key` since `since` happened, oldest first."""
+        rows = self.store.query("SELECT at FROM staff_sign_in_failures WHERE key = ? AND at >= ? ORDER BY at",
+                                (key, since))
+        return [float(row[0]) for row in rows]
+
+    def clear_failures(self, key: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM staff_sign_in_failures WHERE key = ?", (key,))
 
     def close_session(self, token_digest: str) -> None:
         with self.store.transaction() as db:

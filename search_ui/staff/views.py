@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from harvester.settings import StaffSettings
+from search_ui.staff import throttle
 from search_ui.staff.identity import StaffUser, staff_of
 from search_ui.staff.passwords import hash_password, needs_rehash, verify_password
 from search_ui.staff.session import (
@@ -55,10 +56,19 @@ async def sign_in(request: Request) -> Response:
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
     target = _local(str(form.get("next", "/staff")))
     accounts = staff_store(request.app)
+    client = request.client.host if request.client else ""
+    wait = await call(throttle.wait_seconds, accounts, name, client)
+    if wait:
+        response = _page(request, "staff_sign_in.html", {"next": target, "name": name,
+                         "error": throttle.wait_text(wait)}, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     stored = await call(accounts.password_hash, name)
     if not name or not await call(verify_password, stored, password):
+        await call(throttle.failed, accounts, name, client)
         return _page(request, "staff_sign_in.html", {"next": target, "name": name,
                      "error": "That name and password do not match a staff account."}, status=401)
+    await call(throttle.succeeded, accounts, name)
     if stored is not None and needs_rehash(stored):
         await call(accounts.set_hash, name, await call(hash_password, password))
     token = secrets.token_urlsafe(32)

@@ -8,6 +8,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -217,3 +218,46 @@ def test_staff_cli_adds_lists_and_removes(own: tuple[Dataset, Catalog]) -> None:
     assert "cy" in runner.invoke(cli, ["--config", config, "staff", "list"]).output.split()
     assert runner.invoke(cli, ["--config", config, "staff", "remove", "cy"]).exit_code == 0
     assert runner.invoke(cli, ["--config", config, "staff", "remove", "cy"]).exit_code != 0
+
+
+def test_repeated_wrong_passwords_are_refused_for_a_while_and_say_until_when(own: tuple[Dataset, Catalog]) -> None:
+    """After five wrong passwords for one name, even the right one is refused (429, Retry-After) and no
+    password is checked; another name still signs in; the count is in the store (every worker sees it)."""
+    from search_ui.staff import throttle
+
+    dataset, catalog = own
+    accounts = StaffStore(catalog.store)
+    accounts.add("bea", hash_password(PASSWORD))
+    with https_client(dataset, catalog) as client:
+        def attempt(name: str, password: str) -> Any:
+            return client.post("/staff/sign-in", data={CSRF_FIELD: token_of(client), "name": name,
+                                                       "password": password, "next": "/staff"},
+                               follow_redirects=False)
+
+        for _ in range(throttle.PER_ACCOUNT):
+            assert attempt("bea", "not the password").status_code == 401
+        refused = attempt("BEA", PASSWORD)  # names are counted case-blind
+        assert refused.status_code == 429 and "try again in 15 minutes" in refused.text
+        assert 800 < int(refused.headers["Retry-After"]) <= throttle.WINDOW
+        assert attempt("ada", PASSWORD).status_code == 303  # clears ada's count, not bea's
+        assert len(accounts.failures_since("name:bea", time.time() - throttle.WINDOW)) == throttle.PER_ACCOUNT
+    later = time.time() + throttle.WINDOW + 1
+    assert throttle.wait_seconds(accounts, "bea", "testclient", now=later) == 0
+    accounts.clear_failures("name:bea")
+    accounts.clear_failures("client:testclient")
+
+
+def test_one_client_guessing_many_names_is_slowed_too(tmp_path: Path) -> None:
+    from search_ui.staff import throttle
+
+    with RecordStore(tmp_path / "s.sqlite") as store:
+        accounts = StaffStore(store)
+        now = 1_000_000.0
+        for i in range(throttle.PER_CLIENT):
+            assert throttle.wait_seconds(accounts, f"name{i}", "10.0.0.9", now=now + i) == 0
+            throttle.failed(accounts, f"name{i}", "10.0.0.9", now=now + i)
+        assert throttle.wait_seconds(accounts, "fresh", "10.0.0.9", now=now + 30) == throttle.WINDOW - 30
+        assert throttle.wait_seconds(accounts, "fresh", "10.0.0.8", now=now + 30) == 0
+        assert throttle.wait_seconds(accounts, "fresh", "10.0.0.9", now=now + throttle.WINDOW) == 0
+        throttle.failed(accounts, "x", "10.0.0.7", now=now + 3 * throttle.WINDOW)  # old rows are dropped
+        assert accounts.failures_since("client:10.0.0.9", 0) == []
