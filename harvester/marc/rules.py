@@ -133,7 +133,9 @@ def _single_spec(part: _Spec, separator: str, spec: str) -> Extractor:
         if not values:
             return ""
         text = separator.join(values) if len(values) > 1 else values[0]
-        if "  " in text or text[:1] == " " or text[-1:] == " " or "\n" in text or "\t" in text:
+        # any white space but a single inner space is collapsed: "not printable" is true of every other
+        # white-space character (tab, CR, no-break and ideographic spaces), cheaply checked in C
+        if "  " in text or text[:1] == " " or text[-1:] == " " or not text.isprintable():
             text = " ".join(text.split())
         return text
 
