@@ -26,9 +26,11 @@ The sets (loaders in `bench/dedup_sets.py`) and how tuning and reporting are kep
     record against every other, scored against the mapping. It overlaps the Magellan pairs (the
     same papers), so it is printed as a scale check, not as an independent test.
 
-``--dev`` prints only what may be looked at while developing: the Goldfinch tuning half and the
-Magellan *valid* pairs. ``--synthetic N`` times clustering of N synthetic records (`dedup_data.py`)
-and prints records/s and peak memory.
+``--dev`` prints only what may be looked at while developing: the Goldfinch tuning half, the
+Magellan *valid* pairs, and a robustness set of our own (`dedup_sets.degraded_set`: the structured
+*train* and *valid* pairs with the ACM side degraded — no year, no or abbreviated venue, initials,
+truncated titles, authors pasted into the title — with a fixed seed). ``--synthetic N`` times
+clustering of N synthetic records (`dedup_data.py`) and prints records/s and peak memory.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from dedup_sets import (  # noqa: E402
     DATA,
     Pair,
     dblp_acm_records,
+    degraded_set,
     goldfinch_labels,
     goldfinch_records,
     is_tuning,
@@ -141,6 +144,11 @@ def eval_magellan(data: Path, split: str, flavour: str) -> list[Result]:
     return measure(records, {f"DBLP-ACM {flavour} {split}": pairs})
 
 
+def eval_degraded(data: Path, split: str) -> list[Result]:
+    records, pairs = degraded_set(data, split)
+    return measure(records, {f"DBLP-ACM degraded {split}": pairs})
+
+
 def eval_leipzig(data: Path) -> list[Result]:
     records, gold = dblp_acm_records(data)
     matcher = CountingMatcher()
@@ -198,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
         split = "valid" if args.dev else "test"
         for flavour in ("structured", "dirty"):
             results += eval_magellan(args.data, split, flavour)
+        if args.dev:
+            results += eval_degraded(args.data, "train") + eval_degraded(args.data, "valid")
         if not args.dev:
             results += eval_leipzig(args.data)
     for result in results:

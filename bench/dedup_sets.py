@@ -161,3 +161,50 @@ def magellan_values(text: str) -> dict[str, str]:
         name, _, value = (part + " ").partition(" VAL ")
         values[name.strip()] = value.strip()
     return values
+
+
+DEGRADATIONS = ("no year", "no venue", "venue initials", "author initials", "first author only",
+                "truncated title", "authors in title")  # fmt: skip
+
+
+def degraded_set(data: Path = DATA, split: str = "train", seed: int = 12) -> tuple[list[Record], list[Pair]]:
+    """A robustness set of our own: the structured Magellan `split` with every ACM-side record degraded
+    the ways other citation sets are (each of `DEGRADATIONS` drawn independently, fixed seed): year
+    missing, venue missing or cut to initials, authors as initials ("J. Smith") or only the first,
+    the title truncated to its first words, the author list pasted into the title. Only *train* and
+    *valid* may be degraded for development; the labels are the split's own."""
+    import random
+
+    rng = random.Random(seed)
+    records, pairs = magellan_set(data, split, "structured")
+    out = [r if r.source_id == "dblp" else _degrade(r, rng) for r in records]
+    return out, pairs
+
+
+def _degrade(record: Record, rng) -> Record:  # noqa: ANN001 - random.Random
+    from dataclasses import replace
+
+    title, authors, host, year = record.title, list(record.authors), record.host_title, record.year
+    if rng.random() < 0.3:
+        year = None
+    if rng.random() < 0.15:
+        host = ""
+    elif rng.random() < 0.3:
+        host = "".join(w[0] for w in host.split() if w[:1].isalnum())
+    if authors and rng.random() < 0.4:
+        authors = [replace(a, name=_initials(a.name)) for a in authors]
+    if len(authors) > 1 and rng.random() < 0.2:
+        authors = authors[:1]
+    words = title.split()
+    if len(words) >= 6 and rng.random() < 0.2:
+        title = " ".join(words[: max(3, int(len(words) * 0.6))])
+    if authors and rng.random() < 0.15:
+        title = f"{title} {' , '.join(a.name for a in authors)}"
+        authors = []
+    return replace(record, title=title, authors=tuple(authors), host_title=host, year=year)
+
+
+def _initials(name: str) -> str:
+    """"jennifer widom" → "j. widom"; a one-word name stays."""
+    parts = name.split()
+    return " ".join([f"{p[0]}." for p in parts[:-1]] + parts[-1:]) if len(parts) > 1 else name

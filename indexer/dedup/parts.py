@@ -54,6 +54,27 @@ def _core(title: str, noise: set[str] | frozenset[str]) -> list[str]:
     return [t for t in title.split() if len(t) > 2 and t not in noise and not is_year(t)]
 
 
+RECURRING_WORDS = frozenset(
+    """editorial editorials editor editors notes note guest preface foreword introduction intro
+    book books review reviews reviewers reviewed column columns letter letters memoriam obituary obituaries
+    errata erratum corrigendum corrigenda correction corrections addendum announcement announcements news
+    call papers contents index front matter message messages chair chairs chairman president presidents
+    treasurer secretary vice report reports keynote address panel tutorial abstracts minutes comment
+    comments reply response rejoinder discussion acknowledgment acknowledgments acknowledgement
+    acknowledgements welcome remarks opening closing overview special issue section forum viewpoint
+    calendar events event conference workshop proceedings volume list referees award awards""".split()
+)
+"""Words of the titles a journal or proceedings prints again and again ("Editorial", "Editor's notes",
+"Book review column", "Call for papers", "In memoriam", "Chair's message", "Errata"). A title made of
+these words alone names a column, not a paper: two of them in one host and year are as likely to be two
+issues' columns as one (the DBLP-ACM development pairs are mostly different items)."""
+
+
+def is_recurring_title(core: list[str]) -> bool:
+    """A title core ("editorial", "guest editor introduction") of recurring-column words only."""
+    return bool(core) and all(token in RECURRING_WORDS for token in core)
+
+
 def host_similarity(x: str, y: str) -> float:
     """0-100: how alike two folded host names are, abbreviations and initialisms counted as equal."""
     if not x or not y:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from indexer.dedup.matching import Reason
-from indexer.dedup.parts import host_similarity, place_agreement, title_cores
+from indexer.dedup.parts import host_similarity, is_recurring_title, place_agreement, title_cores
 from indexer.dedup.profiles import COMPONENT_FORMATS, Profile
 
 FORMAT_FAMILIES = {
@@ -79,6 +79,9 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
         if place_agreement(a.host_place, b.host_place) is False:
             found.append(Reason("host-veto", f"different hosts and places ({a.host}, {a.host_place} / "
                                 f"{b.host}, {b.host_place})", -10.0, True))  # fmt: skip
+    if parts and _recurring_unplaced(a, b):
+        detail = "recurring column titles (Editorial, Keynote address …), other or no signers, no place or id"
+        found.append(Reason("column-veto", detail, -10.0, True))
     if parts and _part_titles_differ(a, b):
         found.append(Reason("title-veto", "the titles have little in common (names, host and year set aside)",
                             -10.0, True))  # fmt: skip
@@ -91,6 +94,28 @@ def _part_titles_differ(a: Profile, b: Profile) -> bool:
     if not core_a or not core_b:
         return False
     return fuzz.token_set_ratio(" ".join(core_a), " ".join(core_b)) < PART_CORE_MIN
+
+
+def _recurring_unplaced(a: Profile, b: Profile) -> bool:
+    """Two parts whose titles are both recurring column titles ("Editorial", "Keynote address") are
+    kept apart unless something names the issue — the same volume/issue/pages in the host, or a DOI
+    or handle in common — or at least the same people sign both: two guest editorials by different
+    editors, or two keynotes by different speakers, in one host and year are two items."""
+    core_a, core_b = title_cores(a, b)
+    if not (is_recurring_title(core_a) and is_recurring_title(core_b)):
+        return False
+    if place_agreement(a.host_place, b.host_place) or a.other_ids & b.other_ids:
+        return False
+    return not _same_signers(a, b)
+
+
+def _same_signers(a: Profile, b: Profile) -> bool:
+    """An author in common, or (a citation with its author list pasted into the title) the one
+    record's surnames among the other's title words."""
+    if a.surnames and b.surnames:
+        return bool(a.surnames & b.surnames or fuzzy_common(a.surnames, b.surnames))
+    named, other = (a, b) if a.surnames else (b, a)
+    return bool(named.surnames & set(other.full_title.split()))
 
 
 def _set_and_volume(a: Profile, b: Profile) -> list[Reason]:
