@@ -170,7 +170,8 @@ DEGRADATIONS = ("no year", "no venue", "venue initials", "author initials", "fir
 def degraded_set(data: Path = DATA, split: str = "train", seed: int = 12) -> tuple[list[Record], list[Pair]]:
     """A robustness set of our own: the structured Magellan `split` with every ACM-side record degraded
     the ways other citation sets are (each of `DEGRADATIONS` drawn independently, fixed seed): year
-    missing, venue missing or cut to initials, authors as initials ("J. Smith") or only the first,
+    missing, venue missing or cut to initials, authors as initials ("j. smith" or "smith j.") or
+    only the first,
     the title truncated to its first words, the author list pasted into the title. Only *train* and
     *valid* may be degraded for development; the labels are the split's own."""
     import random
@@ -192,7 +193,8 @@ def _degrade(record: Record, rng) -> Record:  # noqa: ANN001 - random.Random
     elif rng.random() < 0.3:
         host = "".join(w[0] for w in host.split() if w[:1].isalnum())
     if authors and rng.random() < 0.4:
-        authors = [replace(a, name=_initials(a.name)) for a in authors]
+        surname_first = rng.random() < 0.5
+        authors = [replace(a, name=_initials(a.name, surname_first)) for a in authors]
     if len(authors) > 1 and rng.random() < 0.2:
         authors = authors[:1]
     words = title.split()
@@ -204,7 +206,10 @@ def _degrade(record: Record, rng) -> Record:  # noqa: ANN001 - random.Random
     return replace(record, title=title, authors=tuple(authors), host_title=host, year=year)
 
 
-def _initials(name: str) -> str:
-    """"jennifer widom" → "j. widom"; a one-word name stays."""
+def _initials(name: str, surname_first: bool = False) -> str:
+    """"jennifer widom" → "j. widom" (or "widom j." as citation styles write it); one word stays."""
     parts = name.split()
-    return " ".join([f"{p[0]}." for p in parts[:-1]] + parts[-1:]) if len(parts) > 1 else name
+    if len(parts) < 2:
+        return name
+    initials = [f"{p[0]}." for p in parts[:-1]]
+    return " ".join(parts[-1:] + initials if surname_first else initials + parts[-1:])

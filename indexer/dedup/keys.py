@@ -109,9 +109,21 @@ def name_surname(name: str, kind: str = "person") -> str:
         else:
             parts = fold(name).split()
             head = parts[-1] if parts else ""
+            if len(parts) > 1 and len(parts[0]) > 1 and _initials_last(name, head):
+                head = parts[0]  # "Ross K. A.", "Smith JA": citation style, surname first
         return head.replace(" ", "")
     tokens = words(name)
     return tokens[0] if tokens else ""
+
+
+def _initials_last(name: str, last: str) -> bool:
+    """The last word of a name without a comma is initials, not a surname: one letter ("ross k a"), or
+    two or three capitals after a word that is not all capitals ("Smith JA")."""
+    if len(last) == 1:
+        return True
+    tokens = name.split()
+    tail = tokens[-1].replace(".", "")
+    return len(tail) <= 3 and tail.isalpha() and tail.isupper() and not tokens[0].isupper()
 
 
 def author_surnames(record: Record) -> frozenset[str]:

@@ -66,6 +66,7 @@ class Profile:
     host: str = ""  # folded 773 host title (journal, proceedings, book of a chapter)
     host_place: str = ""  # "12|3|45-67": volume|issue|pages inside the host
     name_tokens: frozenset[str] = frozenset()  # component parts only: every word of every author name
+    year_from_title: bool = False  # a part without a date: `year` was read from its title
 
 
 def profile(record: Record) -> Profile:
@@ -107,6 +108,7 @@ def profile(record: Record) -> Profile:
         host=" ".join(words(record.host_title)),
         host_place=_host_place(record),
         name_tokens=frozenset(t for a in record.authors for t in fold(a.name).split()) if part else frozenset(),
+        year_from_title=part and record.year is None,
     )
 
 

@@ -67,7 +67,7 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
     if _disagree_everywhere(a, b):
         found.append(Reason("imprint-veto", "authors, publishers and page counts all differ", -10.0, True))
     parts = a.format in COMPONENT_FORMATS and b.format in COMPONENT_FORMATS
-    if parts and a.year and b.year and a.year != b.year:
+    if parts and a.year and b.year and a.year != b.year and not _title_year(a, b) and not _title_year(b, a):
         # a part is printed once: recurring column titles ("Editorial") differ only by issue/year, and
         # a journal version of a conference paper is a related version, not the same item
         found.append(Reason("year-veto", f"parts from different years ({a.year} / {b.year})", -10.0, True))
@@ -94,6 +94,12 @@ def _part_titles_differ(a: Profile, b: Profile) -> bool:
     if not core_a or not core_b:
         return False
     return fuzz.token_set_ratio(" ".join(core_a), " ".join(core_b)) < PART_CORE_MIN
+
+
+def _title_year(a: Profile, b: Profile) -> bool:
+    """`a` has no date and the year read from its title is in `b`'s title too: it belongs to the title
+    ("In memory of Bob Kooi (1951-1993)", "Report on FQAS 2000"), not to a citation pasted into it."""
+    return a.year_from_title and str(a.year) in b.full_title.split()
 
 
 def _recurring_unplaced(a: Profile, b: Profile) -> bool:
