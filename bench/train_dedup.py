@@ -12,7 +12,9 @@ left out (the model never sees them in use either). The held-out half and DBLP-A
 
 - the **part model** (two articles or chapters, `indexer.dedup.parts`): weights fitted on the
   dblp-acm-magellan *train* pairs (structured and dirty together: clean records and records whose
-  authors, venue and year were pasted into the title), threshold chosen on the *valid* pairs; the
+  authors, venue and year were pasted into the title, plus `dedup_sets.degraded_set` of the same
+  train pairs — no year, abbreviated venue, initials, truncated titles — so that the weights do not
+  assume DBLP-ACM's clean fields), threshold chosen on the *valid* pairs (structured and dirty); the
   *test* pairs are never read here. Features the benchmark cannot show (a shared DOI, the same host
   pages) keep the stated priors.
 
@@ -36,7 +38,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dedup_sets import DATA, goldfinch_labels, goldfinch_records, is_tuning, magellan_set  # noqa: E402
+from dedup_sets import (  # noqa: E402
+    DATA,
+    degraded_set,
+    goldfinch_labels,
+    goldfinch_records,
+    is_tuning,
+    magellan_set,
+)
 
 from indexer.dedup.decide import FEATURES, MODEL_PATH, features  # noqa: E402
 from indexer.dedup.profiles import profile  # noqa: E402
@@ -199,12 +208,15 @@ PART_SIGNS = {
 }  # fmt: skip
 
 
-def part_rows(data: Path, split: str) -> tuple[list[tuple[dict[str, float], int]], int]:
-    """Features of the unvetoed Magellan pairs of `split` (both flavours), and all its positives."""
+def part_rows(
+    data: Path, split: str, degraded: bool = False
+) -> tuple[list[tuple[dict[str, float], int]], int]:
+    """Features of the unvetoed Magellan pairs of `split` (both flavours, and with `degraded` the
+    robustness copy of `dedup_sets.degraded_set` too), and all its positives."""
     rows: list[tuple[dict[str, float], int]] = []
     positives = 0
-    for flavour in ("structured", "dirty"):
-        records, pairs = magellan_set(data, split, flavour)
+    for flavour in ("structured", "dirty") + (("degraded",) if degraded else ()):
+        records, pairs = degraded_set(data, split) if flavour == "degraded" else magellan_set(data, split, flavour)
         profiles = {r.id: profile(r) for r in records}
         for a, b, label in pairs:
             positives += label
@@ -259,12 +271,13 @@ def train_parts(data: Path) -> dict[str, object]:
     from indexer.dedup.parts import PART_FEATURES
 
     names = PART_FEATURES + tuple(sorted(SHARED_WITH_PARTS))
-    rows, _ = part_rows(data, "train")
+    rows, _ = part_rows(data, "train", degraded=True)
     weights, bias, priors, support = fit_with_priors(rows, names, PART_PRIORS, PART_SIGNS)
     valid, valid_positives = part_rows(data, "valid")
     f1, threshold = best_threshold(scored_rows(valid, weights, bias), valid_positives)
     return {
-        "about": "Part model (two articles/chapters): fitted on dblp-acm-magellan train, threshold on valid.",
+        "about": "Part model (articles, chapters): fitted on dblp-acm-magellan train + its degraded copy, "
+        "threshold on valid.",
         "training_pairs": len(rows), "valid_pairwise_f1": round(f1, 4), "bias": bias,
         "threshold": threshold, "weights": weights, "priors_not_fitted": priors, "support": support,
     }  # fmt: skip
