@@ -12,11 +12,15 @@ records its values came from, so staff can see why the record reads as it does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
 
-from harvester.record import Holding, Record
+import orjson
+
+from harvester.record import _NESTED, Holding, Record
 from harvester.store import RecordStore
 from harvester.text import name_key
 from harvester.types import ClusterId, RecordId, SourceId
@@ -60,6 +64,8 @@ UNIONS = ("isbns", "invalid_isbns", "issns", "oclc_numbers", "lccns", "other_ids
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
+_KNOWN = frozenset(_RECORD_FIELDS)
+_BASE_VALUES = attrgetter(*_RECORD_FIELDS)
 
 
 def completeness(record: Record) -> float:
@@ -86,26 +92,35 @@ def merge_records(cluster_id: ClusterId, records: Sequence[Record],
         raise ValueError(f"cluster {cluster_id} has no live records to merge")
     mfhd = mfhd or {}
     libraries = libraries or {}
-    ranked = sorted(records, key=lambda r: (-completeness(r), r.id))
+    # one record (most clusters) needs no ranking: its completeness would decide nothing
+    ranked = sorted(records, key=lambda r: (-completeness(r), r.id)) if len(records) > 1 else list(records)
     base = ranked[0]
-    values: dict[str, Any] = {name: getattr(base, name) for name in _RECORD_FIELDS}
+    values: dict[str, Any] = dict(zip(_RECORD_FIELDS, _BASE_VALUES(base), strict=True))
     provenance: dict[str, tuple[str, ...]] = {}
     for name in ("title", "title_sort", "format", "leader", "volumes"):
-        if getattr(base, name):
+        if values[name]:
             provenance[name] = (base.id,)
+    single = len(ranked) == 1
     for name in SCALARS:
+        if single:  # the base is the only donor
+            if values[name] not in ("", None):
+                provenance[name] = (base.id,)
+            continue
         donor = next((r for r in ranked if getattr(r, name) not in ("", None)), None)
         if donor is not None:
             values[name] = getattr(donor, name)
             provenance[name] = (donor.id,)
     for name in UNIONS:
+        if single and not values[name]:  # nothing to union: what `_union` returns for it
+            values[name], provenance[name] = (), ()
+            continue
         values[name], provenance[name] = _union(ranked, name, _fold)
     values["subjects"], provenance["subjects"] = _union(ranked, "subjects", lambda s: s.heading.casefold())
     values["links"], provenance["links"] = _union(ranked, "links", lambda link: link.url)
     values["alternate_scripts"], provenance["alternate_scripts"] = _union(
         ranked, "alternate_scripts", lambda alt: (alt.tag, alt.text)
     )
-    values["authors"], provenance["authors"] = _union(ranked, "authors", lambda author: name_key(author.name))
+    values["authors"], provenance["authors"] = _union(ranked, "authors", lambda author: _name_key(author.name))
     values["holdings"], provenance["holdings"] = _holdings(ranked, mfhd)
     values.update(id=cluster_id, source_id="", local_id=cluster_id, kind="bib", parent_local_id="")
     merged = Record(**values)
@@ -127,10 +142,10 @@ def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]
     batch = list(clusters)
     libraries = source_libraries(store) if libraries is None else libraries
     ids = [record_id for _, members in batch for record_id in members]
-    bibs = [(i, Record.from_dict(json.loads(n))) for i, n in store.live_bib_json(ids)]
+    bibs = [(i, decode_record(n)) for i, n in store.live_bib_json(ids)]
     mfhd: dict[str, list[Holding]] = {}
     for parent_id, normalized in store.live_children_json(ids):
-        mfhd.setdefault(parent_id, []).extend(Record.from_dict(json.loads(normalized)).holdings)
+        mfhd.setdefault(parent_id, []).extend(decode_record(normalized).holdings)
     by_id = {record.id: record for _, record in bibs}
     merged: list[MergedRecord] = []
     for cluster_id, members in batch:
@@ -140,20 +155,61 @@ def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]
     return merged
 
 
+def decode_record(text: str) -> Record:
+    """``Record.from_dict(json.loads(text))``, the same record in about two thirds of the time (decoding
+    the members' JSON was a third of a full index run's merge): orjson parses (the standard library
+    when it refuses, e.g. an integer beyond 64 bits), every list becomes a tuple in one pass, and the
+    nested items are built by one constructor each, as `Record.from_dict` does field by field."""
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        data = json.loads(text)
+    values = {k: tuple(v) if v.__class__ is list else v for k, v in data.items()}
+    for name, make in _ITEM_MAKERS:
+        items = values.get(name)
+        if items:
+            values[name] = tuple([make(item) for item in items])
+    if not values.keys() <= _KNOWN:  # keys this version does not know are ignored, as by from_dict
+        values = {k: v for k, v in values.items() if k in _KNOWN}
+    return Record(**values)
+
+
+def _item_maker(cls: type) -> Callable[[dict[str, Any]], Any]:
+    def make(item: dict[str, Any]) -> Any:
+        return cls(**{k: tuple(v) if v.__class__ is list else v for k, v in item.items()})
+    return make
+
+
+_ITEM_MAKERS = tuple((name, _item_maker(cls)) for name, cls in _NESTED.items())
+
+
 def _union(ranked: Sequence[Record], name: str, key: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     seen: set[Any] = set()
     values: list[Any] = []
     sources: list[str] = []
     for record in ranked:
+        added = False
         for value in getattr(record, name):
+            if value == "" or value is None:
+                continue
             k = key(value)
-            if k in seen or value in ("", None):
+            if k in seen:
                 continue
             seen.add(k)
             values.append(value)
-            if record.id not in sources:
-                sources.append(record.id)
+            added = True
+        if added and record.id not in sources:
+            sources.append(record.id)
     return tuple(values), tuple(sources)
+
+
+_NOT_NAME = re.compile(r"[\W\d_]+")
+
+
+def _name_key(name: str) -> str:
+    """`harvester.text.name_key`, without its Unicode decomposition for ASCII names (which it leaves
+    as they are): the same key, for a fifth of the authors' cost in the merge."""
+    return _NOT_NAME.sub("", name.lower()) if name.isascii() else name_key(name)
 
 
 def _holdings(ranked: Sequence[Record], mfhd: Mapping[str, Sequence[Holding]]) -> tuple[tuple[Holding, ...],
@@ -190,5 +246,7 @@ def _fold(value: Any) -> Any:
 
 
 def _all_caps(title: str) -> bool:
+    if title.isascii():  # the same answer without a list: ASCII letters are a-z and A-Z
+        return title == title.upper() and sum(map(str.isalpha, title)) >= 4
     letters = [c for c in title if c.isalpha()]
     return len(letters) >= 4 and all(c.isupper() for c in letters)

@@ -58,7 +58,7 @@ def build_document(merged: MergedRecord, digital_sources: Collection[str] = (),
         "lccn": list(record.lccns),
         "other_ids": list(record.other_ids),
         "year": record.year,
-        "title_sort": title_sort_key(record.title_sort or record.title),
+        "title_sort": _title_sort_key(record.title_sort or record.title),
         "title_key": title_keys(record.title, record.full_title, *_alternate_titles(record)),
         "library_count": len(libraries),
         "members": [member.record_id for member in merged.members],
@@ -127,6 +127,12 @@ def _alternate_titles(record: Record) -> list[str]:
     """880 renderings of the 245 title, without the statement of responsibility ("Новая нива / ред.")."""
     titles = [alt.text.split(" / ")[0] for alt in record.alternate_scripts if alt.tag == "245"]
     return [part for title in titles for part in dict.fromkeys((title.split(" : ")[0], title))]
+
+
+def _title_sort_key(title: str) -> str:
+    """`harvester.text.title_sort_key`; for an ASCII title (nothing to decompose, ``casefold`` is
+    ``lower``) without the per-character pass: the same key at a fraction of the cost."""
+    return " ".join(title.lower().split()) if title.isascii() else title_sort_key(title)
 
 
 def _distinct(values: Any) -> list[str]:

@@ -50,6 +50,8 @@ def _terms(values: Iterable[str], callnumber: bool = False) -> list[str]:
     key = callnumber_key if callnumber else heading_key
     out: dict[str, None] = {}
     for value in values:
-        if value and key(value):
-            out[heading_term(key(value), value)] = None
+        if value:
+            folded = key(value)  # once: it is a tokenizer pass (a regex scan for call numbers)
+            if folded:
+                out[heading_term(folded, value)] = None
     return list(out)

@@ -82,6 +82,9 @@ _PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS if f.name != CJK_F
 _SLOTS = tuple((name, slot_fields(name), more_field(name)) for name in SLOTTED)
 _SCHEMA = build_schema()
 _BYTES_FIELDS = tuple(f.name for f in FIELDS if f.kind == "stored")
+_STORED_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""``json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)``, the encoder built once
+(`json.dumps` with options builds a new one per call)."""
 
 
 def to_tantivy(doc: Mapping[str, Any]) -> tantivy.Document:
@@ -116,8 +119,7 @@ def tantivy_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
         if value is None or value == "" or value == []:
             continue
         if kind == "stored":
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-            out[name] = text.encode("utf-8")
+            out[name] = _STORED_JSON(value).encode("utf-8")
             continue
         values = [v for v in value if v is not None and v != ""] if isinstance(value, list | tuple) else [value]
         if not values:
@@ -125,7 +127,8 @@ def tantivy_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
         if kind == "int":
             out[name] = [int(v) for v in values]
             continue
-        texts = [nfc(str(v)) for v in values]
+        # ASCII text is composed already: `nfc` only for the rest (the same texts, a tenth of the calls)
+        texts = [v if v.__class__ is str and v.isascii() else nfc(str(v)) for v in values]
         if kind == "identifier":
             texts = [normalize_identifier(name, t) for t in texts]
         out[name] = texts
