@@ -175,8 +175,19 @@ def decode_record(text: str) -> Record:
 
 
 def _item_maker(cls: type) -> Callable[[dict[str, Any]], Any]:
+    """A constructor of ``cls`` from its stored dict, its lists made tuples as `Record.from_dict` does:
+    the fields declared as tuples directly, any other list (never written by `record_json`) through
+    the general pass, so the result is the same either way."""
+    declared = tuple(f.name for f in fields(cls) if str(f.type).startswith("tuple"))
+
     def make(item: dict[str, Any]) -> Any:
-        return cls(**{k: tuple(v) if v.__class__ is list else v for k, v in item.items()})
+        for name in declared:
+            value = item.get(name)
+            if value.__class__ is list:
+                item[name] = tuple(value)
+        if list in map(type, item.values()):
+            item = {k: tuple(v) if v.__class__ is list else v for k, v in item.items()}
+        return cls(**item)
     return make
 
 

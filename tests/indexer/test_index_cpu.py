@@ -72,9 +72,12 @@ def test_decode_record_is_from_dict_of_the_stored_json() -> None:
     data["from_a_later_version"] = [1, 2]  # ignored, as from_dict ignores it
     data["page_count"] = 2**70  # beyond orjson: the standard library reads it
     del data["rights"]  # written by an earlier version: the default
+    data["holdings"] = [{"library_code": "L", "note": ["a list", "where text goes"], "unmapped": ["x:y"]}]
+    data["authors"] = [{"name": "A", "roles": ["editor"]}, {"name": "B", "roles": []}]
     text = json.dumps(data, ensure_ascii=False)
     assert decode_record(text) == Record.from_dict(json.loads(text))
     assert decode_record(text).page_count == 2**70 and decode_record(text).rights == ""
+    assert decode_record(text).holdings[0].note == ("a list", "where text goes")
 
 
 def test_ascii_shortcuts_give_the_same_keys() -> None:

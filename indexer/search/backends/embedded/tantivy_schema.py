@@ -116,12 +116,15 @@ def tantivy_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, kind, copy in _PLAN:
         value = doc.get(name)
-        if value is None or value == "" or value == []:
+        if not value and (value is None or value == "" or value == []):
             continue
         if kind == "stored":
             out[name] = _STORED_JSON(value).encode("utf-8")
             continue
-        values = [v for v in value if v is not None and v != ""] if isinstance(value, list | tuple) else [value]
+        if isinstance(value, list | tuple):  # a document's lists rarely hold blanks: copied only then
+            values = [v for v in value if v is not None and v != ""] if None in value or "" in value else value
+        else:
+            values = [value]
         if not values:
             continue
         if kind == "int":
