@@ -164,7 +164,7 @@ def decode_record(text: str) -> Record:
         data = orjson.loads(text)
     except orjson.JSONDecodeError:
         data = json.loads(text)
-    values = {k: tuple(v) if v.__class__ is list else v for k, v in data.items()}
+    values: dict[str, Any] = {k: tuple(v) if v.__class__ is list else v for k, v in data.items()}
     for name, make in _ITEM_MAKERS:
         items = values.get(name)
         if items:
