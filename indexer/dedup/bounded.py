@@ -30,13 +30,13 @@ from __future__ import annotations
 import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields
-from operator import attrgetter
+from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Protocol, runtime_checkable
 
 from harvester.record import Record
+from indexer.dedup.cluster_pool import ClusterPool, default_workers, matching_record, profile_values, title_key
 from indexer.dedup.clustering import (
     BLOCK_CAP,
     VETOED,
@@ -57,9 +57,6 @@ from indexer.dedup.spill import KeyBlocks, ProfileFile, SequenceFile, SortedRuns
 BOUNDED_FROM = 20_000
 """Full passes over at least this many records use the bounded clusterer; smaller ones fit in memory
 anyway and skip the files (the groups are the same either way)."""
-PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
-_profile_values = attrgetter(*PROFILE_FIELDS)
-"""A `Profile`'s fields as a tuple, in declaration order (what `Profile(*values)` takes back)."""
 SPILL_DIR = "cluster-spill"
 """The folder, in the data folder, that holds a bounded run's files (the index lock keeps it to one run)."""
 SHIFT = 1 << 32
@@ -98,14 +95,17 @@ class Decider(Protocol):
     def decide(self, a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> object: ...
 
 
-def cluster_all(matcher: Matcher, records: Iterable[Record], overrides: Overrides, folder: Path | None,
-                expected: int, on_progress: Progress | None = None) -> tuple[Iterator[list[str]], int]:
+def cluster_all(matcher: Matcher, records: Iterable[Record | str], overrides: Overrides, folder: Path | None,
+                expected: int, on_progress: Progress | None = None,
+                workers: int | None = None) -> tuple[Iterator[list[str]], int]:
     """The groups of a full pass and the number of records read: bounded from `BOUNDED_FROM` records
     on when the matcher decides pairs itself, else the matcher's own (in-memory) `cluster`.
 
     The clustering itself is done when this returns (every record read, every pair decided), so the
     caller can write the groups inside a transaction without holding it during the matcher's work;
     the bounded groups then stream from disk one at a time (close the iterator if it is not exhausted).
+    ``records`` may give normalized JSON (as the store keeps it) instead of records; ``workers`` is
+    `cluster_stream`'s.
     """
     if expected >= BOUNDED_FROM and isinstance(matcher, Decider):
         counts = Counts()
@@ -116,11 +116,11 @@ def cluster_all(matcher: Matcher, records: Iterable[Record], overrides: Override
             shutil.rmtree(spill, ignore_errors=True)
             spill.mkdir(parents=True)
         stream = _cleaned(cluster_stream(decider, records, overrides, spill, on_progress=on_progress,
-                                         counts=counts), spill)
+                                         counts=counts, workers=workers), spill)
         with collector_paused():  # see indexer.dedup.gc_pause
             first = next(stream, None)  # runs the whole clustering
         return (_after(first, stream) if first is not None else stream), counts.records
-    listed = list(records)
+    listed = [matching_record(r) if isinstance(r, str) else r for r in records]
     return iter(matcher.cluster(listed, overrides) if listed else []), len(listed)
 
 
@@ -142,19 +142,30 @@ def _cleaned(groups: Iterator[list[str]], spill: Path | None) -> Iterator[list[s
             shutil.rmtree(spill, ignore_errors=True)
 
 
-def cluster_stream(matcher: PairDecider, records: Iterable[Record], overrides: Overrides,
+def cluster_stream(matcher: PairDecider, records: Iterable[Record | str], overrides: Overrides,
                    folder: Path | None = None, limits: Limits = Limits(),
-                   on_progress: Progress | None = None, counts: Counts | None = None) -> Iterator[list[str]]:
-    """Every record in exactly one group, groups yielded one at a time (see the module docstring)."""
+                   on_progress: Progress | None = None, counts: Counts | None = None,
+                   workers: int | None = None) -> Iterator[list[str]]:
+    """Every record in exactly one group, groups yielded one at a time (see the module docstring).
+
+    With ``workers`` > 1 (default: one per core) the records are prepared and the pairs decided in
+    that many worker processes (`indexer.dedup.cluster_pool`), with the same groups; 1 does all of it
+    in this process. A record may be given as its normalized JSON: then only a worker decodes it."""
+    workers = default_workers() if workers is None else max(1, workers)
     with TemporaryDirectory(prefix="unioncat-cluster-", dir=folder) as tmp:
         state = _Bounded(matcher, overrides, Path(tmp), limits, on_progress or _quiet, counts or Counts())
+        pool = ClusterPool(matcher, state.blocked, state.keys.partitions, workers) if workers > 1 else None
         try:
-            state.read(records)
+            state.read(records) if pool is None else state.read_with(pool, records)
             state.pairs()
-            state.decide()
+            state.decide() if pool is None else state.decide_with(pool)
+            if pool is not None:
+                pool.close()
             state.unite()
             yield from state.groups()
         finally:
+            if pool is not None:
+                pool.close()
             state.profiles.close()
             state.ids.close()
 
@@ -193,10 +204,10 @@ class _Bounded:
 
     # --- 1. read: numbers, profiles, keys -------------------------------------------------------
 
-    def read(self, records: Iterable[Record]) -> None:
-        for record in records:
-            values = _profile_values(profile(record))
-            n = self.profiles.append((values, (record.title_sort or record.title).casefold()))
+    def read(self, records: Iterable[Record | str]) -> None:
+        for item in records:
+            record = matching_record(item) if isinstance(item, str) else item
+            n = self.profiles.append((profile_values(profile(record)), title_key(record)))
             self.ids.append(record.id)
             code = self.source_codes.setdefault(record.source_id, len(self.source_codes))
             if code == len(self.source_names):
@@ -209,6 +220,27 @@ class _Bounded:
                 self.keys.add(key, n)
             if n % 10_000 == 0:
                 self.progress("cluster: reading records", n)
+        self._read_done()
+
+    def read_with(self, pool: ClusterPool, records: Iterable[Record | str]) -> None:
+        """`read`, with the records prepared by the pool's workers (numbered in stream order here)."""
+        codes, names, override_ids = self.source_codes, self.source_names, self.override_ids
+        for n, prepared in pool.prepare(records):
+            self.profiles.extend(prepared.blobs)
+            self.ids.extend(prepared.ids)
+            for source in prepared.sources:
+                code = codes.setdefault(source, len(codes))
+                if code == len(names):
+                    names.append(source)
+                self.source.append(code)
+            self.parent.extend(range(n, n + len(prepared.ids)))
+            if override_ids:
+                self.number_of.update((r, n + k) for k, r in enumerate(prepared.ids) if r in override_ids)
+            self.keys.add_parts(prepared.parts, prepared.keys)
+            self.progress("cluster: reading records", len(self.profiles))
+        self._read_done()
+
+    def _read_done(self) -> None:
         self.counts.records = len(self.profiles)
         self.progress("cluster: reading records", self.counts.records)
         self.counts.keys = self.keys.count + self.keys.buffered
@@ -264,19 +296,40 @@ class _Bounded:
 
     # --- 3. decide each unique pair once ---------------------------------------------------------
 
-    def decide(self) -> None:
+    def _unique(self) -> Iterator[int]:
+        """The unique candidate pairs in order, less the forced ones (straight to the edges: 1.0)."""
         last = -1
         for pair in self.candidates.merged():
-            if pair == last:
-                continue
-            last = pair
+            if pair != last:
+                last = pair
+                self.counts.pairs += 1
+                if self.forced and divmod(pair, SHIFT) in self.forced:
+                    self.edges.add((-1.0, *divmod(pair, SHIFT)))
+                else:
+                    yield pair
+
+    def decide(self) -> None:
+        for pair in self._unique():
             i, j = divmod(pair, SHIFT)
-            self.counts.pairs += 1
             p = self._probability(i, j)
             if p >= 0.0:
                 self.edges.add((-p, i, j))
             if self.counts.pairs % 10_000 == 0:
                 self.progress("cluster: deciding pairs", self.counts.pairs)
+        self._decided()
+
+    def decide_with(self, pool: ClusterPool) -> None:
+        """`decide`, with the pairs decided by the pool's workers, reading the shared profile file."""
+        self.profiles.share()
+        for pairs, values in pool.decide(self.folder, self.limits.cache_size, self._unique()):
+            for pair, p in zip(pairs, values, strict=True):
+                if p >= 0.0:
+                    self.edges.add((-p, *divmod(pair, SHIFT)))
+            self.counts.decisions += len(values)
+            self.progress("cluster: deciding pairs", self.counts.pairs)
+        self._decided()
+
+    def _decided(self) -> None:
         self.counts.edges = self.edges.count
         self.progress("cluster: deciding pairs", self.counts.pairs)
 

@@ -18,7 +18,6 @@ store's SQLite file (tables owned through ``store.migrate("clusters", …)``) so
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +29,7 @@ from harvester.types import ClusterId, RecordId
 from indexer.dedup import cluster_changes
 from indexer.dedup.bounded import cluster_all
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
+from indexer.dedup.cluster_pool import matching_record
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.cluster_write import BATCH, write_full
 from indexer.dedup.clustering import WORD_KEY_CAP
@@ -48,18 +48,6 @@ very common key, and its records' cluster-mates are pulled in anyway, so the cap
 SEQ_STATE = "clusters.seq"
 MATCHER_STATE = "clusters.matcher"
 _CHUNK = 900
-UNUSED_FOR_MATCHING = ("holdings", "links", "notes", "summary")
-"""Fields dropped from the records handed to the matcher: no matcher decides on them, and holdings
-(one per item in many exports) are most of a record's size, so a full pass over millions of records
-fits in far less memory. `Catalog.explain` gives matchers full records; the decision is the same."""
-
-
-def matching_record(normalized_json: str) -> Record:
-    """A stored record's normalized JSON as the `Record` matchers see (see `UNUSED_FOR_MATCHING`)."""
-    data = json.loads(normalized_json)
-    for name in UNUSED_FOR_MATCHING:
-        data.pop(name, None)
-    return Record.from_dict(data)
 
 
 @dataclass(slots=True)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import heapq
 import marshal
+import mmap
+import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -107,6 +109,24 @@ class ProfileFile:
         self.size += len(data)
         return len(self.offsets) - 1
 
+    def extend(self, blobs: list[bytes]) -> None:
+        """Store the next records' objects, each already ``marshal.dumps``-ed (by a worker)."""
+        assert self.out is not None, "ProfileFile: append after reading started"
+        size = self.size
+        append = self.offsets.append
+        for data in blobs:
+            append(size)
+            size += len(data)
+        self.out.write(b"".join(blobs))
+        self.size = size
+
+    def share(self) -> None:
+        """Finish writing and put the offsets (and the end) in a file, for `ProfileReader`s in other processes."""
+        self._reader()
+        with (self.path.parent / OFFSETS).open("wb") as out:
+            self.offsets.tofile(out)
+            array("q", [self.size]).tofile(out)
+
     def __len__(self) -> int:
         return len(self.offsets)
 
@@ -140,6 +160,46 @@ class ProfileFile:
         self.out = self.reader = None
         self.cache.clear()
         self.path.unlink(missing_ok=True)
+        (self.path.parent / OFFSETS).unlink(missing_ok=True)
+
+
+OFFSETS = "profiles.offsets"
+
+
+class ProfileReader:
+    """A `ProfileFile` read from another process after `ProfileFile.share`: both files memory-mapped
+    (the page cache is shared, nothing is copied per worker), with a bounded cache of its own."""
+
+    def __init__(self, folder: Path, cache_size: int = 50_000) -> None:
+        self.folder = folder
+        self.handles = [(folder / name).open("rb") for name in ("profiles.bin", OFFSETS)]
+        self.maps = [mmap.mmap(h.fileno(), 0, access=mmap.ACCESS_READ) if h.seek(0, 2) else None
+                     for h in self.handles]
+        self.data = self.maps[0]
+        self.offsets = memoryview(self.maps[1]).cast("q") if self.maps[1] is not None else memoryview(b"")
+        self.cache: OrderedDict[int, Any] = OrderedDict()
+        self.cache_size = max(1, cache_size)
+
+    def get(self, number: int) -> Any:
+        found = self.cache.get(number)
+        if found is not None:
+            self.cache.move_to_end(number)
+            return found
+        assert self.data is not None, "ProfileReader: no profiles"
+        found = marshal.loads(self.data[self.offsets[number] : self.offsets[number + 1]])
+        self.cache[number] = found
+        if len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
+        return found
+
+    def close(self) -> None:
+        self.cache.clear()
+        self.offsets.release()
+        for view in self.maps:
+            if view is not None:
+                view.close()
+        for handle in self.handles:
+            handle.close()
 
 
 class SequenceFile:
@@ -153,6 +213,11 @@ class SequenceFile:
 
     def append(self, item: Any) -> None:
         self.buffer.append(item)
+        if len(self.buffer) >= CHUNK:
+            self._flush()
+
+    def extend(self, items: list[Any]) -> None:
+        self.buffer.extend(items)
         if len(self.buffer) >= CHUNK:
             self._flush()
 
@@ -183,6 +248,11 @@ PARTITIONS = 256
 at ten million records (~150M keys) one partition's blocks are a few hundred MB at most."""
 
 
+def partition_of(key: str, partitions: int) -> int:
+    """The partition a key's pairs go to: the same in every process (``hash`` of a str is not)."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % partitions
+
+
 class KeyBlocks:
     """Blocks (a key and the ascending numbers of the records carrying it) without sorting the keys:
     each pair goes to one of `PARTITIONS` buffers by the key's hash; when ``run_size`` pairs are
@@ -192,7 +262,8 @@ class KeyBlocks:
     order (clustering does not depend on it)."""
 
     def __init__(self, folder: Path, name: str, run_size: int = 1_000_000, partitions: int = PARTITIONS) -> None:
-        self.paths = [folder / f"{name}.{k}.part" for k in range(max(1, partitions))]
+        self.partitions = max(1, partitions)
+        self.paths = [folder / f"{name}.{k}.part" for k in range(self.partitions)]
         self.buffers: list[list[tuple[str, int]]] = [[] for _ in self.paths]
         self.written = [False] * len(self.paths)
         self.run_size = max(1, run_size)
@@ -201,8 +272,17 @@ class KeyBlocks:
 
     def add(self, key: str, number: int) -> None:
         """Numbers must be added in ascending order (record order), so blocks come out ascending."""
-        self.buffers[hash(key) % len(self.paths)].append((key, number))
+        self.buffers[partition_of(key, len(self.paths))].append((key, number))
         self.buffered += 1
+        if self.buffered >= self.run_size:
+            self._spill()
+
+    def add_parts(self, parts: list[tuple[int, list[tuple[str, int]]]], count: int) -> None:
+        """`add` for the ``count`` pairs a worker already spread over the partitions (`partition_of`)."""
+        buffers = self.buffers
+        for k, pairs in parts:
+            buffers[k].extend(pairs)
+        self.buffered += count
         if self.buffered >= self.run_size:
             self._spill()
 
