@@ -23,6 +23,7 @@ SQL_HOMES = (
     "indexer/dedup/overrides.py",
     "indexer/dedup/cluster_changes.py",  # cluster change times for the OAI-PMH provider (joins the members)
     "indexer/dedup/cluster_write.py",  # a full pass's result, streamed through temporary tables
+    "indexer/dedup/cluster_keys.py",  # a full pass's key-table rows, made by the clustering workers
     "indexer/analytics/store.py",  # the collection analytics' own tables (profiles, staging, cells)
 )
 """Where SQL may be written. A new module with tables of its own belongs in this list only if it owns

@@ -36,7 +36,15 @@ from tempfile import TemporaryDirectory
 from typing import Protocol, runtime_checkable
 
 from harvester.record import Record
-from indexer.dedup.cluster_pool import ClusterPool, default_workers, matching_record, profile_values, title_key
+from indexer.dedup.cluster_pool import (
+    Chunked,
+    ClusterPool,
+    KeySink,
+    default_workers,
+    matching_record,
+    profile_values,
+    title_key,
+)
 from indexer.dedup.clustering import (
     BLOCK_CAP,
     VETOED,
@@ -96,16 +104,16 @@ class Decider(Protocol):
 
 
 def cluster_all(matcher: Matcher, records: Iterable[Record | str], overrides: Overrides, folder: Path | None,
-                expected: int, on_progress: Progress | None = None,
-                workers: int | None = None) -> tuple[Iterator[list[str]], int]:
+                expected: int, on_progress: Progress | None = None, workers: int | None = None,
+                sink: KeySink | None = None) -> tuple[Iterator[list[str]], int]:
     """The groups of a full pass and the number of records read: bounded from `BOUNDED_FROM` records
     on when the matcher decides pairs itself, else the matcher's own (in-memory) `cluster`.
 
     The clustering itself is done when this returns (every record read, every pair decided), so the
     caller can write the groups inside a transaction without holding it during the matcher's work;
     the bounded groups then stream from disk one at a time (close the iterator if it is not exhausted).
-    ``records`` may give normalized JSON (as the store keeps it) instead of records; ``workers`` is
-    `cluster_stream`'s.
+    ``records`` may give normalized JSON (as the store keeps it) instead of records; ``workers`` and
+    ``sink`` are `cluster_stream`'s (in memory, the sink gets the matcher's own blocking keys).
     """
     if expected >= BOUNDED_FROM and isinstance(matcher, Decider):
         counts = Counts()
@@ -116,11 +124,12 @@ def cluster_all(matcher: Matcher, records: Iterable[Record | str], overrides: Ov
             shutil.rmtree(spill, ignore_errors=True)
             spill.mkdir(parents=True)
         stream = _cleaned(cluster_stream(decider, records, overrides, spill, on_progress=on_progress,
-                                         counts=counts, workers=workers), spill)
+                                         counts=counts, workers=workers, sink=sink), spill)
         with collector_paused():  # see indexer.dedup.gc_pause
             first = next(stream, None)  # runs the whole clustering
         return (_after(first, stream) if first is not None else stream), counts.records
     listed = [matching_record(r) if isinstance(r, str) else r for r in records]
+    Chunked(sink).write_all(listed, lambda record: matcher.blocking_keys(record, overrides))
     return iter(matcher.cluster(listed, overrides) if listed else []), len(listed)
 
 
@@ -145,18 +154,21 @@ def _cleaned(groups: Iterator[list[str]], spill: Path | None) -> Iterator[list[s
 def cluster_stream(matcher: PairDecider, records: Iterable[Record | str], overrides: Overrides,
                    folder: Path | None = None, limits: Limits = Limits(),
                    on_progress: Progress | None = None, counts: Counts | None = None,
-                   workers: int | None = None) -> Iterator[list[str]]:
+                   workers: int | None = None, sink: KeySink | None = None) -> Iterator[list[str]]:
     """Every record in exactly one group, groups yielded one at a time (see the module docstring).
 
     With ``workers`` > 1 (default: one per core) the records are prepared and the pairs decided in
     that many worker processes (`indexer.dedup.cluster_pool`), with the same groups; 1 does all of it
-    in this process. A record may be given as its normalized JSON: then only a worker decodes it."""
+    in this process. A record may be given as its normalized JSON: then only a worker decodes it.
+    ``sink`` gets every record with its blocking keys, a chunk at a time, in stream order."""
     workers = default_workers() if workers is None else max(1, workers)
     with TemporaryDirectory(prefix="unioncat-cluster-", dir=folder) as tmp:
         state = _Bounded(matcher, overrides, Path(tmp), limits, on_progress or _quiet, counts or Counts())
-        pool = ClusterPool(matcher, state.blocked, state.keys.partitions, workers) if workers > 1 else None
+        pool = None
+        if workers > 1:
+            pool = ClusterPool(matcher, state.blocked, state.keys.partitions, workers, sink.rows if sink else None)
         try:
-            state.read(records) if pool is None else state.read_with(pool, records)
+            state.read(records, sink) if pool is None else state.read_with(pool, records, sink)
             state.pairs()
             state.decide() if pool is None else state.decide_with(pool)
             if pool is not None:
@@ -204,7 +216,8 @@ class _Bounded:
 
     # --- 1. read: numbers, profiles, keys -------------------------------------------------------
 
-    def read(self, records: Iterable[Record | str]) -> None:
+    def read(self, records: Iterable[Record | str], sink: KeySink | None = None) -> None:
+        chunked = Chunked(sink)
         for item in records:
             record = matching_record(item) if isinstance(item, str) else item
             n = self.profiles.append((profile_values(profile(record)), title_key(record)))
@@ -216,13 +229,16 @@ class _Bounded:
             self.parent.append(n)
             if record.id in self.override_ids:
                 self.number_of[record.id] = n
-            for key in blocking_keys(record, self.blocked):
+            keys = blocking_keys(record, self.blocked)
+            for key in keys:
                 self.keys.add(key, n)
             if n % 10_000 == 0:
                 self.progress("cluster: reading records", n)
+            chunked.add(record, keys)
+        chunked.close()
         self._read_done()
 
-    def read_with(self, pool: ClusterPool, records: Iterable[Record | str]) -> None:
+    def read_with(self, pool: ClusterPool, records: Iterable[Record | str], sink: KeySink | None) -> None:
         """`read`, with the records prepared by the pool's workers (numbered in stream order here)."""
         codes, names, override_ids = self.source_codes, self.source_names, self.override_ids
         for n, prepared in pool.prepare(records):
@@ -237,7 +253,11 @@ class _Bounded:
             if override_ids:
                 self.number_of.update((r, n + k) for k, r in enumerate(prepared.ids) if r in override_ids)
             self.keys.add_parts(prepared.parts, prepared.keys)
+            if sink is not None:
+                sink.write(prepared.rows)
             self.progress("cluster: reading records", len(self.profiles))
+        if sink is not None:
+            sink.done()
         self._read_done()
 
     def _read_done(self) -> None:

@@ -100,6 +100,56 @@ class Prepared:
     blobs: list[bytes]
     parts: list[tuple[int, list[tuple[str, int]]]]  # (partition, [(key, number), ...]) for non-empty ones
     keys: int
+    rows: Any  # what the `KeySink`'s ``rows`` made of the chunk, None without a sink
+
+
+Rows = Callable[[list[Record], list[list[str]]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class KeySink:
+    """What a caller wants done with every record besides clustering it (`ClusterStore`: the rows of
+    its key tables): ``rows`` (a module-level function, so that a worker can run it) turns a chunk of
+    records and their blocking keys into a marshal-able value, ``write`` takes each chunk's value in
+    the main process, in stream order, and ``done`` is called once all are written (before any pair
+    is decided), also when there were no records."""
+
+    rows: Rows
+    write: Callable[[Any], None]
+    done: Callable[[], None]
+
+
+class Chunked:
+    """A `KeySink` (or none) fed one record at a time (the one-process paths), written by chunks."""
+
+    def __init__(self, sink: KeySink | None) -> None:
+        self.sink = sink
+        self.records: list[Record] = []
+        self.keys: list[list[str]] = []
+
+    def write_all(self, records: Iterable[Record], keys_of: Callable[[Record], list[str]]) -> None:
+        if self.sink is not None:
+            for record in records:
+                self.add(record, keys_of(record))
+            self.close()
+
+    def add(self, record: Record, keys: list[str]) -> None:
+        if self.sink is None:
+            return
+        self.records.append(record)
+        self.keys.append(keys)
+        if len(self.records) >= RECORD_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.sink is not None and self.records:
+            self.sink.write(self.sink.rows(self.records, self.keys))
+        self.records, self.keys = [], []
+
+    def close(self) -> None:
+        self._flush()
+        if self.sink is not None:
+            self.sink.done()
 
 
 T = TypeVar("T")
@@ -108,11 +158,12 @@ T = TypeVar("T")
 class ClusterPool:
     """Worker processes for one bounded pass (use as a context manager: shut down however it ends)."""
 
-    def __init__(self, matcher: PairDecider, blocked: frozenset[str], partitions: int, workers: int) -> None:
+    def __init__(self, matcher: PairDecider, blocked: frozenset[str], partitions: int, workers: int,
+                 rows: Rows | None = None) -> None:
         self.workers = workers
         context = get_context("forkserver" if os.name == "posix" else "spawn")
         self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                        initargs=(matcher, blocked, partitions, os.getpid()))
+                                        initargs=(_Worker(matcher, blocked, partitions, rows), os.getpid()))
 
     def __enter__(self) -> ClusterPool:
         return self
@@ -133,8 +184,8 @@ class ClusterPool:
 
         start = 0
         for data in self._ordered(_prepare, chunks()):
-            ids, sources, blobs, parts, keys = marshal.loads(data)
-            yield start, Prepared(ids, sources, blobs, parts, keys)
+            ids, sources, blobs, parts, keys, rows = marshal.loads(data)
+            yield start, Prepared(ids, sources, blobs, parts, keys, rows)
             start += len(ids)
 
     def decide(self, folder: Path, cache_size: int, pairs: Iterable[int]) -> Iterator[tuple[array[int], list[float]]]:
@@ -194,15 +245,16 @@ class _Worker:
     matcher: PairDecider
     blocked: frozenset[str]
     partitions: int
+    rows: Rows | None = None
     reader: ProfileReader | None = None
 
 
 _worker: _Worker | None = None
 
 
-def _start_worker(matcher: PairDecider, blocked: frozenset[str], partitions: int, run_pid: int) -> None:
+def _start_worker(worker: _Worker, run_pid: int) -> None:
     global _worker
-    _worker = _Worker(matcher, blocked, partitions)
+    _worker = worker
     gc.disable()  # as in the main process (indexer.dedup.gc_pause): no cycles are made, the heap is small
     threading.Thread(target=_watch, args=(run_pid,), name="unioncat-cluster-watch", daemon=True).start()
 
@@ -231,26 +283,28 @@ def _alive(pid: int) -> bool:
 
 def _prepare(item: tuple[int, list[Record | str]]) -> bytes:
     assert _worker is not None, "worker not started"
-    start, records = item
-    return prepare_chunk(start, records, _worker.blocked, _worker.partitions)
+    start, items = item
+    return prepare_chunk(start, items, _worker)
 
 
-def prepare_chunk(start: int, records: list[Record | str], blocked: frozenset[str], partitions: int) -> bytes:
+def prepare_chunk(start: int, items: list[Record | str], worker: _Worker) -> bytes:
     """A chunk's `Prepared` fields, marshalled (one ``bytes`` crosses the pipe: cheaper than pickle)."""
     ids: list[str] = []
     sources: list[str] = []
     blobs: list[bytes] = []
     parts: dict[int, list[tuple[str, int]]] = {}
-    keys = 0
-    for n, item in enumerate(records, start):
-        record = matching_record(item) if isinstance(item, str) else item
+    records = [matching_record(item) if isinstance(item, str) else item for item in items]
+    every: list[list[str]] = []
+    for n, record in enumerate(records, start):
         ids.append(record.id)
         sources.append(record.source_id)
         blobs.append(marshal.dumps((profile_values(profile(record)), title_key(record))))
-        for key in blocking_keys(record, blocked):
-            parts.setdefault(partition_of(key, partitions), []).append((key, n))
-            keys += 1
-    return marshal.dumps((ids, sources, blobs, sorted(parts.items()), keys))
+        keys = blocking_keys(record, worker.blocked)
+        every.append(keys)
+        for key in keys:
+            parts.setdefault(partition_of(key, worker.partitions), []).append((key, n))
+    rows = worker.rows(records, every) if worker.rows is not None else None
+    return marshal.dumps((ids, sources, blobs, sorted(parts.items()), sum(map(len, every)), rows))
 
 
 def _decide(item: tuple[str, int, bytes]) -> list[float]:

@@ -29,15 +29,14 @@ from harvester.types import ClusterId, RecordId
 from indexer.dedup import cluster_changes
 from indexer.dedup.bounded import cluster_all
 from indexer.dedup.cluster_ids import _redirect_target, assign_ids
+from indexer.dedup.cluster_keys import KeyTables, insert_keys, key_rows
 from indexer.dedup.cluster_pool import matching_record
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.cluster_write import BATCH, write_full
 from indexer.dedup.clustering import WORD_KEY_CAP
-from indexer.dedup.idmatch import identifier_keys
 from indexer.dedup.keys import WORD_KEYS
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.overrides import OverrideStore
-from indexer.dedup.works import work_key
 
 MAX_VERSIONS = 20
 """Other editions / versions listed for one cluster."""
@@ -245,26 +244,25 @@ class ClusterStore:
         on big stores (`indexer.dedup.bounded`): records stream from the store once.
 
         Keys and identifiers are replaced in one transaction while the records stream past (readers see
-        the old ones until it commits), the matcher's work runs outside any transaction, and the result
-        is written in a second one: a run killed at any point leaves the previous clusters in place.
+        the old ones until it commits; the clusterer's workers work the rows out, `key_rows`), the
+        matcher's work runs outside any transaction, and the result is written in a second one: a run
+        killed at any point leaves the previous clusters in place.
         """
         overrides = self.overrides()
         top = self.store.max_seq()
         pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]
 
-        def live() -> Iterator[Record]:
-            with self.store.transaction() as db:
-                db.execute("DELETE FROM cluster_keys")
-                db.execute("DELETE FROM record_identifiers")
-                db.execute("DELETE FROM work_keys")
-                for batch in self._iter_live_batches():
-                    self._write_keys(db, {r.id: r for r in batch}, matcher, overrides, fresh=True)
-                    if on_progress is not None:
-                        on_progress(len(batch))
-                    yield from batch
+        def live() -> Iterator[str]:  # the stored JSON: the clusterer's workers decode it
+            for rows in self.store.iter_live_bib_json():
+                yield from (normalized for _, normalized in rows)
 
+        tables = KeyTables(self.store, on_progress)
         expected = self.store.count_changed_bibs(0, top)
-        groups, count = cluster_all(matcher, live(), overrides, self.store.path.parent, expected, on_stage)
+        try:
+            groups, count = cluster_all(matcher, live(), overrides, self.store.path.parent, expected, on_stage,
+                                        sink=tables.sink())
+        finally:
+            tables.close()  # rolled back unless every record's keys were written (see `KeyTables`)
         try:
             with self.store.transaction() as db:  # the groups stream in: memory stays flat (cluster_write)
                 written = write_full(self.store, db, groups, time.time(), self.write_batch)
@@ -286,10 +284,6 @@ class ClusterStore:
         self.store.set_state(SEQ_STATE, top)
         self.store.set_state(MATCHER_STATE, matcher.name)
 
-    def _iter_live_batches(self, batch: int = 5000) -> Iterator[list[Record]]:
-        for rows in self.store.iter_live_bib_json(batch):
-            yield [matching_record(normalized) for _, normalized in rows]
-
     def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
         """Rows of ``sql`` (one ``IN ({})``) for every value, asked in chunks SQLite accepts."""
         for chunk in _chunks(sorted(set(values))):
@@ -299,37 +293,17 @@ class ClusterStore:
         rows = self.store.live_bib_json(record_ids)
         return {record_id: matching_record(normalized) for record_id, normalized in rows}
 
-    def _write_keys(
-        self,
-        db: sqlite3.Connection,
-        changed: dict[str, Record | None],
-        matcher: Matcher,
-        overrides: Overrides,
-        fresh: bool = False,
-    ) -> None:
+    @staticmethod
+    def _write_keys(db: sqlite3.Connection, changed: dict[str, Record | None], matcher: Matcher,
+                    overrides: Overrides) -> None:
         """Replace the blocking keys and identifiers of changed records (none for deleted ones)."""
-        ids = list(changed)
-        if not fresh:
-            for chunk in _chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                db.execute(f"DELETE FROM cluster_keys WHERE record_id IN ({marks})", chunk)
-                db.execute(f"DELETE FROM record_identifiers WHERE record_id IN ({marks})", chunk)
-                db.execute(f"DELETE FROM work_keys WHERE record_id IN ({marks})", chunk)
-        keys: list[tuple[str, str]] = []
-        works: list[tuple[str, str]] = []
-        idents: list[tuple[str, str, str]] = []
-        for record_id, record in changed.items():
-            if record is None:
-                continue
-            keys.extend((key, record_id) for key in dict.fromkeys(matcher.blocking_keys(record, overrides)))
-            if work := work_key(record):
-                works.append((work, record_id))
-            for key in identifier_keys(record):
-                kind, _, value = key.partition(":")
-                idents.append((kind, value, record_id))
-        db.executemany("INSERT OR IGNORE INTO cluster_keys VALUES (?, ?)", keys)
-        db.executemany("INSERT OR IGNORE INTO record_identifiers VALUES (?, ?, ?)", idents)
-        db.executemany("INSERT OR IGNORE INTO work_keys VALUES (?, ?)", works)
+        for chunk in _chunks(list(changed)):
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM cluster_keys WHERE record_id IN ({marks})", chunk)
+            db.execute(f"DELETE FROM record_identifiers WHERE record_id IN ({marks})", chunk)
+            db.execute(f"DELETE FROM work_keys WHERE record_id IN ({marks})", chunk)
+        live = [record for record in changed.values() if record is not None]
+        insert_keys(db, key_rows(live, [matcher.blocking_keys(record, overrides) for record in live]))
 
     def _gather(self, seeds: set[str]) -> set[str]:
         """Changed records + records sharing a key with them + merge partners + all their cluster-mates."""

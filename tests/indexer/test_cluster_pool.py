@@ -19,10 +19,12 @@ import pytest
 
 from harvester.record import Record
 from harvester.record_json import record_json
+from harvester.store import RecordStore
 from indexer.dedup import bounded, cluster_pool
 from indexer.dedup.bounded import Counts, Limits, cluster_all, cluster_stream
 from indexer.dedup.cluster_pool import ClusterWorkerError, default_workers
 from indexer.dedup.clustering import BLOCK_CAP, cluster_records
+from indexer.dedup.clusters import ClusterStore
 from indexer.dedup.decide import Decision, DedupMatcher
 from indexer.dedup.matching import NO_OVERRIDES, Overrides
 from indexer.dedup.profiles import Profile
@@ -32,9 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from dedup_data import synthetic_records  # noqa: E402
 from dedup_sets import article_record  # noqa: E402
 
+from tests.indexer.conftest import Catalogue  # noqa: E402
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "dedup"
 TINY = Limits(run_size=37, cache_size=5, decisions=11)
 MATCHER = DedupMatcher()
+LIB = {f"lib{n:02d}": ("lib-a", "lib-b", "lib-c")[n % 3] for n in range(10)}
 
 
 @pytest.fixture(autouse=True)
@@ -161,3 +166,40 @@ def test_key_blocks_filled_by_partition_equal_key_by_key(tmp_path: Path) -> None
         two.add_parts(sorted(parts.items()), len(pairs[start : start + 45]))
     assert dict(one.blocks()) == dict(two.blocks()) != {}
     assert one.count == two.count == len(pairs)
+
+
+def _key_tables(store: RecordStore) -> dict[str, list[tuple[str, ...]]]:
+    return {table: sorted(tuple(row) for row in store.query(f"SELECT * FROM {table}"))  # noqa: S608
+            for table in ("cluster_keys", "record_identifiers", "work_keys")}
+
+
+def test_store_full_pass_on_workers_same_ids_and_key_tables_and_a_failed_read_keeps_the_old(
+        catalogue: Catalogue, store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    records, _ = synthetic_records(600, seed=11)
+    catalogue.put(*[replace(r, source_id=LIB[r.source_id], id=f"{LIB[r.source_id]}:{r.local_id}") for r in records])
+    clusters = ClusterStore(store)
+    monkeypatch.setattr(bounded, "BOUNDED_FROM", 10**9)
+    clusters.recluster_all(MATCHER)  # in memory, in this process
+    expected, tables = dict(clusters.iter_clusters()), _key_tables(store)
+    assert all(tables.values())
+    monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
+    read: list[int] = []
+    changes = clusters.recluster_all(MATCHER, on_progress=read.append)  # bounded, one worker per core
+    assert dict(clusters.iter_clusters()) == expected and _key_tables(store) == tables
+    assert sum(read) == changes.records == len(records) and changes.new == changes.retired == 0
+    with store.transaction() as db:
+        db.execute("INSERT INTO cluster_keys VALUES ('old:key', 'lib-a:gone')")
+    monkeypatch.setattr(bounded, "default_workers", lambda: 1)  # so that the failure can be planted here
+    real, calls = bounded.blocking_keys, []
+
+    def failing(record: Record, blocked: frozenset[str]) -> list[str]:
+        calls.append(1)
+        if len(calls) > 300:  # three chunks of keys are written by now
+            raise ValueError("stop")
+        return real(record, blocked)
+
+    monkeypatch.setattr(bounded, "blocking_keys", failing)
+    with pytest.raises(ValueError, match="stop"):
+        clusters.recluster_all(MATCHER)
+    assert ("old:key", "lib-a:gone") in _key_tables(store)["cluster_keys"]  # rolled back: the old rows stay
+    assert dict(clusters.iter_clusters()) == expected
