@@ -34,7 +34,7 @@ def _table(*settings: Setting) -> Mapping[str, Setting]:
 
 TOP = _table(
     Setting("data_dir", str, "var", "where the record store, the search index and logs live"),
-    Setting("workers", int, 0, "processes parsing file harvests and building a full index run's documents "
+    Setting("workers", int, 0, "processes parsing file harvests, clustering a full pass and building its documents "
                                "(0 = one per core)"),
     Setting("batch_size", int, 500, "records per write transaction"),
     Setting("search", dict, {}, "the [search] table: which search backend, and how to reach it"),

@@ -104,7 +104,8 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     loading = _Stages(show_progress, store.count_changed_bibs(0, store.max_seq()))
     try:
         if full:
-            changes: ClusterChanges = clusters.recluster_all(matcher, loading.reading, loading.stage)
+            changes: ClusterChanges = clusters.recluster_all(matcher, loading.reading, loading.stage,
+                                                             workers=settings.workers or None)
         else:
             changes = clusters.update(matcher, loading.reading)
     finally:

@@ -238,10 +238,11 @@ class ClusterStore:
 
     def recluster_all(
         self, matcher: Matcher, on_progress: Callable[[int], None] | None = None,
-        on_stage: Callable[[str, int], None] | None = None,
+        on_stage: Callable[[str, int], None] | None = None, workers: int | None = None,
     ) -> ClusterChanges:
         """Cluster every live bib record (first run, `index --rebuild`, new matcher), in bounded memory
-        on big stores (`indexer.dedup.bounded`): records stream from the store once.
+        on big stores (`indexer.dedup.bounded`): records stream from the store once, prepared and decided
+        in `workers` processes (None: one per core).
 
         Keys and identifiers are replaced in one transaction while the records stream past (readers see
         the old ones until it commits; the clusterer's workers work the rows out, `key_rows`), the
@@ -260,7 +261,7 @@ class ClusterStore:
         expected = self.store.count_changed_bibs(0, top)
         try:
             groups, count = cluster_all(matcher, live(), overrides, self.store.path.parent, expected, on_stage,
-                                        sink=tables.sink())
+                                        workers=workers, sink=tables.sink())
         finally:
             tables.close()  # rolled back unless every record's keys were written (see `KeyTables`)
         try:

@@ -282,3 +282,25 @@ def test_two_index_runs_on_one_data_folder_do_not_interleave(
             run(settings, store, backend)
         fcntl.flock(held, fcntl.LOCK_UN)
     assert run(settings, store, backend).indexed == 3
+
+
+@pytest.mark.parametrize("setting, expected", [(1, 1), (3, 3), (0, None)])
+def test_the_workers_setting_reaches_a_full_clustering_pass(
+        settings: Settings, store: RecordStore, catalogue: Catalogue, backend: EmbeddedBackend,
+        monkeypatch: pytest.MonkeyPatch, setting: int, expected: int | None) -> None:
+    """``workers`` (0 = one per core) sizes the clusterer's pool as it sizes the document builders'."""
+    import dataclasses
+
+    from indexer.dedup import clusters as clusters_module
+
+    seen: list[object] = []
+    real = clusters_module.cluster_all
+
+    def spy(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        seen.append(kwargs.get("workers"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clusters_module, "cluster_all", spy)
+    seed(catalogue)
+    report = run(dataclasses.replace(settings, workers=setting), store, backend)
+    assert report.full and report.clusters == 3 and seen == [expected]
