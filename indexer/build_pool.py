@@ -18,27 +18,23 @@ to X is in" are exactly those of a run in one process; at most `AHEAD` batches p
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from multiprocessing import get_context
 from operator import attrgetter
-from pathlib import Path
 from typing import Any
 
 from harvester.store import RecordStore
 from indexer.analytics.profile import TitleProfile, profile_of
 from indexer.merge import load_merged
+from indexer.run_watch import watch_run
 from indexer.search.backends.base import Encoded
 from indexer.search.documents import build_document
 
 AHEAD = 3
 """Batches queued per worker beyond the one it works on: keeps workers busy, memory bounded."""
-WATCH_SECONDS = 1.0
-"""How often a worker checks that the index run that started it is still there."""
 
 Batch = list[tuple[str, list[str]]]
 
@@ -106,29 +102,8 @@ _worker: tuple[RecordStore, BuildSpec] | None = None
 def _start_worker(spec: BuildSpec, run_pid: int) -> None:
     global _worker
     _worker = (RecordStore(spec.store_path), spec)
-    threading.Thread(target=_watch, args=(run_pid,), name="unioncat-run-watch", daemon=True).start()
+    watch_run(run_pid, "unioncat-run-watch")
 
-
-def _watch(run_pid: int) -> None:
-    """Exit when the index run is gone: a run killed with ``kill -9`` cannot shut its pool down, and
-    its workers (children of the fork server, waiting for work that never comes) would stay behind."""
-    while _alive(run_pid):
-        time.sleep(WATCH_SECONDS)
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed run its parent has not reaped yet is a zombie: gone all the same
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
 
 
 Row = tuple[Any, ...]

@@ -26,8 +26,6 @@ import gc
 import json
 import marshal
 import os
-import threading
-import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +44,7 @@ from indexer.dedup.keys import blocking_keys
 from indexer.dedup.profiles import Profile, profile
 from indexer.dedup.spill import ProfileReader, partition_of
 from indexer.errors import IndexerError
+from indexer.run_watch import watch_run
 
 AHEAD = 2
 """Chunks queued per worker beyond the one it works on: keeps workers busy, memory bounded."""
@@ -53,8 +52,6 @@ RECORD_CHUNK = 2_000
 """Records per chunk sent to a worker (a few MB of results at most)."""
 PAIR_CHUNK = 10_000
 """Candidate pairs per chunk sent to a worker."""
-WATCH_SECONDS = 1.0
-"""How often a worker checks that the run that started it is still there (see `_watch`)."""
 
 SHIFT = 1 << 32
 PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
@@ -256,29 +253,8 @@ def _start_worker(worker: _Worker, run_pid: int) -> None:
     global _worker
     _worker = worker
     gc.disable()  # as in the main process (indexer.dedup.gc_pause): no cycles are made, the heap is small
-    threading.Thread(target=_watch, args=(run_pid,), name="unioncat-cluster-watch", daemon=True).start()
+    watch_run(run_pid, "unioncat-cluster-watch")
 
-
-def _watch(run_pid: int) -> None:
-    """Exit when the run is gone: a run killed with ``kill -9`` cannot shut its pool down, and its
-    workers (children of the fork server, waiting for work that never comes) would stay behind."""
-    while _alive(run_pid):
-        time.sleep(WATCH_SECONDS)
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed run its parent has not reaped yet is a zombie: gone all the same
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
 
 
 def _prepare(item: tuple[int, list[Record | str]]) -> bytes:
