@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pymarc import Field, Record, Subfield
 
+from harvester.marc.chunk import RawChunk
 from harvester.marc.marcxml import iter_marcxml
 from harvester.run import harvest_sources
 from harvester.settings import load_settings
@@ -43,14 +44,19 @@ def _harvest(tmp_path: Path, name: str, data: bytes) -> tuple[dict[str, int], Re
     return result.counts, store
 
 
+def _chunks(tmp_path: Path, doc: bytes) -> list[RawChunk]:
+    """What the MARCXML reader makes of `doc` as a file (so that the salvage scan can map it)."""
+    path = tmp_path / "a.xml"
+    path.write_bytes(doc)
+    with path.open("rb") as handle:
+        return list(iter_marcxml(handle, path))
+
+
 def test_salvage_after_a_break_keeps_the_record_after_a_self_closing_record(tmp_path: Path) -> None:
     broken = _xml_record("B", extra="<bad")  # the break: B is read leniently, the file counts as broken
     doc = (f'<?xml version="1.0"?>\n<collection xmlns="{NS}">\n<record/>\n{_xml_record("A")}\n{broken}\n'
            f'{_xml_record("C")}\n</collection>\n').encode()
-    path = tmp_path / "a.xml"
-    path.write_bytes(doc)
-    with path.open("rb") as handle:
-        chunks = list(iter_marcxml(handle, path))
+    chunks = _chunks(tmp_path, doc)
     salvaged = [c for c in chunks if b'"001">B<' in c.raw]
     assert len(salvaged) == 1 and salvaged[0].fatal  # the element holding the break, not skipped
     assert sum(b'"001">C<' in c.raw and c.error is None for c in chunks) == 1
@@ -152,10 +158,7 @@ def test_salvage_after_a_break_does_not_take_a_quoted_record_tag_for_a_record(tm
     broken = _xml_record("B", extra="<bad")
     doc = (f'<?xml version="1.0"?>\n<collection xmlns="{NS}">\n{_xml_record("A")}\n{quoted}\n'
            f'{_xml_record("Z")}\n{broken}\n{_xml_record("C")}\n</collection>\n').encode()
-    path = tmp_path / "a.xml"
-    path.write_bytes(doc)
-    with path.open("rb") as handle:
-        chunks = list(iter_marcxml(handle, path))
+    chunks = _chunks(tmp_path, doc)
     records = [c for c in chunks if c.position.startswith("record ")]
     assert [c.position.split(" (")[0] for c in records] == ["record 1", "record 2", "record 3", "record 4"]
     assert [c.fatal for c in records] == [False, False, True, False]

@@ -215,13 +215,18 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     _drop(instance)
 
 
+def _holding(request: pytest.FixtureRequest, tmp_path: Path, docs: list[dict[str, Any]]) -> Iterator[SearchBackend]:
+    """A backend of its own (the fixture's parameter) rebuilt from `docs`, dropped afterwards."""
+    instance = _make(request.param, tmp_path)
+    instance.rebuild(iter(docs))
+    yield instance
+    _drop(instance)
+
+
 @pytest.fixture(params=BACKENDS)
 def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
     """A backend of its own, for tests that change the index."""
-    instance = _make(request.param, tmp_path)
-    instance.rebuild(iter(DOCS))
-    yield instance
-    _drop(instance)
+    yield from _holding(request, tmp_path, DOCS)
 
 
 def search(backend: SearchBackend, text: str = "", **kwargs: Any) -> SearchResults:
@@ -527,10 +532,7 @@ TIED_DOCS.append(_tied("c-tie-top", "Quillwort atlas of quillwort"))  # scores h
 
 @pytest.fixture(params=BACKENDS)
 def tied(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
-    instance = _make(request.param, tmp_path)
-    instance.rebuild(iter(TIED_DOCS))
-    yield instance
-    _drop(instance)
+    yield from _holding(request, tmp_path, TIED_DOCS)
 
 
 def _all_pages(backend: SearchBackend, text: str, per_page: int, **kwargs: Any) -> list[str]:
@@ -729,10 +731,7 @@ CJK_DOCS = [
 
 @pytest.fixture(params=BACKENDS)
 def cjk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
-    instance = _make(request.param, tmp_path)
-    instance.rebuild(iter(CJK_DOCS))
-    yield instance
-    _drop(instance)
+    yield from _holding(request, tmp_path, CJK_DOCS)
 
 
 @pytest.mark.parametrize("text, expected", [
