@@ -105,7 +105,6 @@ def _start_worker(spec: BuildSpec, run_pid: int) -> None:
     watch_run(run_pid, "unioncat-run-watch")
 
 
-
 Row = tuple[Any, ...]
 """A `Built` as it crosses from a worker: plain tuples and strings pickle in a fraction of the time of
 three (slotted, frozen) dataclasses, whose pickling goes field by field through `dataclasses.fields`."""

@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -277,15 +278,8 @@ def _plain(docs: Iterable[dict[str, Any] | Encoded]) -> Iterator[dict[str, Any]]
 
 def _batches(clusters: ClusterStore, after: str) -> Iterator[Batch]:
     """Every cluster after ``after`` (all with ""), in id order, `BATCH` at a time."""
-    batch: Batch = []
-    for item in clusters.iter_clusters():
-        if item[0] <= after:
-            continue
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
+    items = clusters.iter_clusters(after=after)
+    while batch := list(islice(items, BATCH)):
         yield batch
 
 

@@ -83,15 +83,17 @@ class ClusterStore:
         )
         return [row[0] for row in rows]
 
-    def iter_clusters(self, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
-        """Every cluster with its members (clusters of one included), streamed in id order."""
+    def iter_clusters(self, batch: int = 5000, after: str = "") -> Iterator[tuple[str, list[str]]]:
+        """Every cluster with its members (clusters of one included), streamed in id order; with
+        ``after``, only the clusters whose id sorts after it (a resumed rebuild starts there, rather
+        than reading every cluster before it to skip them)."""
         last = ("", "")
         current: tuple[str, list[str]] | None = None
         while True:
             rows = self.store.query(
                 "SELECT cluster_id, record_id FROM cluster_members WHERE (cluster_id, record_id) > (?, ?) "
-                "ORDER BY cluster_id, record_id LIMIT ?",
-                (*last, batch),
+                "AND cluster_id > ? ORDER BY cluster_id, record_id LIMIT ?",
+                (*last, after, batch),
             )
             if not rows:
                 break
