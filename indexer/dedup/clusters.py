@@ -87,7 +87,7 @@ class ClusterStore:
         """Every cluster with its members (clusters of one included), streamed in id order; with
         ``after``, only the clusters whose id sorts after it (a resumed rebuild starts there, rather
         than reading every cluster before it to skip them)."""
-        last = ("", "")
+        last = (after, "")  # the index seeks there; the ``cluster_id > ?`` drops ``after``'s own rows
         current: tuple[str, list[str]] | None = None
         while True:
             rows = self.store.query(

@@ -304,3 +304,16 @@ def test_the_workers_setting_reaches_a_full_clustering_pass(
     seed(catalogue)
     report = run(dataclasses.replace(settings, workers=setting), store, backend)
     assert report.full and report.clusters == 3 and seen == [expected]
+
+
+def test_clusters_after_an_id_start_there_whatever_the_page_size(settings: Settings, store: RecordStore,
+                                                                 catalogue: Catalogue, backend: EmbeddedBackend) -> None:
+    """A resumed rebuild reads the clusters after its checkpoint: none skipped, none repeated."""
+    seed(catalogue)
+    run(settings, store, backend)
+    clusters = ClusterStore(store)
+    every = list(clusters.iter_clusters())
+    for page in (1, 2, 5000):
+        for i, (cluster_id, _) in enumerate(every):
+            assert list(clusters.iter_clusters(batch=page, after=cluster_id)) == every[i + 1:]
+        assert list(clusters.iter_clusters(batch=page)) == every
