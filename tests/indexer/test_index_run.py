@@ -306,8 +306,8 @@ def test_the_workers_setting_reaches_a_full_clustering_pass(
     assert report.full and report.clusters == 3 and seen == [expected]
 
 
-def test_clusters_after_an_id_start_there_whatever_the_page_size(settings: Settings, store: RecordStore,
-                                                                 catalogue: Catalogue, backend: EmbeddedBackend) -> None:
+def test_clusters_after_an_id_start_there_whatever_the_page_size(
+        settings: Settings, store: RecordStore, catalogue: Catalogue, backend: EmbeddedBackend) -> None:
     """A resumed rebuild reads the clusters after its checkpoint: none skipped, none repeated."""
     seed(catalogue)
     run(settings, store, backend)
