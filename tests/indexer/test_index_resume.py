@@ -43,22 +43,18 @@ if len(sys.argv) > 5:  # build in worker processes
 def stall():
     flag.write_text("stalled")
     time.sleep(120)
+def stall_on(module, name, nth):
+    real, calls = getattr(module, name), []
+    def wrapper(*args):
+        calls.append(1)
+        if len(calls) == nth:
+            stall()
+        return real(*args)
+    setattr(module, name, wrapper)
 if where_stall == "building":  # in the 5th batch: steps of 40 clusters up to the 80th are committed
-    build, calls = build_pool.build, []
-    def slow(*args):
-        calls.append(1)
-        if len(calls) == 5:
-            stall()
-        return build(*args)
-    build_pool.build = slow
+    stall_on(build_pool, "build", 5)
 else:  # the index committed its 2nd step, but the run has not recorded it yet
-    save, calls = rebuild_checkpoint.save, []
-    def late(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            stall()
-        return save(*args)
-    rebuild_checkpoint.save = late
+    stall_on(rebuild_checkpoint, "save", 2)
 settings = parse_settings(config, where)
 with RecordStore(settings.store_path) as store:
     run.update_index(settings, store, open_backend(settings), show_progress=False)
