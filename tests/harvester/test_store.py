@@ -217,3 +217,16 @@ def test_a_record_rewritten_in_the_same_run_replaces_the_copy_and_restamps_its_b
     assert store.rewrite_record(run, changed) == "updated"
     assert bytes(store.get("lib:h1").raw) == b"h2"
     assert store.get("lib:b1").seq > bib_seq
+
+
+def test_changed_bibs_are_counted_from_the_kind_seq_index_alone(store: RecordStore) -> None:
+    from harvester.store.records import CHANGED_BIBS_COUNT
+
+    run = store.start_run("lib")
+    store.write_batch(run, [incoming("1"), incoming("2"), incoming("h1", kind="holdings", parent_id="lib:1")])
+    first = store.max_seq()
+    store.write_batch(store.start_run("lib"), [incoming("3"), incoming("2", raw=b"new", title="T2")])
+    assert store.count_changed_bibs(0, store.max_seq()) == 3
+    assert store.count_changed_bibs(first, store.max_seq()) == 2
+    plan = " ".join(str(row[3]) for row in store.query("EXPLAIN QUERY PLAN " + CHANGED_BIBS_COUNT, (0, 9)))
+    assert "COVERING INDEX records_kind_seq" in plan, plan  # never a read of the records' own pages
