@@ -11,16 +11,14 @@ records its values came from, so staff can see why the record reads as it does.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
-import orjson
-
-from harvester.record import _NESTED, Holding, Record
+from harvester.record import Holding, Record
+from harvester.record_json import record_from_json
 from harvester.store import RecordStore
 from harvester.text import name_key
 from harvester.types import ClusterId, RecordId, SourceId
@@ -142,10 +140,10 @@ def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]
     batch = list(clusters)
     libraries = source_libraries(store) if libraries is None else libraries
     ids = [record_id for _, members in batch for record_id in members]
-    bibs = [(i, decode_record(n)) for i, n in store.live_bib_json(ids)]
+    bibs = [(i, record_from_json(n)) for i, n in store.live_bib_json(ids)]
     mfhd: dict[str, list[Holding]] = {}
     for parent_id, normalized in store.live_children_json(ids):
-        mfhd.setdefault(parent_id, []).extend(decode_record(normalized).holdings)
+        mfhd.setdefault(parent_id, []).extend(record_from_json(normalized).holdings)
     by_id = {record.id: record for _, record in bibs}
     merged: list[MergedRecord] = []
     for cluster_id, members in batch:
@@ -155,43 +153,6 @@ def load_merged(store: RecordStore, clusters: Iterable[tuple[str, Sequence[str]]
     return merged
 
 
-def decode_record(text: str) -> Record:
-    """``Record.from_dict(json.loads(text))``, the same record in about two thirds of the time (decoding
-    the members' JSON was a third of a full index run's merge): orjson parses (the standard library
-    when it refuses, e.g. an integer beyond 64 bits), every list becomes a tuple in one pass, and the
-    nested items are built by one constructor each, as `Record.from_dict` does field by field."""
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        data = json.loads(text)
-    values: dict[str, Any] = {k: tuple(v) if v.__class__ is list else v for k, v in data.items()}
-    for name, make in _ITEM_MAKERS:
-        items = values.get(name)
-        if items:
-            values[name] = tuple([make(item) for item in items])
-    if not values.keys() <= _KNOWN:  # keys this version does not know are ignored, as by from_dict
-        values = {k: v for k, v in values.items() if k in _KNOWN}
-    return Record(**values)
-
-
-def _item_maker(cls: type) -> Callable[[dict[str, Any]], Any]:
-    """A constructor of ``cls`` from its stored dict, its lists made tuples as `Record.from_dict` does:
-    the fields declared as tuples directly, any other list (never written by `record_json`) through
-    the general pass, so the result is the same either way."""
-    declared = tuple(f.name for f in fields(cls) if str(f.type).startswith("tuple"))
-
-    def make(item: dict[str, Any]) -> Any:
-        for name in declared:
-            value = item.get(name)
-            if value.__class__ is list:
-                item[name] = tuple(value)
-        if list in map(type, item.values()):
-            item = {k: tuple(v) if v.__class__ is list else v for k, v in item.items()}
-        return cls(**item)
-    return make
-
-
-_ITEM_MAKERS = tuple((name, _item_maker(cls)) for name, cls in _NESTED.items())
 
 
 def _union(ranked: Sequence[Record], name: str, key: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:

@@ -23,7 +23,6 @@ surfaces as `ClusterWorkerError` in the main process (not a hang).
 from __future__ import annotations
 
 import gc
-import json
 import marshal
 import os
 from array import array
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harvester.record import Record
+from harvester.record_json import record_from_json
 from indexer.dedup.clustering import VETOED, PairDecider
 from indexer.dedup.keys import blocking_keys
 from indexer.dedup.profiles import Profile, profile
@@ -65,10 +65,7 @@ fits in far less memory. `Catalog.explain` gives matchers full records; the deci
 
 def matching_record(normalized_json: str) -> Record:
     """A stored record's normalized JSON as the `Record` matchers see (see `UNUSED_FOR_MATCHING`)."""
-    data = json.loads(normalized_json)
-    for name in UNUSED_FOR_MATCHING:
-        data.pop(name, None)
-    return Record.from_dict(data)
+    return record_from_json(normalized_json, drop=UNUSED_FOR_MATCHING)
 
 
 def title_key(record: Record) -> str:

@@ -1,10 +1,11 @@
 """The index run's cheaper per-record paths give exactly what the plain ones gave: the stored JSON
-decoded by `decode_record` equals `Record.from_dict(json.loads(...))`, the ASCII shortcuts of the keys
+decoded by `record_from_json` equals `Record.from_dict(json.loads(...))`, the ASCII shortcuts of the keys
 equal the keys, and `merge_records` equals the plain merge it replaced (kept here as the reference) on
 generated clusters of one to five records with Unicode, all-caps and brief records, MFHD holdings."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import sys
@@ -13,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from harvester.record import AltScript, Author, Holding, Link, Record
-from harvester.record_json import record_json
+from harvester.record_json import record_from_json, record_json
 from harvester.text import name_key, title_sort_key
 from indexer import merge
-from indexer.merge import MergedRecord, _all_caps, _member, _name_key, decode_record, merge_records
+from indexer.merge import MergedRecord, _all_caps, _member, _name_key, merge_records
 from indexer.search import documents
 from indexer.search.backends.embedded import tantivy_schema
 from indexer.search.documents import build_document
@@ -63,11 +64,11 @@ def clusters(records: list[Record], seed: int = 9) -> list[list[Record]]:
     return groups
 
 
-def test_decode_record_is_from_dict_of_the_stored_json() -> None:
+def test_record_from_json_is_from_dict_of_the_stored_json() -> None:
     records = varied(synthetic_records(300, seed=3)[0])
     for record in records:
         text = record_json(record)
-        assert decode_record(text) == Record.from_dict(json.loads(text)) == record
+        assert record_from_json(text) == Record.from_dict(json.loads(text)) == record
     data = json.loads(record_json(records[0]))
     data["from_a_later_version"] = [1, 2]  # ignored, as from_dict ignores it
     data["page_count"] = 2**70  # beyond orjson: the standard library reads it
@@ -75,9 +76,24 @@ def test_decode_record_is_from_dict_of_the_stored_json() -> None:
     data["holdings"] = [{"library_code": "L", "note": ["a list", "where text goes"], "unmapped": ["x:y"]}]
     data["authors"] = [{"name": "A", "roles": ["editor"]}, {"name": "B", "roles": []}]
     text = json.dumps(data, ensure_ascii=False)
-    assert decode_record(text) == Record.from_dict(json.loads(text))
-    assert decode_record(text).page_count == 2**70 and decode_record(text).rights == ""
-    assert decode_record(text).holdings[0].note == ("a list", "where text goes")
+    assert record_from_json(text) == Record.from_dict(json.loads(text))
+    assert record_from_json(text).page_count == 2**70 and record_from_json(text).rights == ""
+    assert record_from_json(text).holdings[0].note == ("a list", "where text goes")
+
+
+def test_the_clusterers_records_are_the_stored_ones_without_the_fields_no_matcher_reads() -> None:
+    from indexer.dedup.cluster_pool import UNUSED_FOR_MATCHING, matching_record
+
+    records = varied(synthetic_records(200, seed=5)[0])
+    records = [dataclasses.replace(r, holdings=(Holding(library_code="L", barcode=str(n)),)) if n % 3 else r
+               for n, r in enumerate(records)]
+    for record in records:
+        data = json.loads(record_json(record))
+        for name in UNUSED_FOR_MATCHING:
+            data.pop(name, None)
+        assert matching_record(record_json(record)) == Record.from_dict(data)
+        assert not matching_record(record_json(record)).holdings
+    assert sum(1 for r in records if r.holdings and r.notes) > 5  # the dropped fields were there to drop
 
 
 def test_ascii_shortcuts_give_the_same_keys() -> None:
