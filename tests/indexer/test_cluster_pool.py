@@ -202,4 +202,37 @@ def test_store_full_pass_on_workers_same_ids_and_key_tables_and_a_failed_read_ke
     with pytest.raises(ValueError, match="stop"):
         clusters.recluster_all(MATCHER)
     assert ("old:key", "lib-a:gone") in _key_tables(store)["cluster_keys"]  # rolled back: the old rows stay
+    assert len(_record_id_indexes(store)) == 3  # and the indexes the pass would have dropped
     assert dict(clusters.iter_clusters()) == expected
+
+
+def _record_id_indexes(store: RecordStore) -> set[str]:
+    return {row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_record'")}
+
+
+def test_a_full_pass_writes_the_key_tables_the_per_record_path_writes_with_their_indexes(
+        catalogue: Catalogue, store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    records, _ = synthetic_records(400, seed=12)
+    catalogue.put(*[replace(r, source_id=LIB[r.source_id], id=f"{LIB[r.source_id]}:{r.local_id}") for r in records])
+    clusters = ClusterStore(store)
+    indexes = _record_id_indexes(store)
+    assert indexes == {"cluster_keys_record", "record_identifiers_record", "work_keys_record"}
+    monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
+    clusters.recluster_all(MATCHER)  # staged, then moved into the tables in key order
+    staged = _key_tables(store)
+    assert all(staged.values()) and _record_id_indexes(store) == indexes
+    assert not store.query("SELECT name FROM sqlite_temp_master WHERE name LIKE 'staged_%'")
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), store.transaction() as db:  # the incremental path, row by row, then undone
+        for table in staged:
+            db.execute(f"DELETE FROM {table}")  # noqa: S608
+        ids = [row[0] for row in store.query("SELECT id FROM records WHERE kind = 'bib' AND deleted = 0")]
+        clusters._write_keys(db, dict(clusters._load_live(ids)), MATCHER, clusters.overrides())
+        assert _key_tables(store) == staged
+        raise Undo
+    plan = " ".join(str(r[3]) for r in store.query(
+        "EXPLAIN QUERY PLAN SELECT key FROM cluster_keys WHERE record_id = 'x'"))
+    assert "cluster_keys_record" in plan
