@@ -207,7 +207,8 @@ def test_store_full_pass_on_workers_same_ids_and_key_tables_and_a_failed_read_ke
 
 
 def _record_id_indexes(store: RecordStore) -> set[str]:
-    return {row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_record'")}
+    rows = store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_record'")
+    return {row[0] for row in rows}
 
 
 def test_a_full_pass_writes_the_key_tables_the_per_record_path_writes_with_their_indexes(
