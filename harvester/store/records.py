@@ -21,6 +21,8 @@ from harvester.types import RecordId, SourceId
 # Answered from the (kind, seq) index alone: a full pass at 10M records counts 10M index entries
 # instead of reading every row's page (27 GB) to learn its kind.
 CHANGED_BIBS_COUNT = "SELECT COUNT(*) FROM records WHERE kind = 'bib' AND seq > ? AND seq <= ?"
+SOURCE_COUNTS = "SELECT kind, deleted, COUNT(*) FROM records WHERE source_id = ? GROUP BY kind, deleted"
+"""A source's records by kind and deletion, from the (source_id, deleted, kind) index alone."""
 
 
 class RecordStore(IngestQueries, Database):
@@ -378,10 +380,7 @@ class RecordStore(IngestQueries, Database):
         status: list[dict[str, Any]] = []
         for source in self.query("SELECT * FROM sources ORDER BY id"):
             source_id = source["id"]
-            counts = self.query(
-                "SELECT kind, deleted, COUNT(*) FROM records WHERE source_id = ? GROUP BY kind, deleted",
-                (source_id,),
-            )
+            counts = self.query(SOURCE_COUNTS, (source_id,))
             live = sum(n for kind, deleted, n in counts if not deleted and kind == "bib")
             holdings = sum(n for kind, deleted, n in counts if not deleted and kind != "bib")
             deleted = sum(n for _, d, n in counts if d)

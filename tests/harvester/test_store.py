@@ -219,8 +219,8 @@ def test_a_record_rewritten_in_the_same_run_replaces_the_copy_and_restamps_its_b
     assert store.get("lib:b1").seq > bib_seq
 
 
-def test_changed_bibs_are_counted_from_the_kind_seq_index_alone(store: RecordStore) -> None:
-    from harvester.store.records import CHANGED_BIBS_COUNT
+def test_changed_bibs_and_source_counts_are_counted_from_an_index_alone(store: RecordStore) -> None:
+    from harvester.store.records import CHANGED_BIBS_COUNT, SOURCE_COUNTS
 
     run = store.start_run("lib")
     store.write_batch(run, [incoming("1"), incoming("2"), incoming("h1", kind="holdings", parent_id="lib:1")])
@@ -230,3 +230,8 @@ def test_changed_bibs_are_counted_from_the_kind_seq_index_alone(store: RecordSto
     assert store.count_changed_bibs(first, store.max_seq()) == 2
     plan = " ".join(str(row[3]) for row in store.query("EXPLAIN QUERY PLAN " + CHANGED_BIBS_COUNT, (0, 9)))
     assert "COVERING INDEX records_kind_seq" in plan, plan  # never a read of the records' own pages
+    store.mark_deleted(["lib:3"])
+    [row] = store.source_status()
+    assert (row["records"], row["holdings_records"], row["deleted"]) == (2, 1, 1)
+    plan = " ".join(str(row[3]) for row in store.query("EXPLAIN QUERY PLAN " + SOURCE_COUNTS, ("lib",)))
+    assert "COVERING INDEX records_source" in plan, plan
