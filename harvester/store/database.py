@@ -47,6 +47,25 @@ class Database:
         return self._db
 
     @contextmanager
+    def page_cache(self, mib: int) -> Iterator[None]:
+        """A page cache of ``mib`` MiB for this connection's main and temporary databases while the block
+        runs (SQLite's default is 2 MiB each), then the previous sizes again.
+
+        For a full pass's bulk writes, which insert tens of millions of rows into B-trees in an order
+        their keys do not follow: with the default cache every such row cost a page read from the OS,
+        and at 3M records writing the clusters took 283 s; with 512 MiB, 74 s. The memory is taken only
+        as pages are touched, and given back when the block ends."""
+        with self._lock:
+            before = [self._db.execute(f"PRAGMA {schema}.cache_size").fetchone()[0] for schema in ("main", "temp")]
+            try:
+                for schema in ("main", "temp"):
+                    self._db.execute(f"PRAGMA {schema}.cache_size = {-1024 * int(mib)}")
+                yield
+            finally:
+                for schema, size in zip(("main", "temp"), before, strict=True):
+                    self._db.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT); nested calls join the outer one."""
         with self._lock:

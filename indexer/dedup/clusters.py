@@ -44,6 +44,9 @@ MAX_VERSIONS = 20
 MAX_BLOCK = 1000
 """Records taken from one blocking key per changed record; a bigger block is a misused identifier or a
 very common key, and its records' cluster-mates are pulled in anyway, so the cap loses little."""
+BULK_CACHE_MIB = 512
+"""SQLite's page cache (main and temporary databases, each) during a full pass: its bulk writes of the
+key tables and the clusters go 2-4x faster at millions of records (`RecordStore.page_cache`)."""
 SEQ_STATE = "clusters.seq"
 MATCHER_STATE = "clusters.matcher"
 _CHUNK = 900
@@ -251,6 +254,11 @@ class ClusterStore:
         matcher's work runs outside any transaction, and the result is written in a second one: a run
         killed at any point leaves the previous clusters in place.
         """
+        with self.store.page_cache(BULK_CACHE_MIB):
+            return self._recluster_all(matcher, on_progress, on_stage, workers)
+
+    def _recluster_all(self, matcher: Matcher, on_progress: Callable[[int], None] | None,
+                       on_stage: Callable[[str, int], None] | None, workers: int | None) -> ClusterChanges:
         overrides = self.overrides()
         top = self.store.max_seq()
         pending = [r[0] for r in self.store.query("SELECT record_id FROM cluster_pending")]

@@ -21,6 +21,7 @@ from harvester.record import Record
 from harvester.record_json import record_json
 from harvester.store import RecordStore
 from indexer.dedup import bounded, cluster_pool
+from indexer.dedup import clusters as clusters_module
 from indexer.dedup.bounded import Counts, Limits, cluster_all, cluster_stream
 from indexer.dedup.cluster_pool import ClusterWorkerError, default_workers
 from indexer.dedup.clustering import BLOCK_CAP, cluster_records
@@ -219,7 +220,17 @@ def test_a_full_pass_writes_the_key_tables_the_per_record_path_writes_with_their
     indexes = _record_id_indexes(store)
     assert indexes == {"cluster_keys_record", "record_identifiers_record", "work_keys_record"}
     monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
+    real_write, caches = clusters_module.write_full, []
+
+    def write_full(*args: object, **kwargs: object) -> object:  # the pass's bulk write sees the big cache
+        caches.append([store.query(f"PRAGMA {db}.cache_size")[0][0] for db in ("main", "temp")])
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(clusters_module, "write_full", write_full)
+    before = [store.query(f"PRAGMA {db}.cache_size")[0][0] for db in ("main", "temp")]
     clusters.recluster_all(MATCHER)  # staged, then moved into the tables in key order
+    assert caches == [[-1024 * clusters_module.BULK_CACHE_MIB] * 2]
+    assert [store.query(f"PRAGMA {db}.cache_size")[0][0] for db in ("main", "temp")] == before != caches[0]
     staged = _key_tables(store)
     assert all(staged.values()) and _record_id_indexes(store) == indexes
     assert not store.query("SELECT name FROM sqlite_temp_master WHERE name LIKE 'staged_%'")
