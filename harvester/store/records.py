@@ -18,9 +18,12 @@ from harvester.store.ingest import IngestQueries, reason_classes
 from harvester.store.rows import BatchCounts, IncomingRecord, QuarantineEntry, QuarantineKind, StoredRecord, raw_hash
 from harvester.types import RecordId, SourceId
 
-# Answered from the (kind, seq) index alone: a full pass at 10M records counts 10M index entries
+# Answered from the (seq, kind) index alone: a full pass at 10M records counts 10M index entries
 # instead of reading every row's page (27 GB) to learn its kind.
 CHANGED_BIBS_COUNT = "SELECT COUNT(*) FROM records WHERE kind = 'bib' AND seq > ? AND seq <= ?"
+LIVE_BIBS_AFTER = "SELECT id, normalized FROM records WHERE kind = 'bib' AND deleted = 0 AND id > ? ORDER BY id LIMIT ?"
+"""One batch of a full pass's read, walked along the primary key: an index that led with the kind once
+made SQLite sort every live bib for each batch."""
 SOURCE_COUNTS = "SELECT kind, deleted, COUNT(*) FROM records WHERE source_id = ? GROUP BY kind, deleted"
 """A source's records by kind and deletion, from the (source_id, deleted, kind) index alone."""
 
@@ -217,11 +220,7 @@ class RecordStore(IngestQueries, Database):
         """Every live bib as (id, normalized JSON), in id order, a batch at a time."""
         last = ""
         while True:
-            rows = self.query(
-                "SELECT id, normalized FROM records WHERE kind = 'bib' AND deleted = 0 AND id > ? "
-                "ORDER BY id LIMIT ?",
-                (last, batch),
-            )
+            rows = self.query(LIVE_BIBS_AFTER, (last, batch))
             if not rows:
                 return
             yield [(row[0], row[1]) for row in rows]
