@@ -239,3 +239,22 @@ def test_changed_bibs_and_source_counts_are_counted_from_an_index_alone(store: R
     plan = " ".join(str(row[3]) for row in store.query("EXPLAIN QUERY PLAN " + LIVE_BIBS_AFTER, ("", 5)))
     assert "sqlite_autoindex_records_1 (id>?)" in plan and "TEMP B-TREE" not in plan, plan
     assert [r for batch in store.iter_live_bib_json(batch=1) for r, _ in batch] == ["lib:1", "lib:2"]
+
+
+def test_streaming_a_source_walks_the_seq_index_without_sorting_the_source(store: RecordStore) -> None:
+    store.upsert_source("other", "Another", "marc", "OTH", "Another")
+    store.write_batch(store.start_run("lib"), [incoming(str(n)) for n in range(5)])
+    store.write_batch(store.start_run("other"), [incoming("9", source="other")])
+    store.write_batch(store.start_run("lib"), [incoming("h", kind="holdings", parent_id="lib:1")])  # restamps lib:1
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    try:
+        got = [r.id for r in store.iter_records(source_id="lib", kind="bib", batch=2)]
+    finally:
+        store.db.set_trace_callback(None)
+    assert got == ["lib:0", "lib:2", "lib:3", "lib:4", "lib:1"]  # in seq order, every batch
+    batches = [s for s in statements if s.startswith("SELECT * FROM records")]
+    assert len(batches) == 4
+    for sql in batches:
+        plan = " ".join(str(r[3]) for r in store.query("EXPLAIN QUERY PLAN " + sql))
+        assert "records_seq" in plan and "TEMP B-TREE" not in plan, plan
