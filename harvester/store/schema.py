@@ -103,4 +103,14 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX records_seq;
     CREATE INDEX records_seq ON records (seq, kind);
     """,
+    # 8: the feed-health counts of `source_status` (records a permissive reader repaired, ids derived
+    # from content) looked inside every record's JSON of the source on each call: `unioncat status` and
+    # the partners page read the whole store (27 GB at 10M records). These partial indexes hold only the
+    # few records that carry the flag, so the counts read those alone.
+    """
+    CREATE INDEX records_repaired ON records (source_id, deleted)
+        WHERE json_extract(normalized, '$.repairs') IS NOT NULL;
+    CREATE INDEX records_id_origin ON records (source_id, deleted, json_extract(normalized, '$.id_origin'))
+        WHERE json_extract(normalized, '$.id_origin') IS NOT NULL;
+    """,
 )

@@ -258,3 +258,25 @@ def test_streaming_a_source_walks_the_seq_index_without_sorting_the_source(store
     for sql in batches:
         plan = " ".join(str(r[3]) for r in store.query("EXPLAIN QUERY PLAN " + sql))
         assert "records_seq" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_feed_health_counts_read_only_the_flagged_records(store: RecordStore) -> None:
+    def flagged(local_id: str, **fields: object) -> IncomingRecord:
+        record = Record(id=f"lib:{local_id}", source_id="lib", local_id=local_id, title="T")
+        data = {**record.to_dict(), **fields}
+        return IncomingRecord(id=record.id, source_id="lib", local_id=local_id, raw=b"r", raw_format="iso2709",
+                              normalized_json=json.dumps(data))
+
+    store.write_batch(store.start_run("lib"), [
+        incoming("1"), flagged("2", repairs=["leader length"]), flagged("3", id_origin="id derived: no 001"),
+        flagged("4", id_origin="id derived: no 001", repairs=["x"])])
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    try:
+        [row] = store.source_status()
+    finally:
+        store.db.set_trace_callback(None)
+    assert (row["records"], row["repaired"], row["derived_ids"]) == (4, 2, 2)
+    for sql in (s for s in statements if "FROM records" in s and "json_extract" in s):
+        plan = " ".join(str(r[3]) for r in store.query("EXPLAIN QUERY PLAN " + sql))
+        assert "records_repaired" in plan or "records_id_origin" in plan, (sql, plan)
