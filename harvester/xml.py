@@ -13,6 +13,7 @@ this module so that those settings live in one place and are tested once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
@@ -82,6 +83,18 @@ def iter_numbered(source: IO[bytes] | str, local_name: str) -> Iterator[tuple[in
         if not numbers:  # not nested in another such element: releasing it there would cut its parent
             release(element)
     del context
+
+
+def root_of(path: str | Path) -> tuple[str, bool]:
+    """A document's root element's local name ("" when it has none) and whether any element is inside
+    it: what a file that yielded no wanted element holds instead (read leniently, for the message)."""
+    name = ""
+    with open(path, "rb") as handle:
+        for _event, element in etree.iterparse(handle, events=("start",), recover=True, **_PARSER_OPTIONS):
+            if name:
+                return name, True
+            name = local_name(element) or "?"
+    return name, False
 
 
 def release(element: etree._Element) -> None:

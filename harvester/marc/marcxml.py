@@ -19,22 +19,56 @@ from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _fix_leader
 from harvester.marc.pymarc_build import DEFAULT_LEADER, _control, _data, make_record
-from harvester.xml import XMLSyntaxError, iter_numbered, local_name, parse_bytes, safe_parser
+from harvester.xml import XMLSyntaxError, iter_numbered, local_name, parse_bytes, root_of, safe_parser
 
 
 def iter_marcxml(handle: IO[bytes], path: Path | None = None) -> Iterator[RawChunk]:
     """Stream ``<record>`` elements (any namespace or none); a break in well-formedness is fatal.
-    Records are numbered in the order they start, as the salvage scan after a break counts them."""
+    Records are numbered in the order they start, as the salvage scan after a break counts them.
+
+    A saved OAI-PMH response is read too: its ``<record>`` wrappers (they hold a ``<header>``) are not
+    MARC records; the MARC record inside one is read, and a wrapper without one is quarantined with
+    what it holds instead. A file with no record element at all that is not an empty ``<collection>``
+    (a MODS or Dublin Core file given as MARCXML) is one fatal chunk saying so, not a silent "0 read"."""
     read: set[int] = set()
     try:
         for number, element in iter_numbered(handle, "record"):
             read.add(number)
-            yield RawChunk(f"record {number + 1} (line {element.sourceline})", etree.tostring(element))
+            position = f"record {number + 1} (line {element.sourceline})"
+            if not _is_oai_wrapper(element):
+                yield RawChunk(position, etree.tostring(element))
+            elif (why := _oai_wrapper_problem(element)) is not None:
+                yield RawChunk(position, etree.tostring(element), why)
     except XMLSyntaxError as exc:
         line = exc.lineno or 0
         reason = (f"not well-formed XML from line {line}, column {exc.offset or 0}: {exc.msg}; "
                   f"the {len(read)} record(s) before it were read, the rest by scanning for <record> elements")
         yield from _salvage_xml(path, read, line, reason)
+        return
+    if not read and path is not None:
+        root, filled = root_of(path)
+        if filled or root not in ("", "collection"):  # an empty <collection/> is an empty export
+            yield RawChunk("line 1", _lines_around(path, 1), f"no MARCXML <record> element in the file "
+                           f"(its root is <{root}>{', holding other elements' if filled else ''}): not MARCXML", True)
+
+
+def _is_oai_wrapper(element: Any) -> bool:
+    return any(local_name(child) == "header" for child in element)
+
+
+def _oai_wrapper_problem(wrapper: Any) -> str | None:
+    """None when the OAI-PMH record wraps a MARC record (read on its own); else why it is not one."""
+    if any(local_name(inner) == "record" for inner in wrapper.iterdescendants()):
+        return None
+    header = next(child for child in wrapper if local_name(child) == "header")
+    identifier = next((" ".join((c.text or "").split()) for c in header if local_name(c) == "identifier"), "")
+    advice = 'harvest the repository as an OAI-PMH source (type = "oai-pmh") instead of a saved response'
+    if header.get("status") == "deleted":
+        return f"an OAI-PMH deleted header ({identifier}), not a MARC record: {advice}"
+    metadata = next((c for c in wrapper if local_name(c) == "metadata"), None)
+    payload = next((c for c in metadata if isinstance(c.tag, str)), None) if metadata is not None else None
+    held = f"its payload is <{etree.QName(payload).localname}>" if payload is not None else "it has no payload"
+    return f"an OAI-PMH record ({identifier}) holding no MARCXML record ({held}): {advice}"
 
 
 # where a record element starts (``<record ...>``, ``<marc:record>``, self-closing ``<record/>``), and

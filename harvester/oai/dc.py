@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from harvester.errors import RecordRejected
-from harvester.oai.vocab import DC_NS, Identifiers, format_of, language_code, source_holding, title_sort, year_of
+from harvester.oai.vocab import Identifiers, format_of, language_code, source_holding, title_sort, year_of
 from harvester.record import Author, Record, Subject
 from harvester.settings import SourceConfig
 from harvester.types import make_record_id
@@ -24,6 +24,7 @@ from harvester.types import make_record_id
 DC_ELEMENTS = "http://purl.org/dc/elements/1.1/"
 _WORD = re.compile(r"[^\W\d_]{3,}")  # subjects without a word are classification codes ("M;M10;L2")
 _URL = re.compile(r"https?://[^\s<>\"]+")
+DC_ROOTS = ("dc", "qualifieddc")  # oai_dc; qualified DC (CONTENTdm oai_qdc, DSpace qdc), any namespace
 
 
 def dc_values(element: Any) -> dict[str, list[str]]:
@@ -45,8 +46,8 @@ def dc_values(element: Any) -> dict[str, list[str]]:
 def dc_to_record(element: Any, source: SourceConfig, identifier: str) -> Record:
     """Map an ``<oai_dc:dc>`` element; `RecordRejected` when it has neither title nor identifier."""
     tag = element.tag if isinstance(element.tag, str) else ""
-    if tag not in (f"{{{DC_NS}}}dc", "dc") and not tag.endswith("}dc"):
-        raise RecordRejected(f"expected an oai_dc:dc payload, got <{tag}>", local_id=identifier)
+    if tag.rpartition("}")[2] not in DC_ROOTS:
+        raise RecordRejected(f"expected an oai_dc:dc or qualifieddc payload, got <{tag}>", local_id=identifier)
     dc = dc_values(element)
     if not dc.get("title") and not dc.get("identifier"):
         raise RecordRejected("Dublin Core record with neither title nor identifier", local_id=identifier)
@@ -69,7 +70,7 @@ def dc_to_record(element: Any, source: SourceConfig, identifier: str) -> Record:
     subjects = [Subject(parts=tuple(p.strip() for p in text.split("--") if p.strip()), tag="dc:subject")
                 for text in dict.fromkeys(dc.get("subject", [])) if _WORD.search(text)]
     languages = [code for code in (language_code(v) for v in dc.get("language", [])) if code]
-    descriptions = list(dict.fromkeys(dc.get("description", [])))
+    descriptions = list(dict.fromkeys(dc.get("abstract", []) + dc.get("description", [])))  # dcterms:abstract
     return Record(
         id=make_record_id(source.id, identifier),
         source_id=source.id,
@@ -87,6 +88,7 @@ def dc_to_record(element: Any, source: SourceConfig, identifier: str) -> Record:
         year=year_of(dc.get("date", []) + dc.get("issued", []) + dc.get("created", [])),
         languages=tuple(dict.fromkeys(languages)),
         format=format_of(dc.get("type", [])),
+        extent=(dc.get("extent") or [""])[0],  # dcterms:extent (qualified DC)
         links=tuple(ids.links),
         summary=descriptions[0] if descriptions else "",
         notes=tuple(descriptions[1:]),

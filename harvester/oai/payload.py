@@ -31,6 +31,13 @@ from harvester.xml import XMLSyntaxError, parse_bytes
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 MARC_PREFIXES = ("marc21", "marcxml", "marc", "usmarc", "marc21_slim", "marcxml_holdings")
 PREFERRED_PREFIXES = ("marc21", "marcxml", "mods", "oai_dc")
+QDC_PREFIXES = ("qdc", "oai_qdc", "dcterms", "oai_dcterms")
+QDC_NAMESPACES = (
+    "http://worldcat.org/xmlschemas/qdc-1.0/",  # CONTENTdm's oai_qdc
+    "http://dspace.org/qualifieddc/",  # DSpace's qdc crosswalk
+    "http://epubs.cclrc.ac.uk/xmlns/qdc/",
+    "http://purl.org/dc/terms/",  # a bare dcterms root
+)
 
 
 def payload_kind(prefix: str, namespace: str) -> str:
@@ -41,6 +48,8 @@ def payload_kind(prefix: str, namespace: str) -> str:
         return "mods"
     if namespace == DC_NS or prefix.lower() in ("oai_dc", "dc"):
         return "oai_dc"
+    if namespace in QDC_NAMESPACES or prefix.lower() in QDC_PREFIXES:
+        return "qdc"  # qualified Dublin Core: the DC elements plus dcterms refinements, the same map
     raise RecordRejected(f"unsupported metadata format {prefix!r} (root namespace {namespace or 'none'})")
 
 

@@ -1,0 +1,157 @@
+"""Input shapes found in other systems' exports and feeds (issue "feeds"), each written here as a record
+of our own that reproduces the pattern:
+
+- a saved OAI-PMH ListRecords response given as a MARCXML file (VuFind/Alma harvests, pyoai's DSpace
+  pages): its ``<record>`` wrappers were read as MARC records too, so every MARC record came with a
+  bogus "MARCXML record has no fields" quarantine, and a Dublin Core page said only that;
+- an XML file with no MARC record at all (marc4j's MODS output, a qualified-DC file, MARC::XML's
+  ``<collection>`` of bare datafields): harvested as "ok, read 0", silently;
+- qualified Dublin Core payloads (CONTENTdm ``oai_qdc``, DSpace ``qdc``, RecordManager's qdc records):
+  refused as an unsupported metadata format, every record of the feed quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harvester.errors import RecordRejected
+from harvester.oai.payload import to_incoming
+from harvester.record import Record
+from harvester.run import harvest_sources
+from harvester.settings import load_settings
+from harvester.store import RecordStore
+from harvester.types import RecordId, SourceId
+from tests.harvester.conftest import oai_source
+
+NS = "http://www.loc.gov/MARC21/slim"
+OAI = "http://www.openarchives.org/OAI/2.0/"
+SOURCE = oai_source("http://127.0.0.1/oai")
+
+
+def _marc(local_id: str, title: str) -> str:
+    return (f'<marc:record xmlns:marc="{NS}"><marc:leader>00000nam a2200000   4500</marc:leader>'
+            f'<marc:controlfield tag="001">{local_id}</marc:controlfield>'
+            f'<marc:datafield tag="245" ind1="0" ind2="0"><marc:subfield code="a">{title}</marc:subfield>'
+            f"</marc:datafield></marc:record>")
+
+
+def _oai_record(identifier: str, payload: str = "", deleted: bool = False) -> str:
+    status = ' status="deleted"' if deleted else ""
+    metadata = f"<metadata>{payload}</metadata>" if payload else ""
+    return (f"<record><header{status}><identifier>{identifier}</identifier>"
+            f"<datestamp>2026-11-30</datestamp></header>{metadata}</record>")
+
+
+def _harvest(tmp_path: Path, data: bytes) -> tuple[dict[str, int], RecordStore]:
+    feed = tmp_path / "feed"
+    feed.mkdir(exist_ok=True)
+    (feed / "export.xml").write_bytes(data)
+    (tmp_path / "unioncat.toml").write_text('data_dir = "var"\n[[sources]]\nid = "feed"\npath = "feed"\n')
+    settings = load_settings(tmp_path / "unioncat.toml")
+    store = RecordStore(settings.store_path)
+    [result] = harvest_sources(settings, store, settings.sources, workers=1, show_progress=False)
+    assert result.status == "ok", result.error
+    return result.counts, store
+
+
+def test_a_saved_oai_response_yields_its_marc_records_and_says_what_the_others_are(tmp_path: Path) -> None:
+    dc = ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>A thesis</dc:title></oai_dc:dc>')
+    doc = (f'<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="{OAI}"><responseDate>2026-12-01T00:00:00Z'
+           f'</responseDate><ListRecords>\n{_oai_record("oai:x:b1", _marc("b1", "First"))}\n'
+           f'{_oai_record("oai:x:b2", deleted=True)}\n{_oai_record("oai:x:b3", _marc("b3", "Third"))}\n'
+           f'{_oai_record("oai:x:d4", dc)}\n</ListRecords></OAI-PMH>\n').encode()
+    counts, store = _harvest(tmp_path, doc)
+    with store:
+        assert store.get(RecordId("feed:b1")).normalized.title == "First"  # type: ignore[union-attr]
+        assert store.get(RecordId("feed:b3")).normalized.title == "Third"  # type: ignore[union-attr]
+        reasons = sorted(entry.reason for entry in store.quarantined(SourceId("feed")))
+    assert counts["new"] == 2 and counts["quarantined"] == 2 and counts["read"] == 4
+    assert "deleted header (oai:x:b2)" in reasons[0] and 'type = "oai-pmh"' in reasons[0]
+    assert "(oai:x:d4) holding no MARCXML record (its payload is <dc>)" in reasons[1]
+
+
+def test_an_xml_file_without_marc_records_is_quarantined_and_its_old_records_kept(tmp_path: Path) -> None:
+    good = f'<?xml version="1.0"?>\n<collection xmlns="{NS}">{_marc("m1", "Kept")}</collection>\n'.encode()
+    _harvest(tmp_path, good)
+    mods = (b'<?xml version="1.0"?>\n<modsCollection xmlns="http://www.loc.gov/mods/v3"><mods><titleInfo>'
+            b"<title>Kept</title></titleInfo></mods></modsCollection>\n")
+    counts, store = _harvest(tmp_path, mods)  # the partner's export job switched to MODS by mistake
+    with store:
+        record = store.get(RecordId("feed:m1"))
+        assert record is not None and not record.deleted  # an unreadable file deletes nothing
+        [entry] = store.quarantined(SourceId("feed"))
+    assert counts["quarantined"] == 1 and counts["deleted"] == 0
+    assert "no MARCXML <record> element in the file (its root is <modsCollection>" in entry.reason
+    assert b"modsCollection" in (entry.raw or b"")
+
+
+def test_a_collection_of_bare_fields_is_reported_and_an_empty_collection_is_not(tmp_path: Path) -> None:
+    bare = (f'<collection xmlns="{NS}"><datafield tag="245" ind1="0" ind2="0"><subfield code="a">Lost'
+            f"</subfield></datafield></collection>").encode()
+    counts, store = _harvest(tmp_path, bare)
+    with store:
+        [entry] = store.quarantined(SourceId("feed"))
+    assert counts["quarantined"] == 1 and "<collection>, holding other elements" in entry.reason
+    counts, store = _harvest(tmp_path, f'<?xml version="1.0"?>\n<collection xmlns="{NS}"/>\n'.encode())
+    with store:
+        assert store.quarantined(SourceId("feed")) == []  # an empty export: zero records, not an error
+    assert counts["read"] == 0
+
+
+# CONTENTdm (oai_qdc) and DSpace (qdc) serve qualified Dublin Core: the DC elements beside dcterms
+# refinements, under a root of their own; every record of such a feed was quarantined as an
+# "unsupported metadata format".
+CONTENTDM_QDC = b"""<oai_qdc:qualifieddc xmlns:oai_qdc="http://worldcat.org/xmlschemas/qdc-1.0/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/">
+  <dc:title>Harbour at dusk, looking north</dc:title>
+  <dcterms:alternative>Harbor view</dcterms:alternative>
+  <dc:creator>Lindqvist, Ada</dc:creator>
+  <dcterms:created>1923</dcterms:created>
+  <dcterms:abstract>Glass plate negative of the inner harbour.</dcterms:abstract>
+  <dc:description>Digitized in 2019.</dc:description>
+  <dcterms:extent>1 negative : glass ; 4 x 5 in.</dcterms:extent>
+  <dc:type>Still Image</dc:type>
+  <dc:language>eng</dc:language>
+  <dc:identifier>http://cdm.example.org/cdm/ref/collection/harbour/id/17</dc:identifier>
+  <dcterms:accessRights>Public domain</dcterms:accessRights>
+</oai_qdc:qualifieddc>"""
+
+DSPACE_QDC = b"""<qdc:qualifieddc xmlns:qdc="http://dspace.org/qualifieddc/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/">
+  <dc:title>Soil moisture under mixed cover crops</dc:title>
+  <dc:creator>Okafor, Chidi</dc:creator>
+  <dcterms:available>2024-02-01T10:00:00Z</dcterms:available>
+  <dcterms:issued>2019</dcterms:issued>
+  <dcterms:abstract>We measured soil moisture across three seasons.</dcterms:abstract>
+  <dc:identifier>http://hdl.handle.net/1234/5678</dc:identifier>
+  <dc:type>Thesis</dc:type>
+  <dc:language>en</dc:language>
+</qdc:qualifieddc>"""
+
+
+@pytest.mark.parametrize("prefix", ["oai_qdc", "qdc", "anything"])
+def test_qualified_dublin_core_from_contentdm_maps_like_dublin_core(prefix: str) -> None:
+    incoming = to_incoming(SOURCE, "oai:cdm:harbour/17", CONTENTDM_QDC, prefix)
+    record = Record.from_dict(json.loads(incoming.normalized_json))
+    assert incoming.raw_format == "qdc"
+    assert record.title == "Harbour at dusk, looking north" and record.year == 1923
+    assert record.format == "image" and record.languages == ("eng",)
+    assert record.authors[0].name == "Lindqvist, Ada" and record.authors[0].primary
+    assert record.summary == "Glass plate negative of the inner harbour." and record.notes == ("Digitized in 2019.",)
+    assert record.extent == "1 negative : glass ; 4 x 5 in."
+    assert [link.url for link in record.links] == ["http://cdm.example.org/cdm/ref/collection/harbour/id/17"]
+
+
+def test_qualified_dublin_core_from_dspace_takes_the_issued_year_not_the_accession_date() -> None:
+    record = Record.from_dict(json.loads(to_incoming(SOURCE, "oai:d:1234/5678", DSPACE_QDC, "qdc").normalized_json))
+    assert record.year == 2019 and record.format == "thesis" and record.languages == ("eng",)
+    assert record.other_ids == ("hdl:1234/5678",) and record.summary.startswith("We measured")
+
+
+def test_a_payload_that_is_neither_dc_nor_qdc_under_a_qdc_prefix_is_still_refused() -> None:
+    with pytest.raises(RecordRejected, match="expected an oai_dc:dc or qualifieddc payload"):
+        to_incoming(SOURCE, "x", b'<thing xmlns="urn:x"><title>T</title></thing>', "qdc")
