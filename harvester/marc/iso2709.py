@@ -155,6 +155,8 @@ def _fast_fields(raw: bytes, directory: bytes, base: int, codec: str, errors: st
     Returns None when anything is unusual, and the careful path (`_field_spans`) takes over."""
     entries = directory.decode("latin-1")
     size = len(raw)
+    if size - base >= _OFFSET_MODULUS:  # offsets may have wrapped: the careful path unwraps them
+        return None
     find = raw.find
     fields: list[Field] = []
     append = fields.append
@@ -185,12 +187,15 @@ def _field_spans(raw: bytes, directory: bytes, base: int) -> list[tuple[str, int
     size = len(raw)
     spans: list[tuple[str, int, int]] = []
     aligned = True
+    wraps = size - base >= _OFFSET_MODULUS
     for i in range(0, len(directory), 12):
         entry = directory[i:i + 12]
         offset_bytes = entry[7:12]
         if not offset_bytes.isdigit():
             raise RecordRejected(f"directory entry {entry!r} has no valid offset", raw)
         start = base + int(offset_bytes)
+        if wraps:
+            start = _unwrapped(raw, base, start, spans[-1][1] if spans else base)
         if start >= size:
             raise RecordRejected(f"directory entry {entry!r} points past the end of the record", raw)
         end = raw.find(FIELD_TERMINATOR, start)
@@ -216,6 +221,23 @@ def _field_spans(raw: bytes, directory: bytes, base: int) -> list[tuple[str, int
     for piece, k in zip(pieces, ordered, strict=True):
         fixed[k] = (spans[k][0], piece[0], piece[1])
     return fixed
+
+
+_OFFSET_MODULUS = 100_000  # a directory offset has five digits
+
+
+def _unwrapped(raw: bytes, base: int, start: int, floor: int) -> int:
+    """Where a field really starts in a record whose data area is 100,000 bytes or more: the five-digit
+    offsets of the later fields wrap (exports write them modulo 100,000, as they do the leader's
+    length; marc4j's "too long" records), so the start is the first of offset, offset + 100,000, …
+    that lies on a field boundary at or after the previous field's start (directories list fields in
+    data order). Unchanged when none does: the caller then cuts the data area at its terminators."""
+    candidate = start
+    while candidate < len(raw):
+        if candidate >= floor and (candidate == base or raw[candidate - 1] == 0x1E):
+            return candidate
+        candidate += _OFFSET_MODULUS
+    return start
 
 
 def _iso_field(tag: str, data: bytes, codec: str, errors: str) -> Field:

@@ -7,7 +7,10 @@ of our own that reproduces the pattern:
 - an XML file with no MARC record at all (marc4j's MODS output, a qualified-DC file, MARC::XML's
   ``<collection>`` of bare datafields): harvested as "ok, read 0", silently;
 - qualified Dublin Core payloads (CONTENTdm ``oai_qdc``, DSpace ``qdc``, RecordManager's qdc records):
-  refused as an unsupported metadata format, every record of the feed quarantined.
+  refused as an unsupported metadata format, every record of the feed quarantined;
+- an ISO 2709 record over 99,999 bytes (marc4j's ``bad_too_long_plus_2.mrc``, a serial with 1,500 item
+  fields) whose directory offsets wrap at 100,000: its fields were shifted (the 008 read as the 005, the
+  title lost) with no word of a repair.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from harvester.errors import RecordRejected
+from harvester.marc.files import read_record
 from harvester.oai.payload import to_incoming
 from harvester.record import Record
 from harvester.run import harvest_sources
@@ -155,3 +159,31 @@ def test_qualified_dublin_core_from_dspace_takes_the_issued_year_not_the_accessi
 def test_a_payload_that_is_neither_dc_nor_qdc_under_a_qdc_prefix_is_still_refused() -> None:
     with pytest.raises(RecordRejected, match="expected an oai_dc:dc or qualifieddc payload"):
         to_incoming(SOURCE, "x", b'<thing xmlns="urn:x"><title>T</title></thing>', "qdc")
+
+
+def _iso_wrapped(fields: list[tuple[str, str]]) -> bytes:
+    """An ISO 2709 record written as exports write one over 99,999 bytes: the leader's length and every
+    directory offset modulo 100,000 (five digits each), lengths modulo 10,000."""
+    data, directory, offset = b"", b"", 0
+    for tag, text in fields:
+        body = text.encode() + b"\x1e"
+        directory += f"{tag}{len(body) % 10_000:04d}{offset % 100_000:05d}".encode()
+        data += body
+        offset += len(body)
+    base = 24 + len(directory) + 1
+    total = base + len(data) + 1
+    leader = f"{total % 100_000:05d}nas a22{base:05d} a 4500".encode()
+    return leader + directory + b"\x1e" + data + b"\x1d"
+
+
+def test_a_record_over_99999_bytes_keeps_every_field_in_its_place() -> None:
+    items = [("991", f"  \x1faQA76.{n} c. 1\x1fi{n:07d}\x1flmain") for n in range(4000)]
+    fields = [("001", "big1"), ("005", "20090228041800.0"), ("008", "860627u19109999enkuu        0   eng d"),
+              ("245", "10\x1faReports and memoranda."), *items, ("500", "  \x1faLast note.")]
+    raw = _iso_wrapped(fields)
+    assert len(raw) > 100_000
+    marc, _ = read_record(raw, "iso2709")
+    assert [f.tag for f in marc.fields] == [tag for tag, _ in fields]
+    assert marc["005"].data == "20090228041800.0" and marc["008"].data.startswith("860627u1910")
+    assert marc["245"]["a"] == "Reports and memoranda." and marc.get_fields("991")[3999]["i"] == "0003999"
+    assert marc["500"]["a"] == "Last note."
