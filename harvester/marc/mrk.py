@@ -9,10 +9,10 @@ Mnemonic (``.mrk``)::
 
 A line is ``=TAG`` plus two spaces and the field; ``\\`` (MarcEdit) or ``/`` (Catmandu's MARCMaker)
 stands for a blank indicator or a blank position of a fixed field; ``$`` introduces a subfield, and a
-literal dollar is written ``{dollar}``. MarcEdit's other mnemonics for characters that are not plain
-ASCII (``{lcub}``, ``{rcub}``, ``{bsol}``, ``{U+00E9}``, ``&#x00E9;``) are decoded; a mnemonic this module
-does not know is kept as written, so nothing is lost. "MARC line" is the same without the ``=`` and with
-one space after the tag (``LEADER`` for the leader).
+literal dollar is written ``{dollar}``. The other mnemonics — MARCBreaker's names for MARC-8 characters
+(``{acute}e``, ``{Lstrok}``, ``{lcub}``), ``{U+00E9}`` and ``&#x00E9;`` — are decoded by
+`harvester.marc.mnemonics`; a mnemonic it does not know is kept as written, so nothing is lost.
+"MARC line" is the same without the ``=`` and with one space after the tag (``LEADER`` for the leader).
 
 Records are separated by blank lines (a new leader line also starts one); the file is streamed line by
 line (`iter_mrk`). Text is UTF-8; invalid bytes are replaced and the record says so (`parse_mrk`).
@@ -29,6 +29,7 @@ from pymarc import Field, Subfield
 
 from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
+from harvester.marc.mnemonics import decode_mnemonics
 from harvester.marc.pymarc_build import _control, _data, make_record, settled_leader
 from harvester.text import clean_marc_text
 
@@ -36,8 +37,6 @@ SNIFF_MRK = re.compile(rb"^=(LDR|\d{3})  ", re.MULTILINE)
 SNIFF_LINE = re.compile(rb"^LEADER \d{5}")
 _MRK_LINE = re.compile(r"^=([0-9A-Za-z]{3}) {1,2}(.*)$")
 _TEXT_LINE = re.compile(r"^(LEADER|LDR|[0-9A-Za-z]{3}) (.*)$")
-_MNEMONIC = re.compile(r"\{(dollar|lcub|rcub|bsol|U\+[0-9A-Fa-f]{4,6})\}|&#x([0-9A-Fa-f]{2,6});")
-_NAMED = {"dollar": "$", "lcub": "{", "rcub": "}", "bsol": "\\"}
 _BLANKS = str.maketrans({"\\": " ", "/": " "})  # indicators: MarcEdit writes \, MARCMaker /
 _FIXED_BLANKS = str.maketrans({"\\": " "})  # leader and fixed fields: only \ (a / may be data)
 
@@ -116,21 +115,4 @@ def _field(tag: str, data: str) -> Field:
     return _data(tag, indicators[:1] or " ", indicators[1:2] or " ", subfields)
 
 
-def _decode(text: str) -> str:
-    if "{" not in text and "&#x" not in text:
-        return text
-    return _MNEMONIC.sub(_mnemonic, text)
-
-
-def _mnemonic(match: re.Match[str]) -> str:
-    name, hexa = match.group(1), match.group(2)
-    if hexa:
-        return _char(hexa, match.group(0))
-    if name in _NAMED:
-        return _NAMED[name]
-    return _char(name[2:], match.group(0))
-
-
-def _char(hexa: str, written: str) -> str:
-    code = int(hexa, 16)
-    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else written
+_decode = decode_mnemonics

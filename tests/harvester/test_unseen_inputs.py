@@ -10,12 +10,16 @@ of our own that reproduces the pattern:
   refused as an unsupported metadata format, every record of the feed quarantined;
 - an ISO 2709 record over 99,999 bytes (marc4j's ``bad_too_long_plus_2.mrc``, a serial with 1,500 item
   fields) whose directory offsets wrap at 100,000: its fields were shifted (the 008 read as the 005, the
-  title lost) with no word of a repair.
+  title lost) with no word of a repair;
+- MARCBreaker / MarcEdit ``.mrk`` text of MARC-8 records (marc4j's and MARC::File::MARCMaker's test
+  files): the character mnemonics (``{acute}e``, ``{Lstrok}``, ``{llig}``) were kept as written, so the
+  same record read from ``.mrk`` and from its ISO 2709 original had different titles and notes.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -161,18 +165,18 @@ def test_a_payload_that_is_neither_dc_nor_qdc_under_a_qdc_prefix_is_still_refuse
         to_incoming(SOURCE, "x", b'<thing xmlns="urn:x"><title>T</title></thing>', "qdc")
 
 
-def _iso_wrapped(fields: list[tuple[str, str]]) -> bytes:
+def _iso_wrapped(fields: list[tuple[str, str | bytes]], coding: str = "a") -> bytes:
     """An ISO 2709 record written as exports write one over 99,999 bytes: the leader's length and every
     directory offset modulo 100,000 (five digits each), lengths modulo 10,000."""
     data, directory, offset = b"", b"", 0
     for tag, text in fields:
-        body = text.encode() + b"\x1e"
+        body = (text.encode() if isinstance(text, str) else text) + b"\x1e"
         directory += f"{tag}{len(body) % 10_000:04d}{offset % 100_000:05d}".encode()
         data += body
         offset += len(body)
     base = 24 + len(directory) + 1
     total = base + len(data) + 1
-    leader = f"{total % 100_000:05d}nas a22{base:05d} a 4500".encode()
+    leader = f"{total % 100_000:05d}nas {coding}22{base:05d} a 4500".encode()
     return leader + directory + b"\x1e" + data + b"\x1d"
 
 
@@ -187,3 +191,29 @@ def test_a_record_over_99999_bytes_keeps_every_field_in_its_place() -> None:
     assert marc["005"].data == "20090228041800.0" and marc["008"].data.startswith("860627u1910")
     assert marc["245"]["a"] == "Reports and memoranda." and marc.get_fields("991")[3999]["i"] == "0003999"
     assert marc["500"]["a"] == "Last note."
+
+
+def test_marcbreaker_mnemonics_read_as_the_marc8_record_they_were_broken_from() -> None:
+    # the same record twice: ISO 2709 in MARC-8 (0xE2 = combining acute, written before its letter;
+    # 0xA1 = L with stroke; 0xEB/0xEC the two halves of a ligature) and MARCBreaker's text of it
+    marc8 = [("001", b"mk1"), ("245", b"10\x1faCaf\xe2e in \xa1\xe2od\xe2z :\x1fbthe t\xebs\xecx story, "
+                                          b"\xe8uber {curly} \x24 5"),
+             ("500", b"  \x1faPrice \xb9 3, \xc3 1999, \xe4n\xe3o\xf0card.")]
+    mrk = (b"=LDR  00000nas  22000000a 4500\n=001  mk1\n"
+           b"=245  10$aCaf{acute}e in {Lstrok}{acute}od{acute}z :$bthe t{llig}s{rlig}x story, "
+           b"{uml}uber {lcub}curly{rcub} {dollar} 5\n"
+           b"=500  \\\\$aPrice {pound} 3, {copy} 1999, {tilde}n{circ}o{cedil}card.\n")
+    from_iso, _ = read_record(_iso_wrapped(marc8, coding=" "), "iso2709")
+    from_mrk, repairs = read_record(mrk, "mrk")
+    assert repairs == []
+    for tag in ("245", "500"):
+        assert from_mrk[tag].subfields == from_iso[tag].subfields, tag
+    assert from_mrk["245"]["a"] == "Café in Łódź :"
+    assert from_mrk["245"]["b"] == "the ts\ufe20x\ufe21 story, über {curly} $ 5"  # each half on its letter
+    assert from_mrk["500"]["a"] == "Price £ 3, © 1999, ñôçard."
+
+
+def test_an_unknown_mnemonic_is_kept_as_written_and_a_dangling_diacritic_is_not_lost() -> None:
+    mrk = b"=LDR  00000nam  22000000a 4500\n=245  10$aA {notaname} title{acute}\n"
+    marc, _ = read_record(mrk, "mrk")
+    assert marc["245"]["a"] == unicodedata.normalize("NFC", "A {notaname} title\u0301")  # kept, composed
