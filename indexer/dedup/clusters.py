@@ -255,7 +255,9 @@ class ClusterStore:
         killed at any point leaves the previous clusters in place.
         """
         with self.store.page_cache(BULK_CACHE_MIB):
-            return self._recluster_all(matcher, on_progress, on_stage, workers)
+            changes = self._recluster_all(matcher, on_progress, on_stage, workers)
+        self.store.checkpoint()  # the pass wrote gigabytes through the WAL at 10M: give the disk back now
+        return changes
 
     def _recluster_all(self, matcher: Matcher, on_progress: Callable[[int], None] | None,
                        on_stage: Callable[[str, int], None] | None, workers: int | None) -> ClusterChanges:

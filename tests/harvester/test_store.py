@@ -280,3 +280,16 @@ def test_feed_health_counts_read_only_the_flagged_records(store: RecordStore) ->
     for sql in (s for s in statements if "FROM records" in s and "json_extract" in s):
         plan = " ".join(str(r[3]) for r in store.query("EXPLAIN QUERY PLAN " + sql))
         assert "records_repaired" in plan or "records_id_origin" in plan, (sql, plan)
+
+
+def test_the_wal_is_cut_back_after_a_big_transaction(tmp_path: Path) -> None:
+    from harvester.store import database
+
+    with RecordStore(tmp_path / "s.sqlite") as store:
+        assert store.query("PRAGMA journal_size_limit")[0][0] == database.WAL_KEEP_BYTES
+        store.upsert_source("lib", "A Library", "marc", "LIB", "A Library")
+        store.write_batch(store.start_run("lib"), [incoming(str(n), raw=bytes(20_000)) for n in range(300)])
+        wal = store.path.with_name(store.path.name + "-wal")
+        assert wal.stat().st_size > 5_000_000
+        store.checkpoint()
+        assert wal.stat().st_size == 0

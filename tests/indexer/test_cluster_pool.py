@@ -230,6 +230,8 @@ def test_a_full_pass_writes_the_key_tables_the_per_record_path_writes_with_their
     before = [store.query(f"PRAGMA {db}.cache_size")[0][0] for db in ("main", "temp")]
     clusters.recluster_all(MATCHER)  # staged, then moved into the tables in key order
     assert caches == [[-1024 * clusters_module.BULK_CACHE_MIB] * 2]
+    wal = store.path.with_name(store.path.name + "-wal")
+    assert wal.stat().st_size == 0  # the pass's pages are in the database file, the WAL's space given back
     assert [store.query(f"PRAGMA {db}.cache_size")[0][0] for db in ("main", "temp")] == before != caches[0]
     staged = _key_tables(store)
     assert all(staged.values()) and _record_id_indexes(store) == indexes
