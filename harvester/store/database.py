@@ -16,7 +16,6 @@ from typing import Any
 from harvester.store.schema import MIGRATIONS
 from harvester.types import SourceId
 
-
 WAL_KEEP_BYTES = 64 * 1024 * 1024
 """What the WAL file is cut back to when a checkpoint lets it start over."""
 
