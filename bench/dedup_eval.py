@@ -29,7 +29,10 @@ The sets (loaders in `bench/dedup_sets.py`) and how tuning and reporting are kep
 ``--dev`` prints only what may be looked at while developing: the Goldfinch tuning half, the
 Magellan *valid* pairs, and a robustness set of our own (`dedup_sets.degraded_set`: the structured
 *train* and *valid* pairs with the ACM side degraded — no year, no or abbreviated venue, initials,
-truncated titles, authors pasted into the title — with a fixed seed). ``--synthetic N`` times
+truncated titles, authors pasted into the title — with a fixed seed) and a second one
+(`dedup_sets.noisy_set`: words dropped from the middle of titles, typos and OCR confusions, subtitles
+dropped or added, capitals, citation-abbreviated or missing venues, authors reordered or cut with
+"et al.", dotless initials, years one off or missing). ``--synthetic N`` times
 clustering of N synthetic records (`dedup_data.py`) and prints records/s and peak memory.
 """
 
@@ -57,6 +60,7 @@ from dedup_sets import (  # noqa: E402
     goldfinch_records,
     is_tuning,
     magellan_set,
+    noisy_set,
 )
 
 from harvester.record import Record  # noqa: E402
@@ -149,6 +153,11 @@ def eval_degraded(data: Path, split: str) -> list[Result]:
     return measure(records, {f"DBLP-ACM degraded {split}": pairs})
 
 
+def eval_noisy(data: Path, split: str) -> list[Result]:
+    records, pairs = noisy_set(data, split)
+    return measure(records, {f"DBLP-ACM noisy {split}": pairs})
+
+
 def eval_leipzig(data: Path) -> list[Result]:
     records, gold = dblp_acm_records(data)
     matcher = CountingMatcher()
@@ -208,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
             results += eval_magellan(args.data, split, flavour)
         if args.dev:
             results += eval_degraded(args.data, "train") + eval_degraded(args.data, "valid")
+            results += eval_noisy(args.data, "train") + eval_noisy(args.data, "valid")
         if not args.dev:
             results += eval_leipzig(args.data)
     for result in results:

@@ -13,8 +13,9 @@ left out (the model never sees them in use either). The held-out half and DBLP-A
 - the **part model** (two articles or chapters, `indexer.dedup.parts`): weights fitted on the
   dblp-acm-magellan *train* pairs (structured and dirty together: clean records and records whose
   authors, venue and year were pasted into the title, plus `dedup_sets.degraded_set` of the same
-  train pairs — no year, abbreviated venue, initials, truncated titles — so that the weights do not
-  assume DBLP-ACM's clean fields), threshold chosen on the *valid* pairs (structured and dirty); the
+  train pairs — no year, abbreviated venue, initials, truncated titles — and `dedup_sets.noisy_set` —
+  typos, words dropped, subtitles dropped or added, "et al.", years one off — so that the weights do
+  not assume DBLP-ACM's clean fields), threshold chosen on the *valid* pairs (structured and dirty); the
   *test* pairs are never read here. Features the benchmark cannot show (a shared DOI, the same host
   pages) keep the stated priors.
 
@@ -45,6 +46,7 @@ from dedup_sets import (  # noqa: E402
     goldfinch_records,
     is_tuning,
     magellan_set,
+    noisy_set,
 )
 
 from indexer.dedup.decide import FEATURES, MODEL_PATH, features  # noqa: E402
@@ -204,7 +206,7 @@ PART_SIGNS = {
     "core_overlap": 1, "core_set": 1, "core_order": 1, "core_extra": -1, "title_set": 1,
     "author_overlap": 1, "author_conflict": -1, "host_same": 1, "host_conflict": -1,
     "host_place_same": 1, "host_place_conflict": -1, "id_shared": 1, "id_conflict": -1,
-    "language_conflict": -1,
+    "language_conflict": -1, "year_off": -1,
 }  # fmt: skip
 
 
@@ -212,11 +214,14 @@ def part_rows(
     data: Path, split: str, degraded: bool = False
 ) -> tuple[list[tuple[dict[str, float], int]], int]:
     """Features of the unvetoed Magellan pairs of `split` (both flavours, and with `degraded` the
-    robustness copy of `dedup_sets.degraded_set` too), and all its positives."""
+    robustness copies of `dedup_sets.degraded_set` and `dedup_sets.noisy_set` too), and all its
+    positives."""
     rows: list[tuple[dict[str, float], int]] = []
     positives = 0
-    for flavour in ("structured", "dirty") + (("degraded",) if degraded else ()):
-        records, pairs = degraded_set(data, split) if flavour == "degraded" else magellan_set(data, split, flavour)
+    loaders = {"degraded": degraded_set, "noisy": noisy_set}
+    for flavour in ("structured", "dirty") + (("degraded", "noisy") if degraded else ()):
+        load = loaders.get(flavour)
+        records, pairs = load(data, split) if load else magellan_set(data, split, flavour)
         profiles = {r.id: profile(r) for r in records}
         for a, b, label in pairs:
             positives += label
@@ -276,8 +281,8 @@ def train_parts(data: Path) -> dict[str, object]:
     valid, valid_positives = part_rows(data, "valid")
     f1, threshold = best_threshold(scored_rows(valid, weights, bias), valid_positives)
     return {
-        "about": "Part model (articles, chapters): fitted on dblp-acm-magellan train + its degraded copy, "
-        "threshold on valid.",
+        "about": "Part model (articles, chapters): fitted on dblp-acm-magellan train + its degraded and "
+        "noisy copies, threshold on valid.",
         "training_pairs": len(rows), "valid_pairwise_f1": round(f1, 4), "bias": bias,
         "threshold": threshold, "weights": weights, "priors_not_fitted": priors, "support": support,
     }  # fmt: skip

@@ -38,7 +38,7 @@ from indexer.dedup.profiles import COMPONENT_FORMATS, Profile, profile
 from indexer.dedup.vetoes import FORMAT_FAMILIES, fuzzy_common, vetoes
 
 MODEL_PATH = Path(__file__).parent.parent / "data" / "dedup_model.json"
-RULES_VERSION = 4
+RULES_VERSION = 5
 """Bump when keys or vetoes change meaning, so stored clusters are rebuilt (see `DedupMatcher.name`)."""
 
 FEATURES = (
@@ -338,6 +338,8 @@ def _part_detail(name: str, value: float, a: Profile, b: Profile) -> str:
         return f"{text}: {value * 100:.0f}% ({a.full_title!r} / {b.full_title!r})"
     if name.startswith("host_place"):
         return f"{text} ({a.host_place or '-'} / {b.host_place or '-'})"
+    if name.startswith("year_off"):
+        return f"{text} ({a.year} / {b.year})"
     if name.startswith("host"):
         return f"{text} ({a.host or '-'} / {b.host or '-'})"
     if name.startswith("author"):

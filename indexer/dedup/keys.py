@@ -16,7 +16,10 @@ one key with it. Keys come in three kinds:
   and three kinds that one added or removed word cannot defeat (`word_keys`: ``tw:`` first three
   words, ``tz:`` last three, ``tq:`` the two longest words — no year, no author), and two that a
   typo, a one-word title or a citation pasted into a title cannot defeat (`short_keys`: ``t2:`` first
-  two title words + year, ``tp:`` page count + year + initial), whose blocks are all capped small.
+  two title words + year, ``tp:`` page count + year + initial), and for component parts only two
+  that a typo, a cut subtitle or a reordered author list cannot defeat (`part_author_keys`: ``pa:``
+  surname + title initial, ``py:`` surname + year, for each of the first three authors), whose
+  blocks are all capped small.
   Keys that found no duplicate the others miss on the tuning half of the Goldfinch pairs were dropped
   (fewer rows in ClusterStore's key table); blocks that grow too big are compared by sorted
   neighbourhood (`indexer.dedup.clustering`).
@@ -104,6 +107,8 @@ def name_surname(name: str, kind: str = "person") -> str:
     Cached: the keys and the profile of one record ask for the same names several times, and
     headings repeat across a catalog."""
     if kind == "person":
+        if _ET_AL.fullmatch(fold(name)):
+            return ""  # "et al.": the citation cut its author list here, it names nobody
         if "," in name:
             head = fold(name.split(",", 1)[0])
         else:
@@ -114,6 +119,9 @@ def name_surname(name: str, kind: str = "person") -> str:
         return head.replace(" ", "")
     tokens = words(name)
     return tokens[0] if tokens else ""
+
+
+_ET_AL = re.compile(r"\s*(et al|et alii|and others|u a|et coll)\s*")
 
 
 def _initials_last(name: str, last: str) -> bool:
@@ -223,6 +231,20 @@ def fuzzy_keys(record: Record) -> list[str]:
         keys.append(f"tj:{initials}|{surname}")
     keys.extend(word_keys(title_words, full_words))
     keys.extend(short_keys(record, title_words))
+    if record.format in PART_FORMATS:
+        keys.extend(part_author_keys(surnames, title_words, record.year))
+    return keys
+
+
+def part_author_keys(surnames: list[str], title_words: list[str], year: int | None) -> list[str]:
+    """Capped author keys of a component part, for the citation whose title a typo, a dropped word
+    or a cut subtitle changed and whose author list is reordered or cut with "et al.": for each of
+    its first three authors ``pa:`` surname + first letter of the title, and ``py:`` surname + year
+    (author and year: how a bibliography is sorted). Parts only: an author's books of one year are
+    too many, a paper's co-authors rarely all move."""
+    keys = [f"pa:{name}|{title_words[0][0]}" for name in dict.fromkeys(surnames)]
+    if year is not None:
+        keys += [f"py:{name}|{year}" for name in dict.fromkeys(surnames)]
     return keys
 
 
@@ -261,7 +283,7 @@ def year_in_text(text: str) -> int | None:
     return int(found[-1]) if found else None
 
 
-WORD_KEYS = ("tw:", "tz:", "tq:", "t2:", "tp:")
+WORD_KEYS = ("tw:", "tz:", "tq:", "t2:", "tp:", "pa:", "py:")
 """The key kinds one added or removed word cannot defeat; `indexer.dedup.clustering` drops their
 blocks above `WORD_KEY_CAP` members (a common word pair says nothing)."""
 

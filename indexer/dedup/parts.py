@@ -23,6 +23,7 @@ from indexer.dedup.profiles import Profile
 PART_FEATURES = (
     "core_overlap", "core_set", "core_order", "core_extra", "title_set", "author_overlap",
     "author_conflict", "host_same", "host_conflict", "host_place_same", "host_place_conflict",
+    "year_off",
 )  # fmt: skip
 
 PART_DESCRIPTIONS = {
@@ -37,6 +38,7 @@ PART_DESCRIPTIONS = {
     "host_conflict": "different hosts",
     "host_place_same": "same volume/issue/pages in the host",
     "host_place_conflict": "different volume/issue/pages in the host",
+    "year_off": "years one apart (a citation's slip, or another version)",
 }
 
 
@@ -121,10 +123,35 @@ def part_features(a: Profile, b: Profile) -> dict[str, float]:
             f["author_conflict"] = 1.0
     if a.host and b.host:
         f["host_same" if host_similarity(a.host, b.host) >= 80 else "host_conflict"] = 1.0
+    if a.year and b.year and abs(a.year - b.year) == 1 and not (title_year(a, b) or title_year(b, a)):
+        f["year_off"] = 1.0
     place = place_agreement(a.host_place, b.host_place)  # compared even when the host names differ:
     if place is not None:  # the same volume and pages under two spellings of one journal agree
         f["host_place_same" if place else "host_place_conflict"] = 1.0
     return {k: v for k, v in f.items() if v}
+
+
+def title_year(a: Profile, b: Profile) -> bool:
+    """`a` has no date and the year read from its title is in `b`'s title too: it belongs to the title
+    ("In memory of Bob Kooi (1951-1993)", "Report on FQAS 2000"), not to a citation pasted into it."""
+    return a.year_from_title and str(a.year) in b.full_title.split()
+
+
+HOST_KINDS = {
+    "journal": frozenset("journal j transactions trans record rec letters lett review bulletin bull magazine "
+                         "quarterly annals newsletter communications commun".split()),
+    "conference": frozenset("conference conf proceedings proc symposium symp workshop congress meeting "
+                            "colloquium".split()),
+}  # fmt: skip
+"""Words that say what kind of host a folded host title names: a journal or a conference's
+proceedings ("ACM Trans. Database Syst.", "Proc. SIGMOD Conference")."""
+
+
+def host_kind(host: str) -> str:
+    """"journal", "conference", or "" when the host's words do not say (or say both)."""
+    tokens = set(host.split())
+    kinds = [kind for kind, marks in HOST_KINDS.items() if tokens & marks]
+    return kinds[0] if len(kinds) == 1 else ""
 
 
 def place_agreement(x: str, y: str) -> bool | None:

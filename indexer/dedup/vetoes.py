@@ -3,9 +3,10 @@
 One veto keeps a pair apart, in clustering and in `unioncat explain`. Every veto is a rule a cataloger
 would state: a book is not a sound recording; the 2nd edition is not the 3rd; volume 2 is not volume 3;
 "MC77-I-22A" and "MC77-I-22B" in one series are two reports; a 3-volume set is not one of its volumes;
-two articles from different years are different items (a conference paper and its journal version a
-year later are *related versions* — one work, see `indexer.dedup.works` — but separate items, so that
-each keeps its own holdings).
+two articles two or more years apart are different items, and so are a conference paper and its
+journal version a year later (*related versions* — one work, see `indexer.dedup.works` — but separate
+items, so that each keeps its own holdings); a year one off between two citations of the same host
+is left to the score, since citations often give the preprint's or a late volume's year.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from indexer.dedup.matching import Reason
-from indexer.dedup.parts import host_similarity, is_recurring_title, place_agreement, title_cores
+from indexer.dedup.parts import (
+    host_kind,
+    host_similarity,
+    is_recurring_title,
+    place_agreement,
+    title_cores,
+    title_year,
+)
 from indexer.dedup.profiles import COMPONENT_FORMATS, Profile
 
 FORMAT_FAMILIES = {
@@ -67,9 +75,7 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
     if _disagree_everywhere(a, b):
         found.append(Reason("imprint-veto", "authors, publishers and page counts all differ", -10.0, True))
     parts = a.format in COMPONENT_FORMATS and b.format in COMPONENT_FORMATS
-    if parts and a.year and b.year and a.year != b.year and not _title_year(a, b) and not _title_year(b, a):
-        # a part is printed once: recurring column titles ("Editorial") differ only by issue/year, and
-        # a journal version of a conference paper is a related version, not the same item
+    if parts and _part_years_differ(a, b):
         found.append(Reason("year-veto", f"parts from different years ({a.year} / {b.year})", -10.0, True))
     elif _exact_year(a.year) and _exact_year(b.year) and abs(a.year - b.year) > YEAR_VETO:  # type: ignore[operator]
         found.append(
@@ -89,17 +95,24 @@ def vetoes(a: Profile, b: Profile) -> list[Reason]:
     return found
 
 
+def _part_years_differ(a: Profile, b: Profile) -> bool:
+    """A part is printed once, so two years apart or more are two items (recurring columns differ
+    only by issue and year); a year read from a title that the other title carries too belongs to the
+    title. One year apart is a citation's usual slip (the preprint's year, a volume dated a year late)
+    and left to the score (`year_off`), unless one host is a journal and the other a conference: a
+    journal version of a conference paper a year later is a related version, not the same item."""
+    if not (a.year and b.year) or a.year == b.year or title_year(a, b) or title_year(b, a):
+        return False
+    if abs(a.year - b.year) > 1:
+        return True
+    return {host_kind(a.host), host_kind(b.host)} == {"journal", "conference"}
+
+
 def _part_titles_differ(a: Profile, b: Profile) -> bool:
     core_a, core_b = title_cores(a, b)
     if not core_a or not core_b:
         return False
     return fuzz.token_set_ratio(" ".join(core_a), " ".join(core_b)) < PART_CORE_MIN
-
-
-def _title_year(a: Profile, b: Profile) -> bool:
-    """`a` has no date and the year read from its title is in `b`'s title too: it belongs to the title
-    ("In memory of Bob Kooi (1951-1993)", "Report on FQAS 2000"), not to a citation pasted into it."""
-    return a.year_from_title and str(a.year) in b.full_title.split()
 
 
 def _recurring_unplaced(a: Profile, b: Profile) -> bool:

@@ -86,8 +86,10 @@ def test_a_year_inside_both_titles_is_not_a_pasted_date() -> None:
     undated = article_record("acm", "2", "In memory of Bob Kooi (1951-1993)", "M. Stonebraker", "ACM SIGMOD Record", "")
     assert "year-veto" not in vetoes_of(dated, undated)
     assert MATCHER.explain(dated, undated).same
-    pasted = article_record("acm", "3", "In memory of Bob Kooi acm sigmod record 1995", "M. Stonebraker", "", "")
+    pasted = article_record("acm", "3", "In memory of Bob Kooi acm sigmod record 1996", "M. Stonebraker", "", "")
     assert "year-veto" in vetoes_of(dated, pasted)
+    one_off = MATCHER.explain(dated, replace(pasted, title="In memory of Bob Kooi acm sigmod record 1995"))
+    assert "year_off" in {r.rule for r in one_off.reasons} and not one_off.same
 
 
 @pytest.mark.parametrize(
