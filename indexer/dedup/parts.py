@@ -49,11 +49,26 @@ def is_year(token: str) -> bool:
 def title_cores(a: Profile, b: Profile) -> tuple[list[str], list[str]]:
     """Both titles without the words that belong to either record's names, host or year."""
     noise = a.name_tokens | b.name_tokens | set(a.host.split()) | set(b.host.split())
-    return _core(a.full_title, noise), _core(b.full_title, noise)
+    surnames = a.surnames | b.surnames
+    return _core(a.full_title, noise, surnames), _core(b.full_title, noise, surnames)
 
 
-def _core(title: str, noise: set[str] | frozenset[str]) -> list[str]:
-    return [t for t in title.split() if len(t) > 2 and t not in noise and not is_year(t)]
+def _core(title: str, noise: set[str] | frozenset[str], surnames: frozenset[str] = frozenset()) -> list[str]:
+    tokens = title.split()
+    return [t for k, t in enumerate(tokens) if len(t) > 2 and t not in noise and not is_year(t)
+            and not _given_name(tokens, k, noise, surnames)]  # fmt: skip
+
+
+def _given_name(tokens: list[str], k: int, noise: set[str] | frozenset[str], surnames: frozenset[str]) -> bool:
+    """A pasted author list spells out a given name the other record gives as an initial ("stefan
+    seltzsam" / "s. seltzsam"): a word followed by a known surname (a middle initial between them
+    allowed) whose initial is among the names' initials."""
+    if not surnames or len(tokens[k]) == 1 or tokens[k][0] not in noise:
+        return False
+    follow = tokens[k + 1 : k + 3]
+    if follow and len(follow[0]) == 1 and len(follow) > 1:
+        return follow[1] in surnames
+    return bool(follow) and follow[0] in surnames
 
 
 RECURRING_WORDS = frozenset(

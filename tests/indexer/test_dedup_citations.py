@@ -85,3 +85,21 @@ def test_a_journal_and_a_conference_a_year_apart_are_versions() -> None:
 
     assert (host_kind("proc int conf manag data"), host_kind("acm trans database syst"), host_kind("vldb")) == (
         "conference", "journal", "")
+
+
+def test_given_names_of_a_pasted_author_list_are_not_title_words() -> None:
+    """The dirty citation pastes "stefan seltzsam , donald kossmann …" into its title; the other
+    record gives "s. seltzsam": the spelled-out given names are names, not extra title words."""
+    from indexer.dedup.parts import title_cores
+    from indexer.dedup.profiles import profile
+
+    pasted = article_record("dblp", "1", "objectglobe : ubiquitous query processing on the internet stefan "
+                            "seltzsam , donald kossmann , markus keidl , alfons kemper", "", "", "2001")  # fmt: skip
+    initials = article_record("acm", "2", "ObjectGlobe: ubiquitous query processing on the Internet",
+                              "S. Seltzsam, D. Kossmann, M. Keidl, A. Kemper", "The VLDB Journal", "2001")  # fmt: skip
+    core_pasted, core_clean = title_cores(profile(pasted), profile(initials))
+    assert core_pasted == core_clean == ["objectglobe", "ubiquitous", "query", "processing", "internet"]
+    assert MATCHER.explain(pasted, initials).same
+    # a given name stays a title word when no author of either record follows it
+    plain = article_record("acm", "3", "Markus and the query processing", "S. Seltzsam", "", "2001")
+    assert "markus" in title_cores(profile(plain), profile(initials))[0]
