@@ -119,13 +119,23 @@ def _recurring_unplaced(a: Profile, b: Profile) -> bool:
     """Two parts whose titles are both recurring column titles ("Editorial", "Keynote address") are
     kept apart unless something names the issue — the same volume/issue/pages in the host, or a DOI
     or handle in common — or at least the same people sign both: two guest editorials by different
-    editors, or two keynotes by different speakers, in one host and year are two items."""
+    editors, or two keynotes by different speakers, in one host and year are two items. A column
+    belongs to its host: the same editor's editorials in two journals are two items whoever signs."""
     core_a, core_b = title_cores(a, b)
     if not (is_recurring_title(core_a) and is_recurring_title(core_b)):
         return False
     if place_agreement(a.host_place, b.host_place) or a.other_ids & b.other_ids:
         return False
-    return not _same_signers(a, b)
+    return _other_journal(a, b) or not _same_signers(a, b)
+
+
+def _other_journal(a: Profile, b: Profile) -> bool:
+    """Two hosts that are not one: a journal and a conference, or two journals of other names
+    (conference names are left out: one meeting goes by its acronym and by its full name)."""
+    if not (a.host and b.host) or host_similarity(a.host, b.host) >= 80:
+        return False
+    kinds = {host_kind(a.host), host_kind(b.host)}
+    return kinds in ({"journal"}, {"journal", "conference"})
 
 
 def _same_signers(a: Profile, b: Profile) -> bool:

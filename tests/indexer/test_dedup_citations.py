@@ -103,3 +103,19 @@ def test_given_names_of_a_pasted_author_list_are_not_title_words() -> None:
     # a given name stays a title word when no author of either record follows it
     plain = article_record("acm", "3", "Markus and the query processing", "S. Seltzsam", "", "2001")
     assert "markus" in title_cores(profile(plain), profile(initials))[0]
+
+
+def test_one_editors_columns_in_two_journals_are_two_items() -> None:
+    """Richard Snodgrass edited both ACM TODS and (with others) the VLDB Journal: two "Editorial"s
+    of one year, one signer, two journals."""
+    tods = article_record("acm", "1", "Editorial", "Richard Snodgrass", "ACM Transactions on Database Systems (TODS)",
+                          "2002")  # fmt: skip
+    vldb = article_record("dblp", "2", "Editorial", "Peter M. G. Apers, Stefano Ceri, Richard T. Snodgrass",
+                          "VLDB J.", "2002")  # fmt: skip
+    assert "column-veto" in vetoes_of(tods, vldb)
+    same_journal = article_record("dblp", "3", "Editorial", "Richard T. Snodgrass", "ACM Trans. Database Syst.", "2002")
+    assert "column-veto" not in vetoes_of(tods, same_journal)
+    keynote = article_record("dblp", "4", "Keynote address", "Jim Gray", "SIGMOD Conference", "1995")
+    other_name = article_record("acm", "5", "Keynote address", "Jim Gray",
+                                "International Conference on Management of Data", "1995")  # fmt: skip
+    assert "column-veto" not in vetoes_of(keynote, other_name)  # one meeting, two names
