@@ -4,8 +4,8 @@ They differ on purpose, and each is pinned by tests/harvester/test_text.py:
 
 - `nfc`: composed Unicode only ("u" + U+0308 → "ü"); what both search engines are given, so a decomposed
   paste does not split "Müller" in two.
-- `clean_marc_text`: `nfc` plus MARC's C1 controls (non-sort markers 0x98/0x9C) removed: every decoded
-  MARC field value.
+- `clean_marc_text`: `nfc` plus MARC's C1 controls (non-sort markers 0x98/0x9C) removed, after text
+  encoded to UTF-8 twice ("CafÃ©", `repair_mojibake`) is decoded once more: every decoded MARC field value.
 - `sort_key`: lower case, accents and punctuation removed, spaces collapsed ("L'Été !" → "lete"): the
   record's `title_sort` and repository titles sorted among catalog records.
 - `title_sort_key`: lower case and accents removed, punctuation kept ("L'Été !" → "l'ete !"): the index's
@@ -22,7 +22,17 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ftfy import fix_encoding
+
 _C1_CONTROLS = re.compile("[\u0080-\u009f]")
+# UTF-8 read as Latin-1 or Windows-1252 and encoded again: a lead byte's letter (Ã Â Ð Ñ Ì …) followed by
+# a continuation byte's character (U+0080-U+00BF, or the cp1252 letters and signs of 0x80-0x9F)
+_CP1252_SIGNS = bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")  # € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž …
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_SIGNS}]")
+MOJIBAKE_BYTES = re.compile(b"\xc3[\x82-\xb4](?:\xc2[\x80-\xbf]|"
+                            + b"|".join(re.escape(c.encode()) for c in _CP1252_SIGNS) + b")")
+"""The same signature in UTF-8 bytes: a raw record that may hold mojibake (checked before decoding)."""
+MOJIBAKE_REPAIR = "text encoded to UTF-8 twice (\"Ã©\" for \"é\") decoded once more"
 _SORT_DROP = {"Mn", "Mc", "Me", "Lm", "Cf"}  # combining marks, modifier letters (ʻ), format chars (RTL marks)
 _ASCII_PUNCT = re.compile(r"[^a-z0-9\s\-/:;,.]+")
 _ASCII_SPACE = re.compile(r"[\s\-/:;,.]+")
@@ -62,8 +72,24 @@ def nfc(text: str) -> str:
 
 
 def clean_marc_text(text: str) -> str:
-    """Composed Unicode (MARC 21 UTF-8 records are often decomposed: "e" + U+0301), C1 controls removed."""
-    return nfc(_C1_CONTROLS.sub("", text))
+    """Composed Unicode (MARC 21 UTF-8 records are often decomposed: "e" + U+0301), C1 controls removed,
+    double-encoded UTF-8 repaired first (its C1 characters are part of what it spells)."""
+    return nfc(_C1_CONTROLS.sub("", repair_mojibake(text)))
+
+
+def repair_mojibake(text: str) -> str:
+    """Text that went through UTF-8 twice decoded once more: "CafÃ©" → "Café", "PeÌ\x81tain" → "Pétain",
+    "itâ€™s" → "it’s" (an ILS that stored UTF-8 bytes as Latin-1 and exported them as UTF-8 again, a
+    Koha classic). Only text with the signature is looked at, and ftfy decides, with its own test that
+    the result is less strange than the input, so "café »" stays as it is."""
+    if text.isascii() or _MOJIBAKE.search(text) is None:
+        return text
+    return fix_encoding(text)
+
+
+def has_mojibake(text: str) -> bool:
+    """Whether text still shows the signature `repair_mojibake` looks for."""
+    return not text.isascii() and _MOJIBAKE.search(text) is not None
 
 
 def sort_key(text: str) -> str:

@@ -37,6 +37,7 @@ from harvester.marc.iso2709 import _SEPARATORS, iter_iso2709, parse_iso2709
 from harvester.marc.marcjson import iter_marcjson, read_marcjson
 from harvester.marc.marcxml import iter_marcxml, read_marcxml
 from harvester.marc.repair import recover_iso2709
+from harvester.text import MOJIBAKE_BYTES, MOJIBAKE_REPAIR, has_mojibake
 
 FORMATS = ("iso2709", "marcxml", "marcjson", "aleph", "mrk")
 ORDERS = ("name", "mtime")
@@ -165,17 +166,30 @@ def read_record(raw: bytes, fmt: str, encoding: str | None = None) -> tuple[pyma
     again by `recover_iso2709`, so records that were fine before come out exactly as before."""
     if fmt == "iso2709":
         try:
-            return parse_iso2709(raw, encoding), []
+            record, repairs = parse_iso2709(raw, encoding), list[str]()
         except RecordRejected as exc:
             if exc.reason.startswith("unknown encoding"):
                 raise
-            return recover_iso2709(raw, encoding, exc.reason)
-    if fmt == "marcxml":
-        return read_marcxml(raw)
-    if fmt == "marcjson":
+            record, repairs = recover_iso2709(raw, encoding, exc.reason)
+    elif fmt == "marcxml":
+        return read_marcxml(raw)  # its values are repaired, and noted, as they are read
+    elif fmt == "marcjson":
         return read_marcjson(raw)
-    if fmt == "aleph":
-        return aleph.parse_aleph(raw)
-    if fmt == "mrk":
-        return mrk.parse_mrk(raw)
-    raise RecordRejected(f"unknown MARC format {fmt!r}", raw)
+    elif fmt == "aleph":
+        record, repairs = aleph.parse_aleph(raw)
+    elif fmt == "mrk":
+        record, repairs = mrk.parse_mrk(raw)
+    else:
+        raise RecordRejected(f"unknown MARC format {fmt!r}", raw)
+    if MOJIBAKE_BYTES.search(raw) and not (encoding or "").lower().startswith(("marc", "ansel")):
+        note_mojibake(record, repairs)
+    return record, repairs
+
+
+def note_mojibake(record: pymarc.Record, repairs: list[str]) -> None:
+    """The raw bytes spelled UTF-8 encoded twice and the decoded text no longer does: say it was
+    repaired (`harvester.text.repair_mojibake` did it while decoding each field)."""
+    values = (sub.value for field in record.fields for sub in field.subfields)
+    controls = (field.data or "" for field in record.fields if field.control_field)
+    if not any(has_mojibake(text) for text in (*values, *controls)):
+        repairs.append(MOJIBAKE_REPAIR)

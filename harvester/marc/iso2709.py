@@ -18,7 +18,7 @@ from harvester.errors import RecordRejected
 from harvester.limits import DEFAULT_LIMITS
 from harvester.marc.chunk import RawChunk, skip_unterminated
 from harvester.marc.pymarc_build import SUBFIELD_DELIMITER, _control, _data, _make_field, make_record
-from harvester.text import clean_marc_text
+from harvester.text import MOJIBAKE_BYTES, clean_marc_text
 
 RECORD_TERMINATOR = 0x1D
 FIELD_TERMINATOR = b"\x1e"
@@ -124,7 +124,7 @@ def _decoded_fields(body: bytes, directory: bytes) -> list[Field] | None:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        if "\x1b" in text:
+        if "\x1b" in text or MOJIBAKE_BYTES.search(body):  # mojibake: repaired field by field, elsewhere
             return None
         if b"\xc2" in body and _C1_UTF8.search(body):  # C1 controls: rare, looked for in the bytes
             text = _C1_CONTROLS.sub("", text)

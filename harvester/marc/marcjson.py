@@ -17,6 +17,7 @@ from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _SEPARATORS, _fix_leader
 from harvester.marc.pymarc_build import _control, _data, make_record
+from harvester.text import MOJIBAKE_REPAIR, repair_mojibake
 
 _BLOCK = 1 << 20  # bytes read at a time
 _MAX_JSON_ELEMENT = 64 << 20
@@ -56,7 +57,7 @@ def _first_line_is_json(handle: IO[bytes], lines: int = 20) -> bool:
             if not line.startswith(b"{"):
                 continue
             try:
-                value = json.loads(line)
+                value = json.loads(line, strict=False)
             except (ValueError, RecursionError):
                 continue
             if isinstance(value, dict) and (seen == 1 or "fields" in value or "leader" in value):
@@ -80,7 +81,7 @@ def _iter_json_lines(handle: IO[bytes]) -> Iterator[RawChunk]:
 
 def _iter_json_array(handle: IO[bytes]) -> Iterator[RawChunk]:
     """Decode one array element at a time with `raw_decode`, reading more text only when needed."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # a raw control character in a string: cut, noted per record
     incremental = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     text = ""
     pos = 0
@@ -212,12 +213,35 @@ def read_marcjson(raw: bytes) -> tuple[pymarc.Record, list[str]]:
     except UnicodeDecodeError as exc:
         text = raw.decode(encoding, "replace")
         repairs.append(f"bytes not valid {encoding.upper()} replaced with U+FFFD ({exc.reason} at byte {exc.start})")
-    return _parse_json_text(text, raw), repairs
+    return _parse_json_text(text, raw, repairs), repairs
 
 
-def _parse_json_text(text: str, raw: bytes) -> pymarc.Record:
+def _loads(text: str, repairs: list[str]) -> Any:
+    """JSON, and when it holds raw control characters inside strings (a line break typed into a
+    title; pymarc's JSON reader accepts them too) the same JSON read with them as they are, noted."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if not exc.msg.startswith("Invalid control character"):
+            raise
+        data = json.loads(text, strict=False)
+        repairs.append(f"raw control characters inside JSON strings read as they are (first at line {exc.lineno})")
+        return data
+
+
+def _value(text: str, repairs: list[str]) -> str:
+    """A value, double-encoded UTF-8 decoded once more (noted once per record)."""
+    if text.isascii():
+        return text
+    repaired = repair_mojibake(text)
+    if repaired != text and MOJIBAKE_REPAIR not in repairs:
+        repairs.append(MOJIBAKE_REPAIR)
+    return repaired
+
+
+def _parse_json_text(text: str, raw: bytes, repairs: list[str]) -> pymarc.Record:
+    try:
+        data = _loads(text, repairs)
     except json.JSONDecodeError as exc:
         raise RecordRejected(f"not valid JSON: {exc}", raw) from exc
     except RecursionError as exc:
@@ -230,9 +254,9 @@ def _parse_json_text(text: str, raw: bytes) -> pymarc.Record:
             raise RecordRejected(f"MARC-in-JSON field is not an object: {entry!r:.80}", raw)
         for tag, value in entry.items():
             if isinstance(value, str):
-                fields.append(_control(tag, value))
+                fields.append(_control(tag, _value(value, repairs)))
             elif isinstance(value, dict):
-                subfields = [Subfield(str(code)[:1], str(text))
+                subfields = [Subfield(str(code)[:1], _value(str(text), repairs))
                              for sub in value.get("subfields") or [] if isinstance(sub, dict)
                              for code, text in sub.items()]
                 fields.append(_data(tag, str(value.get("ind1") or " ")[:1], str(value.get("ind2") or " ")[:1],

@@ -19,6 +19,7 @@ from harvester.errors import RecordRejected
 from harvester.marc.chunk import RawChunk
 from harvester.marc.iso2709 import _fix_leader
 from harvester.marc.pymarc_build import DEFAULT_LEADER, _control, _data, make_record
+from harvester.text import MOJIBAKE_REPAIR, repair_mojibake
 from harvester.xml import XMLSyntaxError, iter_numbered, local_name, parse_bytes, root_of, safe_parser
 
 
@@ -205,10 +206,10 @@ def read_marcxml(raw: bytes) -> tuple[pymarc.Record, list[str]]:
             leader = child.text or ""
         elif name == "controlfield":
             tag = (child.get("tag") or "").strip()
-            fields.append(_control(tag, child.text or ""))
+            fields.append(_control(tag, _value(child.text, repairs)))
         elif name == "datafield":
             tag = (child.get("tag") or "").strip()
-            subfields = [Subfield((sub.get("code") or " ")[:1], sub.text or "")
+            subfields = [Subfield((sub.get("code") or " ")[:1], _value(sub.text, repairs))
                          for sub in child if local_name(sub) == "subfield"]
             fields.append(_data(tag, (child.get("ind1") or " ")[:1] or " ",
                                 (child.get("ind2") or " ")[:1] or " ", subfields))
@@ -221,6 +222,16 @@ def read_marcxml(raw: bytes) -> tuple[pymarc.Record, list[str]]:
         leader = _default_leader(fields)
         repairs.append(f"MARCXML record without a {what}: default leader {leader!r} used")
     return make_record(_fix_leader(leader, raw), fields), repairs
+
+
+def _value(text: str | None, repairs: list[str]) -> str:
+    """An element's text, double-encoded UTF-8 decoded once more (noted once per record)."""
+    if not text or text.isascii():
+        return text or ""
+    repaired = repair_mojibake(text)
+    if repaired != text and MOJIBAKE_REPAIR not in repairs:
+        repairs.append(MOJIBAKE_REPAIR)
+    return repaired
 
 
 def _root(raw: bytes, repairs: list[str]) -> Any:

@@ -13,7 +13,11 @@ of our own that reproduces the pattern:
   title lost) with no word of a repair;
 - MARCBreaker / MarcEdit ``.mrk`` text of MARC-8 records (marc4j's and MARC::File::MARCMaker's test
   files): the character mnemonics (``{acute}e``, ``{Lstrok}``, ``{llig}``) were kept as written, so the
-  same record read from ``.mrk`` and from its ISO 2709 original had different titles and notes.
+  same record read from ``.mrk`` and from its ISO 2709 original had different titles and notes;
+- text encoded to UTF-8 twice ("Ã©" for "é", Boston University's Alma records in Catmandu-MARC): kept
+  as mojibake, its C1 bytes stripped ("PeÃÂtain"); now decoded once more (ftfy) and noted;
+- MARC-in-JSON with a raw line break inside a string (pymarc's ``test.json``): quarantined as invalid
+  JSON; pymarc reads it, and so do we now, with a note.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from harvester.record import Record
 from harvester.run import harvest_sources
 from harvester.settings import load_settings
 from harvester.store import RecordStore
+from harvester.text import MOJIBAKE_REPAIR
 from harvester.types import RecordId, SourceId
 from tests.harvester.conftest import oai_source
 
@@ -166,7 +171,7 @@ def test_a_payload_that_is_neither_dc_nor_qdc_under_a_qdc_prefix_is_still_refuse
         to_incoming(SOURCE, "x", b'<thing xmlns="urn:x"><title>T</title></thing>', "qdc")
 
 
-def _iso_wrapped(fields: Sequence[tuple[str, str | bytes]], coding: str = "a") -> bytes:
+def _iso_wrapped(fields: Sequence[tuple[str, str | bytes]], coding: str = "a", kind: str = "as") -> bytes:
     """An ISO 2709 record written as exports write one over 99,999 bytes: the leader's length and every
     directory offset modulo 100,000 (five digits each), lengths modulo 10,000."""
     data, directory, offset = b"", b"", 0
@@ -177,7 +182,7 @@ def _iso_wrapped(fields: Sequence[tuple[str, str | bytes]], coding: str = "a") -
         offset += len(body)
     base = 24 + len(directory) + 1
     total = base + len(data) + 1
-    leader = f"{total % 100_000:05d}nas {coding}22{base:05d} a 4500".encode()
+    leader = f"{total % 100_000:05d}n{kind} {coding}22{base:05d} a 4500".encode()
     return leader + directory + b"\x1e" + data + b"\x1d"
 
 
@@ -218,3 +223,54 @@ def test_an_unknown_mnemonic_is_kept_as_written_and_a_dangling_diacritic_is_not_
     mrk = b"=LDR  00000nam  22000000a 4500\n=245  10$aA {notaname} title{acute}\n"
     marc, _ = read_record(mrk, "mrk")
     assert marc["245"]["a"] == unicodedata.normalize("NFC", "A {notaname} title\u0301")  # kept, composed
+
+
+# Text encoded to UTF-8 twice (Boston University's Alma export in Catmandu-MARC's test data: "Pétain"
+# stored as "PeÌ\x81tain", its C1 byte then stripped as a control character, leaving "PeÃÂtain").
+DOUBLE = "Pétain, Fernández, Über, Friedländer".encode().decode("latin-1")  # each é as "Ã©"
+DECOMPOSED_DOUBLE = unicodedata.normalize("NFD", "Pétain").encode("utf-8").decode("latin-1")  # "PeÌ\x81tain"
+
+
+@pytest.mark.parametrize("text", [DOUBLE, DECOMPOSED_DOUBLE, "Itâ€™s a café"])
+def test_double_encoded_utf8_in_an_iso2709_record_is_decoded_once_more_and_noted(text: str) -> None:
+    raw = _iso_wrapped([("001", "mj1"), ("245", f"10\x1fa{text}")])
+    marc, repairs = read_record(raw, "iso2709")
+    fixed = marc["245"]["a"]
+    assert "Ã" not in fixed and "â€" not in fixed
+    assert fixed in ("Pétain, Fernández, Über, Friedländer", "Pétain", "It’s a café")
+    assert repairs == [MOJIBAKE_REPAIR]
+
+
+def test_real_latin1_letters_and_signs_are_left_alone() -> None:
+    text = "naïve « café » Ñandú, 25 °C ± 2, © 1999"  # "é »" and "Ñ" are not mojibake
+    marc, repairs = read_record(_iso_wrapped([("001", "ok1"), ("245", f"10\x1fa{text}")]), "iso2709")
+    assert marc["245"]["a"] == text and repairs == []
+
+
+def test_double_encoded_utf8_in_marcxml_json_and_mnemonic_text_is_repaired_too() -> None:
+    xml = (f'<record xmlns="{NS}"><leader>00000nam a2200000   4500</leader>'
+           f'<controlfield tag="001">mj2</controlfield><datafield tag="245" ind1="1" ind2="0">'
+           f'<subfield code="a">{DOUBLE}</subfield></datafield></record>').encode()
+    mij = json.dumps({"leader": "00000nam a2200000   4500",
+                      "fields": [{"001": "mj3"}, {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": DOUBLE}]}}]})
+    mrk = f"=LDR  00000nam a2200000   4500\n=001  mj4\n=245  10$a{DOUBLE}\n".encode()
+    for fmt, raw in (("marcxml", xml), ("marcjson", mij.encode()), ("mrk", mrk)):
+        marc, repairs = read_record(raw, fmt)
+        assert marc["245"]["a"] == "Pétain, Fernández, Über, Friedländer", fmt
+        assert MOJIBAKE_REPAIR in repairs, fmt
+
+
+def test_marc_in_json_with_a_raw_line_break_in_a_string_is_read_and_noted(tmp_path: Path) -> None:
+    # pymarc's own test.json has one; strict JSON forbids it, pymarc's reader accepts it
+    def record(local_id: str, title: str) -> str:
+        field = '{"245": {"ind1": "0", "ind2": "0", "subfields": [{"a": "' + title + '"}]}}'
+        return '{"leader": "00000nam a2200000   4500", "fields": [{"001": "' + local_id + '"}, ' + field + "]}"
+    doc = f"[{record('j1', 'Two' + chr(10) + '   lines')},\n {record('j2', 'Next')}]\n"
+    counts, store = _harvest(tmp_path, doc.encode())
+    with store:
+        first = store.get(RecordId("feed:j1"))
+        assert first is not None and first.normalized.title == "Two lines"
+        assert any("raw control characters" in note for note in first.normalized.repairs)
+        assert store.get(RecordId("feed:j2")) is not None
+    assert counts["new"] == 2 and counts["quarantined"] == 0
+
