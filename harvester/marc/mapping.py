@@ -16,7 +16,7 @@ from typing import Any
 import pymarc
 
 from harvester.errors import RecordRejected, RecordSkipped
-from harvester.marc import host
+from harvester.marc import host, unimarc
 from harvester.marc.classification import classification
 from harvester.marc.headings import authors, subjects
 from harvester.marc.holdings import holdings_of, mfhd_holdings
@@ -123,7 +123,7 @@ def normalize_marc(marc_record: pymarc.Record, source: SourceConfig, local_id: s
                                  local_id=local_id)
         return Record(**common, kind="holdings", parent_local_id=parent,
                       holdings=mfhd_holdings(view, source.holdings, source.library))
-    values = apply_rules(RULES, view)
+    values = apply_rules(unimarc.RULES if unimarc.is_unimarc(view) else RULES, view)
     values["holdings"] = holdings_of(view, source.holdings, source.library)
     values.update(common)
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}

@@ -17,7 +17,9 @@ of our own that reproduces the pattern:
 - text encoded to UTF-8 twice ("Ã©" for "é", Boston University's Alma records in Catmandu-MARC): kept
   as mojibake, its C1 bytes stripped ("PeÃÂtain"); now decoded once more (ftfy) and noted;
 - MARC-in-JSON with a raw line break inside a string (pymarc's ``test.json``): quarantined as invalid
-  JSON; pymarc reads it, and so do we now, with a note.
+  JSON; pymarc reads it, and so do we now, with a note;
+- UNIMARC records (national libraries: ICCU's in pymarc, a Greek one in Catmandu-MARC) read through the
+  MARC 21 rules: no title, the ISBN (010) taken for an LCCN, the coded data (100) for an author.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from harvester.errors import RecordRejected
 from harvester.marc.files import read_record
 from harvester.oai.payload import to_incoming
 from harvester.record import Record
-from harvester.run import harvest_sources
+from harvester.run import Stored, _process_one, harvest_sources
 from harvester.settings import load_settings
 from harvester.store import RecordStore
 from harvester.text import MOJIBAKE_REPAIR
 from harvester.types import RecordId, SourceId
 from tests.harvester.conftest import oai_source
+from tests.harvester.mutations import SOURCE as MUTANTS
 
 NS = "http://www.loc.gov/MARC21/slim"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -274,3 +277,47 @@ def test_marc_in_json_with_a_raw_line_break_in_a_string_is_read_and_noted(tmp_pa
         assert store.get(RecordId("feed:j2")) is not None
     assert counts["new"] == 2 and counts["quarantined"] == 0
 
+
+def process_record(raw: bytes) -> dict[str, str]:
+    """One ISO 2709 record through the harvest's own per-record step (read, normalize, serialize)."""
+    outcome = _process_one(MUTANTS, "f", "iso2709", "record 1", raw)
+    assert isinstance(outcome, Stored), outcome
+    return {"normalized": outcome.record.normalized_json}  # type: ignore[union-attr]
+
+
+def test_a_unimarc_record_maps_its_own_tags_not_marc21s() -> None:
+    # UNIMARC as a national library exports it (pymarc's ICCU record, Catmandu-MARC's Greek one): read
+    # through the MARC 21 rules it had no title, its ISBN (010) became an LCCN, its 100 an "author"
+    fields: list[tuple[str, str | bytes]] = [
+        ("001", "IT\\ICCU\\TST\\0000001"),
+        ("010", "  \x1fa88-04-40682-8\x1fdL. 30000"),
+        ("100", "  \x1fa19960314d1996    km y0itay50      ba"),
+        ("101", "1 \x1faita\x1fceng"),
+        ("200", "1 \x1faL'altra faccia della spirale\x1feracconti\x1ffIsaac Asimov\x1fgtraduzione di Carlo Fruttero"),
+        ("205", "  \x1fa2. ed."),
+        ("210", "  \x1faMilano\x1fcA. Mondadori\x1fd1996"),
+        ("215", "  \x1fa254 p."),
+        ("225", "| \x1faOscar fantascienza"),
+        ("330", "  \x1faRacconti di fantascienza."),
+        ("606", "  \x1faFantascienza\x1fxRacconti\x1f2FIR"),
+        ("700", " 1\x1faAsimov,\x1fb, Isaac\x1ff1920-1992\x1f4070"),
+        ("702", " 1\x1faFruttero,\x1fbCarlo\x1f4730"),
+        ("712", "02\x1faMondadori\x1f4650"),
+    ]
+    record = json.loads(process_record(_iso_wrapped(fields, kind="am"))["normalized"])
+    assert record["title"] == "L'altra faccia della spirale" and record["subtitle"] == "racconti"
+    assert record["responsibility"] == "Isaac Asimov" and record["edition"] == "2. ed."
+    assert record["isbns"] == ["9788804406822"] and record["lccns"] == []
+    assert record["year"] == 1996 and record["languages"] == ["ita"] and record["format"] == "book"
+    assert record["publisher"] == "A. Mondadori" and record["place"] == "Milano" and record["extent"] == "254 p."
+    assert [(a["name"], a["roles"], a["primary"]) for a in record["authors"]] == [
+        ("Asimov, Isaac", ["author"], True), ("Fruttero, Carlo", ["translator"], False),
+        ("Mondadori", ["publisher"], False)]
+    assert record["authors"][0]["dates"] == "1920-1992"
+    assert record["subjects"][0]["parts"] == ["Fantascienza", "Racconti"] and record["series"] == ["Oscar fantascienza"]
+    assert record["summary"] == "Racconti di fantascienza."
+
+
+def test_a_marc21_record_with_a_200_field_is_still_read_as_marc21() -> None:
+    raw = _iso_wrapped([("001", "m21"), ("245", "10\x1faA MARC 21 title"), ("200", "  \x1falocal data")])
+    assert json.loads(process_record(raw)["normalized"])["title"] == "A MARC 21 title"
