@@ -35,19 +35,26 @@ FORMATS = ("iso2709", "marcxml", "marcjson", "mrk", "aleph")
 XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
 XML_TAIL = b"</collection>\n"
 
+# UTF-8 encoded twice ("é" as "Ã©", a decomposed "e"+U+0301 as "eÌ\x81", "’" through cp1252 as "â€™"):
+# what `harvester.text.repair_mojibake` decodes once more, in every reader (the "feeds" issue)
+MOJIBAKE = (b"\xc3\x83\xc2\xa9", b"e\xc3\x8c\xc2\x81", b"\xc3\xa2\xe2\x82\xac\xe2\x84\xa2")
 # bytes that mean something to each reader: terminators, delimiters, markup, escapes, invalid text
 TOKENS: dict[str, tuple[bytes, ...]] = {
     "iso2709": (b"\x1d", b"\x1e", b"\x1f", b"\x1fa", b"00000", b"\xb9", "¹".encode(), b"\x1b(B", b"\xe1",
-                b"\xed\xa0\x80", b"\xff", b"\x00", b"   ", b"9999"),
+                b"\xed\xa0\x80", b"\xff", b"\x00", b"   ", b"9999", *MOJIBAKE),
     "marcxml": (b"<record/>", b"<record>", b"</record>", b"&eacute;", b"&foo;", b"&#xD800;", b"&#0;", b"<",
                 b"&", b"]]>", b"<![CDATA[x", b'<datafield tag="">', b"</datafield>", b'"', b"\xed\xa0\x80",
-                b"\xff", b"<!DOCTYPE x [<!ENTITY a 'b'>]>", b"<?pi?>", b"<!--", b"</collection>"),
+                b"\xff", b"<!DOCTYPE x [<!ENTITY a 'b'>]>", b"<?pi?>", b"<!--", b"</collection>",
+                b"<header><identifier>oai:x:1</identifier></header>", b'<header status="deleted">', b"<metadata>",
+                *MOJIBAKE),
     "marcjson": (b"\\ud800", b"\\udfff", b"\\u0000", b"\xed\xa0\x80", b"\xff", b"[", b"]", b"{", b"}", b'"',
-                 b"\\", b"\n", b",", b":", b"null", b"[[[[[[[[[[", b'{"":', b'"fields":', b"\xef\xbb\xbf"),
+                 b"\\", b"\n", b",", b":", b"null", b"[[[[[[[[[[", b'{"":', b'"fields":', b"\xef\xbb\xbf",
+                 b"\t", b"\x01", *MOJIBAKE),
     "mrk": (b"\n", b"\n\n", b"=LDR  ", b"LEADER ", b"$", b"$a", b"{dollar}", b"{", b"}", b"{x110000}", b"\\",
-            b"=   ", b"=001  ", b"\xed\xa0\x80", b"\xff", b"\r", b"\x00"),
+            b"=   ", b"=001  ", b"\xed\xa0\x80", b"\xff", b"\r", b"\x00", b"{acute}", b"{Lstrok}", b"{llig}",
+            b"{acute}{", b"{U+00E9}", *MOJIBAKE),
     "aleph": (b"\n", b"$$", b"$$a", b" FMT   L ", b" LDR   L ", b" 001   L ", b"^", b"\xed\xa0\x80", b"\xff",
-              b"000000000 ", b"\r", b"\x00", b"  L ", b"\n\n"),
+              b"000000000 ", b"\r", b"\x00", b"  L ", b"\n\n", *MOJIBAKE),
 }
 
 
