@@ -145,13 +145,14 @@ def cluster_only(config: str, mode: str) -> dict[str, float]:
     settings = load_settings(config)
     matcher = matcher_for(settings)
     with RecordStore(settings.store_path) as store:
-        records = (matching_record(j) for rows in store.iter_live_bib_json() for _, j in rows)
+        stored = (j for rows in store.iter_live_bib_json() for _, j in rows)
         started = time.monotonic()
         counts = Counts()
-        if mode == "bounded":
-            groups = cluster_stream(matcher, records, Overrides(), settings.data_dir, counts=counts)
+        if mode == "bounded":  # the stored JSON, decoded by the clusterer's workers as `unioncat index` does
+            groups = cluster_stream(matcher, stored, Overrides(), settings.data_dir, counts=counts,
+                                    workers=settings.workers or None)
         else:
-            groups = iter(cluster_records(matcher, list(records), Overrides()))
+            groups = iter(cluster_records(matcher, [matching_record(j) for j in stored], Overrides()))
         digest, total = hashlib.sha1(), 0
         for group in groups:
             digest.update(repr(group).encode())
