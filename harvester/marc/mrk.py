@@ -12,7 +12,8 @@ stands for a blank indicator or a blank position of a fixed field; ``$`` introdu
 literal dollar is written ``{dollar}``. The other mnemonics — MARCBreaker's names for MARC-8 characters
 (``{acute}e``, ``{Lstrok}``, ``{lcub}``), ``{U+00E9}`` and ``&#x00E9;`` — are decoded by
 `harvester.marc.mnemonics`; a mnemonic it does not know is kept as written, so nothing is lost.
-"MARC line" is the same without the ``=`` and with one space after the tag (``LEADER`` for the leader).
+"MARC line" is the same without the ``=`` and with one space after the tag (``LEADER`` for the leader,
+or the leader alone on the record's first line, as Catmandu's "Line" format writes it).
 
 Records are separated by blank lines (a new leader line also starts one); the file is streamed line by
 line (`iter_mrk`). Text is UTF-8; invalid bytes are replaced and the record says so (`parse_mrk`).
@@ -34,7 +35,8 @@ from harvester.marc.pymarc_build import _control, _data, make_record, settled_le
 from harvester.text import clean_marc_text
 
 SNIFF_MRK = re.compile(rb"^=(LDR|\d{3})  ", re.MULTILINE)
-SNIFF_LINE = re.compile(rb"^LEADER \d{5}")
+SNIFF_LINE = re.compile(rb"^(?:LEADER \d{5}|\d{5}[^\r\n]{19}\r?\n\d{3} )")  # a bare leader line: Catmandu's "Line"
+_BARE_LEADER = re.compile(r"^\d{5}.{19}$")
 _MRK_LINE = re.compile(r"^=([0-9A-Za-z]{3}) {1,2}(.*)$")
 _TEXT_LINE = re.compile(r"^(LEADER|LDR|[0-9A-Za-z]{3}) (.*)$")
 _BLANKS = str.maketrans({"\\": " ", "/": " "})  # indicators: MarcEdit writes \, MARCMaker /
@@ -78,6 +80,8 @@ def parse_mrk(raw: bytes) -> tuple[pymarc.Record, list[str]]:
         if not line.strip():
             continue
         parsed = _split_line(line)
+        if parsed is None and leader is None and not fields and _BARE_LEADER.match(line):
+            parsed = ("LEADER", line, False)  # "MARC line" may give the leader alone on the first line
         if parsed is None:
             skipped += 1
             continue

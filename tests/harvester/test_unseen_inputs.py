@@ -19,7 +19,9 @@ of our own that reproduces the pattern:
 - MARC-in-JSON with a raw line break inside a string (pymarc's ``test.json``): quarantined as invalid
   JSON; pymarc reads it, and so do we now, with a note;
 - UNIMARC records (national libraries: ICCU's in pymarc, a Greek one in Catmandu-MARC) read through the
-  MARC 21 rules: no title, the ISBN (010) taken for an LCCN, the coded data (100) for an author.
+  MARC 21 rules: no title, the ISBN (010) taken for an LCCN, the coded data (100) for an author;
+- "MARC line" text with the leader alone on a record's first line (Catmandu-MARC's ``code4lib.line``):
+  sniffed as ISO 2709 and the whole file quarantined.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from harvester.errors import RecordRejected
-from harvester.marc.files import read_record
+from harvester.marc.files import read_record, sniff_format
 from harvester.oai.payload import to_incoming
 from harvester.record import Record
 from harvester.run import Stored, _process_one, harvest_sources
@@ -321,3 +323,24 @@ def test_a_unimarc_record_maps_its_own_tags_not_marc21s() -> None:
 def test_a_marc21_record_with_a_200_field_is_still_read_as_marc21() -> None:
     raw = _iso_wrapped([("001", "m21"), ("245", "10\x1faA MARC 21 title"), ("200", "  \x1falocal data")])
     assert json.loads(process_record(raw)["normalized"])["title"] == "A MARC 21 title"
+
+
+def test_marc_line_text_with_the_leader_alone_on_the_first_line_is_sniffed_and_read(tmp_path: Path) -> None:
+    # Catmandu's "Line" format (its code4lib.line): before, sniffed as ISO 2709 and quarantined whole
+    text = ("00000nas a2200000 c 4500\n001 ln1\n022    $a 1234-5679\n245 00 $a A journal of lines $b JL\n\n"
+            "00000nam a2200000 c 4500\n001 ln2\n245 10 $a A second record\n")
+    (tmp_path / "feed").mkdir()
+    (tmp_path / "feed" / "export.line").write_text(text)
+    assert sniff_format(tmp_path / "feed" / "export.line") == "mrk"
+    (tmp_path / "unioncat.toml").write_text('data_dir = "var"\n[[sources]]\nid = "feed"\npath = "feed"\n')
+    settings = load_settings(tmp_path / "unioncat.toml")
+    store = RecordStore(settings.store_path)
+    [result] = harvest_sources(settings, store, settings.sources, workers=1, show_progress=False)
+    with store:
+        first = store.get(RecordId("feed:ln1"))
+        assert first is not None and first.normalized.title == "A journal of lines"
+        assert first.normalized.issns == ("1234-5679",) and first.normalized.format == "serial"
+        assert first.normalized.repairs == ()  # the leader was read, not defaulted
+        assert store.get(RecordId("feed:ln2")) is not None
+    assert result.counts["new"] == 2 and result.counts["quarantined"] == 0
+
