@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pycountry
 
 from harvester.identifiers import normalize_isbn, normalize_issn, recognise_identifier
 from harvester.record import Holding, Link
@@ -128,7 +131,11 @@ def year_of(texts: list[str]) -> int | None:
 
 
 def language_code(text: str) -> str | None:
-    """ISO 639-2 (bibliographic) code from a code or an English/native language name."""
+    """ISO 639-2 (bibliographic) code from a code or an English/native language name.
+
+    The table above first (the common names, native ones too); then ISO 639 itself (pycountry): any
+    two-letter code ("hu", DSpace's "hu_HU"), a terminology code ("fra" → "fre", "ces" → "cze") or an
+    English name ("Hungarian") — before, a code missing from the table was dropped."""
     value = text.strip().lower()
     if not value:
         return None
@@ -137,7 +144,26 @@ def language_code(text: str) -> str | None:
     base = value.split("-")[0].split("_")[0]
     if base in LANGUAGES:
         return LANGUAGES[base]
-    return value if re.fullmatch(r"[a-z]{3}", value) else None
+    return _iso639(value, base)
+
+
+@lru_cache(maxsize=4096)
+def _iso639(value: str, base: str) -> str | None:
+    found = None
+    if re.fullmatch(r"[a-z]{2}", base):
+        found = pycountry.languages.get(alpha_2=base)
+    elif re.fullmatch(r"[a-z]{3}", value):
+        found = pycountry.languages.get(alpha_3=value)
+        if found is None:
+            return value  # already a bibliographic code pycountry lists under its terminology twin, or local
+    elif re.fullmatch(r"[a-z][a-z ()-]{3,40}", value):
+        try:
+            found = pycountry.languages.lookup(value)
+        except LookupError:
+            found = None
+    if found is None:
+        return None
+    return getattr(found, "bibliographic", None) or getattr(found, "alpha_3", None)
 
 
 def format_of(words: list[str], default: str = "other") -> str:

@@ -21,7 +21,9 @@ of our own that reproduces the pattern:
 - UNIMARC records (national libraries: ICCU's in pymarc, a Greek one in Catmandu-MARC) read through the
   MARC 21 rules: no title, the ISBN (010) taken for an LCCN, the coded data (100) for an author;
 - "MARC line" text with the leader alone on a record's first line (Catmandu-MARC's ``code4lib.line``):
-  sniffed as ISO 2709 and the whole file quarantined.
+  sniffed as ISO 2709 and the whole file quarantined;
+- repository language codes missing from the vocabulary's short table ("hu_HU", "et", "Hungarian"):
+  dropped (found reading the DC map, not in a sample).
 """
 
 from __future__ import annotations
@@ -344,3 +346,14 @@ def test_marc_line_text_with_the_leader_alone_on_the_first_line_is_sniffed_and_r
         assert store.get(RecordId("feed:ln2")) is not None
     assert result.counts["new"] == 2 and result.counts["quarantined"] == 0
 
+
+def test_repository_language_codes_outside_the_short_table_are_read_through_iso_639() -> None:
+    # DSpace writes dc.language.iso as "hu_HU", OJS as "hu", EPrints names ("Hungarian"): before, any
+    # code missing from the vocabulary's short table (Hungarian, Serbian, Estonian ...) was dropped
+    dc = ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Többnyelvű</dc:title>'
+          + "".join(f"<dc:language>{code}</dc:language>" for code in
+                    ("hu_HU", "Hungarian", "et", "sr-Latn", "ces", "fre", "xx", "123"))
+          + "</oai_dc:dc>").encode()
+    record = Record.from_dict(json.loads(to_incoming(SOURCE, "oai:x:lang", dc, "oai_dc").normalized_json))
+    assert record.languages == ("hun", "est", "srp", "cze", "fre")
