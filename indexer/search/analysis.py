@@ -55,7 +55,7 @@ def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
 
 
 _ANALYZERS = {STEMMED: _analyzer(stem=True), FOLDED: _analyzer(stem=False)}
-_CJK_SOURCES = tuple(f.name for f in TEXT_FIELDS if f.name != "cjk")
+_CJK_SOURCES = tuple(f.name for f in TEXT_FIELDS if f.name not in ("cjk", "variants"))
 
 
 CJK_FIELD = "cjk"
@@ -94,6 +94,80 @@ def cjk_text(doc: Mapping[str, Any]) -> str:
                 if bigrams:
                     parts.append(bigrams)
     return " ".join(parts)
+
+
+VARIANTS_FIELD = "variants"
+"""The hidden text field of joined spellings (see `joined`): both backends derive it, like `CJK_FIELD`,
+from a document's title, subtitle, authors, subjects and series, never store it, and search it for
+every unfielded word."""
+DERIVED_FIELDS = (CJK_FIELD, VARIANTS_FIELD)
+_VARIANT_SOURCES = ("title", "subtitle", "authors", "subjects", "series")
+_APOSTROPHES_HYPHENS = frozenset("'’‘ʼ`´′-‐‑‒–")
+_MARK_RANGES = ((0x02B0, 0x02FF), (0x0300, 0x036F), (0x0591, 0x05C7), (0x0610, 0x061A), (0x0640, 0x0640),
+                (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF),
+                (0x20D0, 0x20FF), (0xFE20, 0xFE2F), (0x00AD, 0x00AD), (0x200C, 0x200D), (0x2060, 0x2060))
+"""Modifier letters (ʻ ʹ ʼ ʾ ʿ of ALA-LC romanization), combining diacritics left uncomposed (the ligature
+halves of "Rossi︠i︡a"), Hebrew points, Arabic vowel signs and tatweel, soft hyphens and zero-width joiners."""
+_CHUNK = re.compile(r"[^\s,;:()\[\]{}<>\"/\\|!?*+=&]+")
+
+
+def _is_mark(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _MARK_RANGES)
+
+
+def _joined_chunk(chunk: str) -> str:
+    """One space-free chunk with its joiners removed, or "" when it has none inside a word.
+
+    Joiners: the marks of `_MARK_RANGES` anywhere ("ʻUtbī"), apostrophes and hyphens between two
+    characters ("don't", "co-operation"), periods between single letters ("U.S."). A chunk left with
+    anything but letters and digits, or with no letter (ISBNs, "1983-1993"), gives "".
+    """
+    chunk = chunk.strip(".")
+    pieces = chunk.split(".")
+    if len(pieces) > 1 and all(len(piece) == 1 and piece.isalpha() for piece in pieces):
+        return "".join(pieces)
+    out: list[str] = []
+    inner = False
+    for i, char in enumerate(chunk):
+        if _is_mark(char):
+            inner = True
+        elif char in _APOSTROPHES_HYPHENS:
+            inner = inner or 0 < i < len(chunk) - 1
+        else:
+            out.append(char)
+    text = "".join(out)
+    if not inner or not text.isalnum() or not any(c.isalpha() for c in text):
+        return ""
+    return text
+
+
+def joined(text: str) -> str:
+    """`text` with its words' apostrophes, hyphens and romanization marks removed ("Don't" → "Dont",
+    "co-operation" → "cooperation", "ʻUtbī" → "Utbī", "Chubarʹi͡an" → "Chubarian", "U.S." → "US").
+
+    The word tokenizer splits or keeps these: "don't" is "don" + "t", "ʻutbi" keeps its ʻ, and "Rossi︠i︡a"
+    is three words, so a patron typing "dont", "Utbi" or "Rossiia" found nothing. Library discovery
+    systems index the joined form beside the parts (Solr's WordDelimiterGraphFilter with
+    ``catenateWords``, ICU folding for the marks); here it is the hidden `VARIANTS_FIELD`."""
+    return _CHUNK.sub(lambda match: _joined_chunk(match.group(0)) or match.group(0), nfc(text))
+
+
+def variants_text(doc: Mapping[str, Any]) -> str:
+    """The `VARIANTS_FIELD` value of an index document: each joined chunk of its `_VARIANT_SOURCES`."""
+    found: list[str] = []
+    for name in _VARIANT_SOURCES:
+        value = doc.get(name)
+        for text in (value if isinstance(value, list | tuple) else [value]):
+            if isinstance(text, str) and text:
+                found.extend(j for j in (_joined_chunk(c) for c in _CHUNK.findall(nfc(text))) if j)
+    return " ".join(dict.fromkeys(found))
+
+
+def derived_text(doc: Mapping[str, Any]) -> dict[str, str]:
+    """The hidden, derived text fields (`DERIVED_FIELDS`) of an index document that have a value."""
+    values = {CJK_FIELD: cjk_text(doc), VARIANTS_FIELD: variants_text(doc)}
+    return {name: value for name, value in values.items() if value}
 
 
 def query_text(field: IndexField, text: str) -> str:
@@ -204,16 +278,17 @@ LEADING_ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "der", "die", "das
 
 
 def title_keys(*titles: str) -> list[str]:
-    """The `title_key` forms a record is found under: each title, also without a leading article."""
+    """The `title_key` forms a record is found under: each title, also `joined` ("Don't think twice" is
+    also "dont think twice"), each also without a leading article."""
     keys: list[str] = []
     for title in titles:
-        key = title_key(title)
-        if not key:
-            continue
-        keys.append(key)
-        first, _, rest = key.partition(" ")
-        if rest and first in LEADING_ARTICLES:
-            keys.append(rest)
+        for key in dict.fromkeys((title_key(title), title_key(joined(title)))):
+            if not key:
+                continue
+            keys.append(key)
+            first, _, rest = key.partition(" ")
+            if rest and first in LEADING_ARTICLES:
+                keys.append(rest)
     return list(dict.fromkeys(keys))
 
 

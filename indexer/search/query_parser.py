@@ -16,10 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harvester import identifiers
-from indexer.errors import QueryError
-from indexer.search.analysis import is_stopword, title_key
-from indexer.search.query import Bool, ExactTitle, IdentifierMatch, ParsedQuery, Phrase, Prefix, Term, YearRange
+from indexer.search.analysis import analyze_folded, is_stopword, joined, title_key
+from indexer.search.query import Bool, ExactTitle, ParsedQuery, Phrase, Prefix, Term, YearRange
+from indexer.search.query_forms import (
+    ID_KINDS,
+    as_whole,
+    bare_identifier,
+    callnumber_node,
+    fielded_identifier,
+    year_range_brackets,
+    year_value,
+)
 from indexer.search.schema import FIELDS, fields_for_alias
 
 MAX_QUERY_CHARS = 1000
@@ -34,14 +41,20 @@ MIN_PREFIX = 2
 _YEAR_ALIASES = {a for f in fields_for_alias("year") for a in f.query_alias} | {"year"}
 _IDENTIFIER_ALIASES = {a for f in FIELDS if f.kind == "identifier" for a in f.query_alias}
 _FIELD_RE = re.compile(r"([A-Za-z_]+):(.*)", re.DOTALL)
+_EQUALS_RE = re.compile(r"([A-Za-z_]+)\s*=\s*(\S.*)", re.DOTALL)
+"""``author = flynn``, ``title=gone girl``: what people used to other catalogs' forms type for ``field:``."""
+_PASTED_ID = re.compile(r"\([A-Za-z]{2,12}\)[^\s()\"]+")
+"""A MARC 035-style number with its organization code, "(OCoLC)946482513", "(DLC)sn85021929": ILL staff
+paste these; read as brackets they became the word "OCoLC" and a number, and found the wrong record."""
+_INITIAL = re.compile(r"^[^\W\d_]\.$")
+""""W." in "W. C. Booth": an initial. Catalogs spell names out ("Booth, Wayne C."), so an initial decides
+nothing about whether a record matches, only how well (like a stopword)."""
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200c\u200d\u2060\ufeff"))
+"""Soft hyphens, zero-width (non-)joiners, word joiners, BOMs: invisible in text pasted from a PDF or a
+web page, inside a word ("Kazan\u00adtzakis"); removed, where other unprintable characters become spaces."""
+_YEAR_WORD = re.compile(r"^(1[5-9]|20)\d\d$")
+_CALLNUMBER_ALIASES = {"callnumber", "cn", "lcc"}
 _OPERATORS = {"AND", "OR", "NOT", "&&", "||"}
-_ID_KINDS = {"isbn": "isbn", "issn": "issn", "oclc": "oclc", "lccn": "lccn"}
-_NORMALIZERS = {
-    "isbn": identifiers.normalize_isbn,
-    "issn": identifiers.normalize_issn,
-    "oclc": identifiers.normalize_oclc,
-    "lccn": identifiers.normalize_lccn,
-}
 
 
 # ---------------------------------------------------------------- tokens
@@ -69,18 +82,28 @@ def _tokenize(text: str) -> list[_Tok]:
             sign, i = ch, i + 1
             ch = text[i]
         field = ""
-        match = _FIELD_RE.match(text, i)
+        match = _FIELD_RE.match(text, i) or _EQUALS_RE.match(text, i)
         if match and _known_field(match.group(1)):
             field = match.group(1).lower()
-            i += len(match.group(1)) + 1
+            i = match.start(2)
             if i >= n or text[i].isspace():
                 continue  # "title:" with nothing after it
             ch = text[i]
+        pasted = _PASTED_ID.match(text, i) if ch == "(" and not field else None
+        if pasted:  # "(OCoLC)946482513" pasted from a 035: one word, not a bracket
+            tokens.append(_Tok("word", pasted.group(0), field, sign))
+            i = pasted.end()
+            continue
         if ch == '"':
             end = text.find('"', i + 1)
             end = n if end < 0 else end  # unbalanced quote: the phrase runs to the end
             tokens.append(_Tok("phrase", text[i + 1 : end], field, sign))
             i = end + 1
+        elif field in _CALLNUMBER_ALIASES:
+            end = text.find(" OR ", i)  # a call number has spaces: it runs to the end (or an OR)
+            end = n if end < 0 else end
+            tokens.append(_Tok("callnumber", text[i:end].strip(), field, sign))
+            i = end
         elif field in _IDENTIFIER_ALIASES and ch != '"':
             j = i
             while j < n and not text[j].isspace():
@@ -116,7 +139,8 @@ def _tokenize(text: str) -> list[_Tok]:
 
 
 def _known_field(alias: str) -> bool:
-    return alias.lower() in _YEAR_ALIASES or bool(fields_for_alias(alias))
+    lowered = alias.lower()
+    return lowered in _YEAR_ALIASES or lowered in _CALLNUMBER_ALIASES or bool(fields_for_alias(alias))
 
 
 # ---------------------------------------------------------------- parser
@@ -165,7 +189,7 @@ class _Parser:
                 must.extend(node.must)  # "(a -b) c" is a AND NOT b AND c: flat, so relaxing reaches it
                 optional.extend(node.should)
                 must_not.extend(node.must_not)
-            elif skippable and isinstance(node, Term) and is_stopword(node.text):
+            elif skippable and isinstance(node, Term) and (is_stopword(node.text) or _is_initial(tok, node)):
                 optional.append(node)
             else:
                 must.append(node)
@@ -203,21 +227,23 @@ class _Parser:
                 del self.words[seen:]  # excluded words are no hint of what the patron wants
             return negate, _simplify(inner)
         if tok.kind == "range":
-            return negate, _year_range_brackets(tok.text)
+            return negate, year_range_brackets(tok.text)
+        if tok.kind == "callnumber" or (tok.kind == "phrase" and tok.field in _CALLNUMBER_ALIASES):
+            return negate, callnumber_node(tok.text)
         if tok.kind == "phrase":
             return negate, self.phrase(tok.text, use_field, negate)
         label = self.identifier_label(tok)
         if label:
             value = self.tokens[self.pos]
             self.pos += 1
-            return negate, _fielded_identifier(label, value.text)
+            return negate, fielded_identifier(label, value.text)
         return negate, self.word(tok.text, use_field, negate)
 
     def identifier_label(self, tok: _Tok) -> str:
         """ "ISBN 0-306-40615-2" as pasted from a citation: the label names the identifier that follows."""
         label = tok.text.lower().rstrip(":")
         nxt = self.peek()
-        if tok.field or label not in _ID_KINDS or nxt is None or nxt.kind != "word" or nxt.field or nxt.sign:
+        if tok.field or label not in ID_KINDS or nxt is None or nxt.kind != "word" or nxt.field or nxt.sign:
             return ""
         return label if any(c.isdigit() for c in nxt.text) else ""
 
@@ -226,8 +252,8 @@ class _Parser:
         if not text:
             return None
         if field in _YEAR_ALIASES:
-            return _year_value(text)
-        id_node = _fielded_identifier(field, text)
+            return year_value(text)
+        id_node = fielded_identifier(field, text)
         if id_node is not None:
             return id_node
         if not negate:
@@ -239,8 +265,8 @@ class _Parser:
 
     def word(self, text: str, field: str, negate: bool) -> object | None:
         if field in _YEAR_ALIASES:
-            return _year_value(text)
-        id_node = _fielded_identifier(field, text)
+            return year_value(text)
+        id_node = fielded_identifier(field, text)
         if id_node is not None:
             return id_node
         fields = _fields(field)
@@ -257,10 +283,27 @@ class _Parser:
             self.words.append(text)
         term = Term(text, fields)
         if not field:
-            bare = _bare_identifier(text, self.alone)
+            bare = bare_identifier(text, self.alone)
             if bare is not None:
                 return Bool(should=(bare, term))
+            if not self.alone and _YEAR_WORD.match(text):
+                year = int(text)  # "craft of research 2008": the edition's year, rarely a title word
+                return Bool(should=(term, YearRange(year, year)))
+        return _with_joined(term)
+
+
+def _with_joined(term: Term) -> object:
+    """ "co-operation" also as "cooperation", "Rossi︠i︡a" as "Rossiia" (`analysis.joined`): either spelling
+    finds the other, as the index keeps both (the hidden ``variants`` field)."""
+    glued = joined(term.text)
+    if " " in glued or analyze_folded(glued) == analyze_folded(term.text) or not analyze_folded(glued):
         return term
+    return Bool(should=(term, Term(glued, term.fields)))
+
+
+def _is_initial(tok: _Tok, node: Term) -> bool:
+    """An initial typed unfielded or in ``author:`` ("W." of "W. C. Booth"), never a quoted letter."""
+    return tok.kind == "word" and bool(_INITIAL.match(tok.text)) and node.fields in ((), ("authors",))
 
 
 def _has_word_char(text: str) -> bool:
@@ -281,106 +324,12 @@ def _simplify(node: Bool) -> object | None:
     return node
 
 
-# ---------------------------------------------------------------- identifiers
-
-
-def _fielded_identifier(alias: str, text: str) -> IdentifierMatch | None:
-    """``isbn:0-306-40615-2`` and friends: normalized like the index, falling back to the cleaned text."""
-    if not alias:
-        return None
-    fields = fields_for_alias(alias)
-    if not fields or fields[0].kind != "identifier":
-        return None
-    name = fields[0].name
-    if name in _NORMALIZERS:
-        found = _NORMALIZERS[name](text)
-        cleaned = _clean_identifier(text, upper=name != "lccn")
-        if name == "lccn":
-            cleaned = cleaned.lower()
-        return IdentifierMatch(name, (found,) if found else (cleaned,))
-    recognised = identifiers.recognise_identifier(text)
-    values = [text.strip()]
-    if recognised is not None:
-        values.append(recognised[1])
-    return IdentifierMatch(name, tuple(dict.fromkeys(values)))
-
-
-def _clean_identifier(text: str, upper: bool) -> str:
-    cleaned = "".join(c for c in text if c.isalnum())
-    return cleaned.upper() if upper else cleaned
-
-
-def _bare_identifier(word: str, alone: bool) -> IdentifierMatch | None:
-    """A standard number typed on its own: ISBN/ISSN anywhere, OCLC/LCCN only when the query is just it.
-
-    Bare digits ("1984") are also read as words by the caller, so a title that is a number still matches.
-    """
-    if not any(c.isdigit() for c in word):
-        return None
-    found = identifiers.recognise_identifier(word)
-    if found is None:
-        return None
-    kind, value = found
-    if kind in ("oclc", "lccn") and not alone and not identifiers.is_oclc_prefixed(word):
-        return None
-    return IdentifierMatch(_ID_KINDS[kind], (value,))
-
-
-# ---------------------------------------------------------------- years
-
-_YEAR = r"(\d{1,4})"
-_YEAR_FORMS = (
-    (re.compile(rf"^{_YEAR}$"), lambda a, b: (a, a)),
-    (re.compile(rf"^{_YEAR}\s*(?:-|\.\.|to)\s*{_YEAR}$", re.IGNORECASE), lambda a, b: (a, b)),
-    (re.compile(rf"^{_YEAR}\s*(?:-|\.\.)$"), lambda a, b: (a, None)),
-    (re.compile(rf"^(?:-|\.\.)\s*{_YEAR}$"), lambda a, b: (None, a)),
-    (re.compile(rf"^>=\s*{_YEAR}$"), lambda a, b: (a, None)),
-    (re.compile(rf"^>\s*{_YEAR}$"), lambda a, b: (a + 1, None)),
-    (re.compile(rf"^<=\s*{_YEAR}$"), lambda a, b: (None, a)),
-    (re.compile(rf"^<\s*{_YEAR}$"), lambda a, b: (None, a - 1)),
-)
-YEAR_HELP = "year: expects a year like 1990, a range like 1990-2000 or [1990 TO 2000], or >1990"
-
-
-def _year_value(text: str) -> YearRange:
-    value = text.strip()
-    for pattern, build in _YEAR_FORMS:
-        match = pattern.match(value)
-        if match:
-            nums = [int(g) if g is not None else None for g in match.groups()] + [None]
-            low, high = build(nums[0], nums[1])
-            return _ordered(low, high)
-    raise QueryError(YEAR_HELP)
-
-
-def _year_range_brackets(text: str) -> YearRange:
-    parts = text.replace(",", " ").split()
-    parts = [p for p in parts if p.upper() != "TO"]
-    if len(parts) != 2:
-        raise QueryError(YEAR_HELP)
-    bounds: list[int | None] = []
-    for part in parts:
-        if part == "*":
-            bounds.append(None)
-        elif part.isdigit() and len(part) <= 4:
-            bounds.append(int(part))
-        else:
-            raise QueryError(YEAR_HELP)
-    return _ordered(bounds[0], bounds[1])
-
-
-def _ordered(low: int | None, high: int | None) -> YearRange:
-    if low is not None and high is not None and low > high:
-        low, high = high, low
-    return YearRange(low, high)
-
-
 # ---------------------------------------------------------------- entry point
 
 
 def parse_query(text: str) -> ParsedQuery:
     """Parse a patron's query; empty or punctuation-only text gives an empty query (match everything)."""
-    text = (text or "")[:MAX_QUERY_CHARS]
+    text = (text or "")[:MAX_QUERY_CHARS].translate(_INVISIBLE)
     text = "".join(c if c.isprintable() else " " for c in text)
     tokens = _tokenize(text)
     alone = len(tokens) == 1 and tokens[0].kind == "word" and not tokens[0].field and not tokens[0].sign
@@ -388,9 +337,12 @@ def parse_query(text: str) -> ParsedQuery:
     root = parser.parse_sequence("", 0)
     if len(root.must) == 1 and not root.must_not and not root.should and isinstance(root.must[0], Bool):
         inner = root.must[0]
-        if not inner.must and inner.should and not inner.must_not:
-            root = inner  # "a OR b" at the top: relaxing it changes nothing
-    key = title_key(" ".join(parser.words))
-    if root.must and key:  # the words, in order, as a whole title: that record first
-        root = Bool(must=root.must, should=(*root.should, ExactTitle(key)), must_not=root.must_not)
-    return ParsedQuery(root, tuple(parser.words))
+        spellings = len(parser.words) == 1 and all(isinstance(c, Term) for c in inner.should)
+        if not inner.must and inner.should and not inner.must_not and not spellings:
+            root = inner  # "a OR b" at the top: relaxing it changes nothing (one word's two spellings stay a word)
+    typed = " ".join(parser.words)
+    keys = [key for key in dict.fromkeys((title_key(typed), title_key(joined(typed)))) if key]
+    if root.must and keys:  # the words, in order, as a whole title (either spelling): that record first
+        exact = tuple(ExactTitle(key) for key in keys)
+        root = Bool(must=root.must, should=(*root.should, *exact), must_not=root.must_not)
+    return ParsedQuery(as_whole(text.strip(), root), tuple(parser.words))

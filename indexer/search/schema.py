@@ -47,6 +47,8 @@ FIELDS: tuple[IndexField, ...] = (
     IndexField("notes", "text", boost=0.5, multi=True, query_alias=("notes",)),
     # CJK bigrams of the text fields above (analysis.cjk_bigrams), derived by the backends, never stored
     IndexField("cjk", "text", boost=3.0),
+    # joined spellings of title/author/subject/series words (analysis.joined: "dont", "utbi"), derived likewise
+    IndexField("variants", "text", boost=2.0),
     IndexField("isbn", "identifier", multi=True, query_alias=("isbn",)),
     IndexField("issn", "identifier", multi=True, query_alias=("issn",)),
     IndexField("oclc", "identifier", multi=True, query_alias=("oclc",)),

@@ -468,7 +468,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
         },
         "mappings": {
             "dynamic": False,
-            "_source": {"excludes": ["cjk"]},
+            "_source": {"excludes": ["cjk", "variants"]},
             "properties": {
                 "id": KEYWORD,
                 "title": LISTED_TEXT,
@@ -479,6 +479,7 @@ def test_index_body_maps_every_schema_field_with_the_shared_analysis() -> None:
                 "series": FOLDED_TEXT,
                 "notes": FOLDED_TEXT,
                 "cjk": FOLDED_TEXT,
+                "variants": FOLDED_TEXT,
                 "isbn": KEYWORD,
                 "issn": KEYWORD,
                 "oclc": KEYWORD,
@@ -573,6 +574,7 @@ def test_term_matches_stemmed_text_fields_with_schema_boosts() -> None:
                 {"match_phrase": {"publisher.stemmed": {"query": "Whales"}}},
                 {"match_phrase": {"series.stemmed": {"query": "Whales"}}},
                 {"match_phrase": {"notes.stemmed": {"query": "Whales", "boost": 0.5}}},
+                {"match_phrase": {"variants.stemmed": {"query": "Whales", "boost": 2.0}}},
             ],
             "tie_breaker": 0.3,
         }

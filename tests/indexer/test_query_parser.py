@@ -192,7 +192,8 @@ def test_bare_isbn_and_issn_are_recognised_but_still_words() -> None:
 
 def test_bare_number_alone_may_be_an_oclc_number_or_a_title_word() -> None:
     assert parse_query("1984").root == Bool(should=(IdentifierMatch("oclc", ("1984",)), Term("1984")))
-    assert parse_query("1984 orwell").root.must == (Term("1984"), Term("orwell"))  # among words: a word
+    # among words: a word, or the year of the edition ("craft of research 2008")
+    assert parse_query("1984 orwell").root.must == (Bool(should=(Term("1984"), YearRange(1984, 1984))), Term("orwell"))
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,18 @@ from indexer.search.analysis import (
     normalize_identifier,
     query_text,
 )
-from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.query import (
+    CALLNUMBER_FIELD,
+    EXACT_TITLE_SCORE,
+    Bool,
+    CallNumber,
+    ExactTitle,
+    IdentifierMatch,
+    Phrase,
+    Prefix,
+    Term,
+    YearRange,
+)
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 
@@ -53,7 +64,17 @@ class QueryBuilder:
             return Query.range_query(self.schema, "year", tantivy.FieldType.Integer, node.low, node.high)
         if isinstance(node, ExactTitle):
             return Query.const_score_query(Query.term_query(self.schema, "title_key", node.key), EXACT_TITLE_SCORE)
+        if isinstance(node, CallNumber):
+            return self._callnumber(node)
         raise QueryError("this query could not be understood")
+
+    def _callnumber(self, node: CallNumber) -> Query:
+        """Call numbers whose shelf key starts with one of the keys, each scoring `IDENTIFIER_BOOST`."""
+        starts = [
+            Query.fuzzy_term_query(self.schema, CALLNUMBER_FIELD, key, distance=0, prefix=True) for key in node.keys
+        ]
+        either = starts[0] if len(starts) == 1 else Query.boolean_query([(Occur.Should, q) for q in starts])
+        return Query.const_score_query(either, IDENTIFIER_BOOST)
 
     def _bool(self, node: Bool) -> Query | None:
         clauses: list[tuple[Occur, Query]] = []

@@ -15,12 +15,12 @@ import tantivy
 
 from indexer.search.analysis import (
     _ANALYZERS,
-    CJK_FIELD,
+    DERIVED_FIELDS,
     FOLDED,
     MAX_TOKEN_CHARS,
     RAW,
     STEMMED,
-    cjk_text,
+    derived_text,
     exact_copy,
     nfc,
     normalize_identifier,
@@ -47,7 +47,7 @@ def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     for field in FIELDS:
         if field.kind == "text":
-            builder.add_text_field(field.name, stored=field.name != CJK_FIELD, tokenizer_name=STEMMED)
+            builder.add_text_field(field.name, stored=field.name not in DERIVED_FIELDS, tokenizer_name=STEMMED)
         elif field.kind in ("keyword", "identifier"):
             # facets count, title sorts and short autocomplete prefixes (headings.KIND_OF_FIELD) on fast fields
             fast = field.facet or field.name == "title_sort" or field.name in KIND_OF_FIELD
@@ -78,7 +78,7 @@ def schema_fingerprint() -> str:
     return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
 
 
-_PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS if f.name != CJK_FIELD)
+_PLAN = tuple((f.name, f.kind, exact_copy(f)) for f in FIELDS if f.name not in DERIVED_FIELDS)
 _SLOTS = tuple((name, slot_fields(name), more_field(name)) for name in SLOTTED)
 _SCHEMA = build_schema()
 _BYTES_FIELDS = tuple(f.name for f in FIELDS if f.kind == "stored")
@@ -137,9 +137,8 @@ def tantivy_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
         out[name] = texts
         if copy:
             out[copy] = texts
-    cjk = cjk_text(doc)
-    if cjk:
-        out[CJK_FIELD] = [cjk]
+    for name, text in derived_text(doc).items():
+        out[name] = [text]
     more: list[str] = []
     for name, slots, overflow in _SLOTS:
         unique = list(dict.fromkeys(out.get(name, ())))

@@ -30,7 +30,7 @@ import json
 import sys
 from typing import Any
 
-from indexer.search.analysis import CJK_FIELD, cjk_text, exact_copy, nfc, normalize_identifier
+from indexer.search.analysis import DERIVED_FIELDS, derived_text, exact_copy, nfc, normalize_identifier
 from indexer.search.schema import FIELDS, IndexField
 
 FOLDED = "unioncat_folded"
@@ -98,9 +98,10 @@ def field_mapping(field: IndexField) -> dict[str, Any]:
 
 
 def mappings() -> dict[str, Any]:
-    """The ``mappings`` section: every schema field, nothing dynamic; the derived CJK bigrams are
-    searched but not kept in ``_source`` (the embedded engine does not store them either)."""
-    return {"dynamic": False, "_source": {"excludes": [CJK_FIELD]},
+    """The ``mappings`` section: every schema field, nothing dynamic; the derived fields (CJK bigrams,
+    joined spellings) are searched but not kept in ``_source`` (the embedded engine does not store them
+    either)."""
+    return {"dynamic": False, "_source": {"excludes": list(DERIVED_FIELDS)},
             "properties": {field.name: field_mapping(field) for field in FIELDS}}
 
 
@@ -139,7 +140,7 @@ def prepare_document(doc: dict[str, Any]) -> dict[str, Any]:
     would otherwise split a word in two, and both engines must match the same typed identifiers)."""
     out: dict[str, Any] = {}
     for field in FIELDS:
-        if field.name == CJK_FIELD:
+        if field.name in DERIVED_FIELDS:
             continue
         if field.kind == "stored":
             if doc.get(field.name) is not None:
@@ -154,9 +155,7 @@ def prepare_document(doc: dict[str, Any]) -> dict[str, Any]:
             values = [nfc(str(v)) for v in values]
         if values:
             out[field.name] = values if field.multi else values[0]
-    cjk = cjk_text(doc)
-    if cjk:
-        out[CJK_FIELD] = cjk
+    out.update(derived_text(doc))
     return out
 
 
@@ -165,7 +164,8 @@ def stored_document(source: dict[str, Any]) -> dict[str, Any]:
     every schema field present, lists for multi fields, ``""``/None/``{}`` for missing ones."""
     out: dict[str, Any] = {}
     for field in FIELDS:
-        value = source.get(field.name) if field.name != CJK_FIELD else None  # not stored by the embedded engine
+        derived = field.name in DERIVED_FIELDS  # not stored by the embedded engine
+        value = source.get(field.name) if not derived else None
         if field.kind == "stored":
             out[field.name] = value if value is not None else {}
         elif field.multi:

@@ -17,6 +17,7 @@ composed to NFC first, and the index uses the equivalent chain, see `opensearch.
   copies), else on the stemmed terms, like the embedded engine; ``whal*`` must not be stemmed first.
 - `IdentifierMatch`: ``terms`` on the normalized keyword field, boost 10. `YearRange`: ``range``.
 - `ExactTitle`: ``constant_score`` over a ``term`` on ``title_key`` (the exact-title bonus).
+- `CallNumber`: ``constant_score`` (boost 10) over ``prefix`` queries on the ``callnumber_heading`` terms.
 - `Bool`: ``bool``; with no ``must`` at least one ``should`` must match, and a query of only
   exclusions (``-word``) matches everything else.
 - fuzzy mode (the fallback): in the fields where typos are forgiven (`analysis.FUZZY_FIELDS`), each
@@ -34,7 +35,18 @@ from indexer.errors import QueryError
 from indexer.search import analysis
 from indexer.search.analysis import FUZZY_FIELDS, FUZZY_WEIGHT, IDENTIFIER_BOOST, TIE_BREAKER, fuzzy_distance, nfc
 from indexer.search.backends.opensearch.mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
-from indexer.search.query import EXACT_TITLE_SCORE, Bool, ExactTitle, IdentifierMatch, Phrase, Prefix, Term, YearRange
+from indexer.search.query import (
+    CALLNUMBER_FIELD,
+    EXACT_TITLE_SCORE,
+    Bool,
+    CallNumber,
+    ExactTitle,
+    IdentifierMatch,
+    Phrase,
+    Prefix,
+    Term,
+    YearRange,
+)
 from indexer.search.schema import FIELDS_BY_NAME, TEXT_FIELDS, IndexField
 
 Clause = dict[str, Any]
@@ -60,6 +72,10 @@ def translate(node: object, fuzzy: bool = False) -> Clause | None:
         if node.low is None and node.high is None:
             return None
         return {"range": {"year": year_bounds(node.low, node.high)}}
+    if isinstance(node, CallNumber):  # a constant score, like the embedded const_score_query over prefixes
+        starts = [{"prefix": {CALLNUMBER_FIELD: key}} for key in node.keys]
+        either = starts[0] if len(starts) == 1 else {"bool": {"should": starts, "minimum_should_match": 1}}
+        return {"constant_score": {"filter": either, "boost": IDENTIFIER_BOOST}}
     raise QueryError("this query could not be understood")
 
 
