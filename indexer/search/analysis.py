@@ -101,6 +101,12 @@ VARIANTS_FIELD = "variants"
 from a document's title, subtitle, authors, subjects and series, never store it, and search it for
 every unfielded word."""
 DERIVED_FIELDS = (CJK_FIELD, VARIANTS_FIELD)
+VARIANT_SCORE = 10.0
+"""What a typed word matching a joined spelling scores, in both engines: a constant, about a third of a
+rare title word's score in the demo catalog (~30). Not BM25: few records have joined spellings, and over
+a field most records lack the engines' BM25 parts disagree (tantivy averages the field's length over
+all records, Lucene over those that have it; bench/README "Search"), and tantivy's made such a match
+worth less than a word in the notes."""
 _VARIANT_SOURCES = ("title", "subtitle", "authors", "subjects", "series")
 _APOSTROPHES_HYPHENS = frozenset("'’‘ʼ`´′-‐‑‒–")
 _MARK_RANGES = ((0x02B0, 0x02FF), (0x0300, 0x036F), (0x0591, 0x05C7), (0x0610, 0x061A), (0x0640, 0x0640),

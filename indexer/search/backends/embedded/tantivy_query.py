@@ -15,6 +15,8 @@ from indexer.search.analysis import (
     FUZZY_WEIGHT,
     IDENTIFIER_BOOST,
     TIE_BREAKER,
+    VARIANT_SCORE,
+    VARIANTS_FIELD,
     analyze_folded,
     analyze_stemmed,
     exact_copy,
@@ -125,8 +127,8 @@ class QueryBuilder:
             return None
         name, tokens = analyzed
         if len(tokens) > 1:
-            return self._boost(Query.phrase_query(self.schema, name, _words(tokens)), field.boost)
-        exact = self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
+            return self._scored(field, Query.phrase_query(self.schema, name, _words(tokens)))
+        exact = self._scored(field, Query.term_query(self.schema, name, tokens[0]))
         if not self.fuzzy:
             return exact
         fuzzy = self._fuzzy(field, text)
@@ -151,8 +153,8 @@ class QueryBuilder:
             return None
         name, tokens = analyzed
         if len(tokens) == 1:
-            return self._boost(Query.term_query(self.schema, name, tokens[0]), field.boost)
-        return self._boost(Query.phrase_query(self.schema, name, _words(tokens)), field.boost)
+            return self._scored(field, Query.term_query(self.schema, name, tokens[0]))
+        return self._scored(field, Query.phrase_query(self.schema, name, _words(tokens)))
 
     def _prefix(self, field: IndexField, text: str) -> Query | None:
         copy = exact_copy(field)
@@ -166,11 +168,17 @@ class QueryBuilder:
             query = Query.phrase_prefix_query(self.schema, name, _words(tokens))
         else:
             query = Query.fuzzy_term_query(self.schema, name, tokens[0], distance=0, prefix=True)
-        return self._boost(query, field.boost)
+        return self._scored(field, query)
 
     @staticmethod
     def _boost(query: Query, boost: float) -> Query:
         return query if boost == 1.0 else Query.boost_query(query, boost)
+
+    def _scored(self, field: IndexField, query: Query) -> Query:
+        """A match in `field` with its boost; in the joined spellings, the constant `VARIANT_SCORE`."""
+        if field.name == VARIANTS_FIELD:
+            return Query.const_score_query(query, VARIANT_SCORE)
+        return self._boost(query, field.boost)
 
 
 def is_cheap(node: object) -> bool:

@@ -13,6 +13,8 @@ composed to NFC first, and the index uses the equivalent chain, see `opensearch.
   a query field that is a facet (``format:book``) its folded ``.text`` copy; one analyzed token is a
   term match, several (``o'brien`` → o, brien) a phrase. Fields combine with ``dis_max``
   (tie_breaker 0.3): the best field decides, other matching fields add a little.
+- the joined spellings (``variants``) score the constant `analysis.VARIANT_SCORE` (``constant_score``),
+  never BM25, in both engines.
 - `Prefix`: on the folded, unstemmed copy (``title``, ``subtitle``, ``authors`` and the facet ``.text``
   copies), else on the stemmed terms, like the embedded engine; ``whal*`` must not be stemmed first.
 - `IdentifierMatch`: ``terms`` on the normalized keyword field, boost 10. `YearRange`: ``range``.
@@ -33,7 +35,16 @@ from typing import Any
 
 from indexer.errors import QueryError
 from indexer.search import analysis
-from indexer.search.analysis import FUZZY_FIELDS, FUZZY_WEIGHT, IDENTIFIER_BOOST, TIE_BREAKER, fuzzy_distance, nfc
+from indexer.search.analysis import (
+    FUZZY_FIELDS,
+    FUZZY_WEIGHT,
+    IDENTIFIER_BOOST,
+    TIE_BREAKER,
+    VARIANT_SCORE,
+    VARIANTS_FIELD,
+    fuzzy_distance,
+    nfc,
+)
 from indexer.search.backends.opensearch.mapping import STEMMED_SUBFIELD, TEXT_SUBFIELD
 from indexer.search.query import (
     CALLNUMBER_FIELD,
@@ -159,6 +170,8 @@ def _words(field: IndexField, text: str) -> Clause | None:
     text = analysis.query_text(field, text)
     if not name or not _tokens(text, stemmed):
         return None
+    if field.name == VARIANTS_FIELD:  # a constant, as in the embedded engine (analysis.VARIANT_SCORE)
+        return _constant({"match_phrase": {name: {"query": nfc(text)}}})
     return {"match_phrase": {name: _boosted({"query": nfc(text)}, field.boost)}}
 
 
@@ -189,9 +202,17 @@ def _prefix(field: IndexField, text: str) -> Clause | None:
     tokens = analysis.analyze_folded(analysis.query_text(field, text))
     if not tokens:
         return None
+    if field.name == VARIANTS_FIELD:
+        inner = {"match_phrase_prefix": {name: {"query": " ".join(tokens)}}} if len(tokens) > 1 else {
+            "prefix": {name: {"value": tokens[0]}}}
+        return _constant(inner)
     if len(tokens) > 1:
         return {"match_phrase_prefix": {name: _boosted({"query": " ".join(tokens)}, field.boost)}}
     return {"prefix": {name: _boosted({"value": tokens[0]}, field.boost)}}
+
+
+def _constant(query: Clause) -> Clause:
+    return {"constant_score": {"filter": query, "boost": VARIANT_SCORE}}
 
 
 def _boosted(options: dict[str, Any], boost: float) -> dict[str, Any]:
