@@ -170,9 +170,7 @@ def _words(field: IndexField, text: str) -> Clause | None:
     text = analysis.query_text(field, text)
     if not name or not _tokens(text, stemmed):
         return None
-    if field.name == VARIANTS_FIELD:  # a constant, as in the embedded engine (analysis.VARIANT_SCORE)
-        return _constant({"match_phrase": {name: {"query": nfc(text)}}})
-    return {"match_phrase": {name: _boosted({"query": nfc(text)}, field.boost)}}
+    return _scored(field, "match_phrase", name, {"query": nfc(text)})
 
 
 def _term(field: IndexField, text: str, fuzzy: bool) -> Clause | None:
@@ -202,17 +200,17 @@ def _prefix(field: IndexField, text: str) -> Clause | None:
     tokens = analysis.analyze_folded(analysis.query_text(field, text))
     if not tokens:
         return None
-    if field.name == VARIANTS_FIELD:
-        inner = {"match_phrase_prefix": {name: {"query": " ".join(tokens)}}} if len(tokens) > 1 else {
-            "prefix": {name: {"value": tokens[0]}}}
-        return _constant(inner)
     if len(tokens) > 1:
-        return {"match_phrase_prefix": {name: _boosted({"query": " ".join(tokens)}, field.boost)}}
-    return {"prefix": {name: _boosted({"value": tokens[0]}, field.boost)}}
+        return _scored(field, "match_phrase_prefix", name, {"query": " ".join(tokens)})
+    return _scored(field, "prefix", name, {"value": tokens[0]})
 
 
-def _constant(query: Clause) -> Clause:
-    return {"constant_score": {"filter": query, "boost": VARIANT_SCORE}}
+def _scored(field: IndexField, kind: str, name: str, options: dict[str, Any]) -> Clause:
+    """A ``kind`` query on ``name`` with the field's boost; in the joined spellings, the constant
+    `VARIANT_SCORE`, as in the embedded engine (its `QueryBuilder._scored`)."""
+    if field.name == VARIANTS_FIELD:
+        return {"constant_score": {"filter": {kind: {name: options}}, "boost": VARIANT_SCORE}}
+    return {kind: {name: _boosted(options, field.boost)}}
 
 
 def _boosted(options: dict[str, Any], boost: float) -> dict[str, Any]:
