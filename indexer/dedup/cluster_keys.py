@@ -4,22 +4,22 @@
 `ClusterStore.recluster_all` replaces these tables while the records stream past; on several cores the
 records are decoded in the workers only (`indexer.dedup.cluster_pool`), so the rows are made there too
 (`key_rows`, from the blocking keys the worker computed for clustering anyway) and come back with
-each chunk, in stream order; `KeyTables` writes them in one transaction that is open only while the
-records are read.
+each chunk, in stream order, to `KeyTables`.
 
 A full pass writes tens of millions of rows at 10M records, in no order of the tables' keys: inserted
 straight into the tables (and their ``record_id`` indexes), every row landed on a random page of a
 B-tree far larger than SQLite's page cache, and at 10M the main process spent two thirds of its time in
-those inserts while the clustering workers waited. So the rows are appended to unindexed temporary
-tables while the records stream past, and moved into the emptied tables in key order when the pass is
-done, with the ``record_id`` indexes dropped meanwhile and built again by one sort each.
+those inserts while the clustering workers waited. So the rows are appended to unindexed staging
+tables while the records stream past and moved into new tables in key order when the pass is done, the
+``record_id`` indexes built by one sort each. The move was one transaction at first, and at 10M it
+wrote 15.4 GB into the WAL beside the store's own growth and stopped the run on a full disk: it is now
+committed in slices from a staging file of its own (see `KeyTables`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from contextlib import ExitStack
 
 from harvester.record import Record
 from harvester.store import RecordStore
@@ -46,66 +46,103 @@ def key_rows(records: list[Record], keys: list[list[str]]) -> KeyRows:
     return rows, idents, works, len(records)
 
 
-def insert_keys(db: sqlite3.Connection, rows: KeyRows, into: str = "") -> None:
-    """Add the rows to the key tables (``into=STAGED``: to a full pass's staging tables)."""
+def insert_keys(db: sqlite3.Connection, rows: KeyRows) -> None:
+    """Add the rows to the key tables of ``db``: the store's, or a full pass's staging file."""
     keys, idents, works, _ = rows
-    db.executemany(f"INSERT OR IGNORE INTO {into}cluster_keys VALUES (?, ?)", keys)  # noqa: S608
-    db.executemany(f"INSERT OR IGNORE INTO {into}record_identifiers VALUES (?, ?, ?)", idents)  # noqa: S608
-    db.executemany(f"INSERT OR IGNORE INTO {into}work_keys VALUES (?, ?)", works)  # noqa: S608
+    db.executemany("INSERT OR IGNORE INTO cluster_keys VALUES (?, ?)", keys)
+    db.executemany("INSERT OR IGNORE INTO record_identifiers VALUES (?, ?, ?)", idents)
+    db.executemany("INSERT OR IGNORE INTO work_keys VALUES (?, ?)", works)
 
 
-STAGED = "temp.staged_"
-TABLES = (  # table, its columns in primary-key order, its record_id index
-    ("cluster_keys", "key, record_id", "cluster_keys_record"),
-    ("record_identifiers", "kind, value, record_id", "record_identifiers_record"),
-    ("work_keys", "key, record_id", "work_keys_record"),
+STAGING_FILE = "cluster-keys.staging.sqlite"
+"""The staging file beside the store (a killed run's is deleted by the next pass)."""
+SLICE_ROWS = 100_000
+"""Rows moved from the staging file into a new table per transaction: each commit lets the WAL restart,
+so it stays a few megabytes where the one transaction of the move wrote 15.4 GB into it at 10M."""
+STAGING_CACHE_MIB = 128
+"""The staging file's page cache, which SQLite's sorter also takes for its in-memory runs."""
+NEW = "_new"
+TABLES = (  # table, its columns in primary-key order, their declarations, its record_id index
+    ("cluster_keys", "key, record_id", "key TEXT NOT NULL, record_id TEXT NOT NULL", "cluster_keys_record"),
+    ("record_identifiers", "kind, value, record_id",
+     "kind TEXT NOT NULL, value TEXT NOT NULL, record_id TEXT NOT NULL", "record_identifiers_record"),
+    ("work_keys", "key, record_id", "key TEXT NOT NULL, record_id TEXT NOT NULL", "work_keys_record"),
 )
 
 
 class KeyTables:
-    """A full pass's key tables, replaced in one transaction that is open only while the records are
-    read: begun (the old rows deleted) at the first chunk, committed when the clusterer says every
-    record is in (`KeySink.done`), rolled back by `close` if the pass failed before that."""
+    """A full pass's key tables: staged while the records are read, then built as new tables and
+    swapped in for the old ones when the clusterer says every record is in (`KeySink.done`).
+
+    The staged rows go to a file of their own (`STAGING_FILE`, no journal), not to the store: reading
+    them back in key order there holds no read transaction on the store, so the move into the new
+    tables (``cluster_keys_new``…) can commit every `SLICE_ROWS` rows and the store's WAL restarts after
+    each commit. The old tables stay untouched until one short transaction drops them, renames the new
+    ones into their place and builds the ``record_id`` indexes (one sort each). A pass that stops before
+    that transaction (an error: `close`; a kill) leaves the old keys in place; the next pass deletes the
+    staging file and any new tables a killed one left half-built."""
 
     def __init__(self, store: RecordStore, on_progress: Callable[[int], None] | None) -> None:
         self.store = store
         self.on_progress = on_progress
-        self.open: ExitStack | None = None
-        self.db: sqlite3.Connection | None = None
+        self.path = store.path.parent / STAGING_FILE
+        self.staging: sqlite3.Connection | None = None
+        self.swapped = False
 
     def sink(self) -> KeySink:
         return KeySink(key_rows, self.write, self.done)
 
     def _begin(self) -> sqlite3.Connection:
-        if self.db is None:
-            self.open = ExitStack()
-            self.db = self.open.enter_context(self.store.transaction())
-            for table, columns, _ in TABLES:  # fixed names below (noqa: S608)
-                self.db.execute(f"DROP TABLE IF EXISTS {STAGED}{table}")
-                self.db.execute(f"CREATE TEMP TABLE staged_{table} ({columns})")
-        return self.db
+        if self.staging is None:
+            self._drop_new_tables()
+            self.path.unlink(missing_ok=True)
+            self.staging = sqlite3.connect(self.path, isolation_level=None)
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = {-1024 * STAGING_CACHE_MIB}"):
+                self.staging.execute(f"PRAGMA {pragma}")
+            for table, columns, _, _ in TABLES:  # appended: no key, no index (fixed names: noqa S608)
+                self.staging.execute(f"CREATE TABLE {table} ({columns})")
+            self.staging.execute("BEGIN")
+        return self.staging
 
     def write(self, rows: KeyRows) -> None:
-        insert_keys(self._begin(), rows, into=STAGED)  # appended: the staging tables have no key
+        insert_keys(self._begin(), rows)
         if self.on_progress is not None:
             self.on_progress(rows[3])
 
     def done(self) -> None:
-        """Every record is in: replace the tables' rows by the staged ones, in key order, and commit."""
-        db = self._begin()
-        for table, columns, index in TABLES:  # fixed names (noqa: S608)
-            db.execute(f"DROP INDEX {index}")
-            db.execute(f"DELETE FROM {table}")
-            db.execute(f"INSERT OR IGNORE INTO {table} SELECT {columns} FROM {STAGED}{table} "  # noqa: S608
-                       f"ORDER BY {columns}")
-            db.execute(f"DROP TABLE {STAGED}{table}")
-            db.execute(f"CREATE INDEX {index} ON {table} (record_id)")
-        assert self.open is not None
-        self.open.close()  # COMMIT
-        self.open = None
+        """Every record is in: build the new tables from the staged rows, in key order, and swap them in."""
+        staging = self._begin()
+        staging.execute("COMMIT")
+        for table, columns, declared, _ in TABLES:  # fixed names (noqa: S608)
+            with self.store.transaction() as db:
+                db.execute(f"CREATE TABLE {table}{NEW} ({declared}, PRIMARY KEY ({columns})) WITHOUT ROWID")
+            self._move(staging, table, columns)
+        with self.store.transaction() as db:
+            for table, _, _, index in TABLES:
+                db.execute(f"DROP TABLE {table}")
+                db.execute(f"ALTER TABLE {table}{NEW} RENAME TO {table}")
+                db.execute(f"CREATE INDEX {index} ON {table} (record_id)")
+        self.swapped = True
+        self.close()
+
+    def _move(self, staging: sqlite3.Connection, table: str, columns: str) -> None:
+        marks = ", ".join("?" * len(columns.split(",")))
+        cursor = staging.execute(f"SELECT {columns} FROM {table} ORDER BY {columns}")  # noqa: S608
+        while rows := cursor.fetchmany(SLICE_ROWS):
+            with self.store.transaction() as db:
+                db.executemany(f"INSERT OR IGNORE INTO {table}{NEW} VALUES ({marks})", rows)  # noqa: S608
+
+    def _drop_new_tables(self) -> None:
+        with self.store.transaction() as db:
+            for table, _, _, _ in TABLES:
+                db.execute(f"DROP TABLE IF EXISTS {table}{NEW}")
 
     def close(self) -> None:
-        if self.open is not None:  # the pass stopped before every record was read: keep the old keys
-            error = RuntimeError("clustering stopped before every record was read")
-            self.open.__exit__(type(error), error, None)
-            self.open = None
+        """Delete the staging file and, unless `done` swapped them in, the new tables: the old stay."""
+        if self.staging is None:
+            return
+        self.staging.close()
+        self.staging = None
+        self.path.unlink(missing_ok=True)
+        if not self.swapped:
+            self._drop_new_tables()

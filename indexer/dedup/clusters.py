@@ -275,7 +275,7 @@ class ClusterStore:
             groups, count = cluster_all(matcher, live(), overrides, self.store.path.parent, expected, on_stage,
                                         workers=workers, sink=tables.sink())
         finally:
-            tables.close()  # rolled back unless every record's keys were written (see `KeyTables`)
+            tables.close()  # the old key tables stay unless every record's keys were written (see `KeyTables`)
         try:
             with self.store.transaction() as db:  # the groups stream in: memory stays flat (cluster_write)
                 written = write_full(self.store, db, groups, time.time(), self.write_batch)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import csv
 import gc
 import os
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +23,7 @@ import pytest
 from harvester.record import Record
 from harvester.record_json import record_json
 from harvester.store import RecordStore
-from indexer.dedup import bounded, cluster_pool
+from indexer.dedup import bounded, cluster_keys, cluster_pool
 from indexer.dedup import clusters as clusters_module
 from indexer.dedup.bounded import Counts, Limits, cluster_all, cluster_stream
 from indexer.dedup.cluster_pool import ClusterWorkerError, default_workers
@@ -235,7 +238,8 @@ def test_a_full_pass_writes_the_key_tables_the_per_record_path_writes_with_their
     assert [store.query(f"PRAGMA {db}.cache_size")[0][0] for db in ("main", "temp")] == before != caches[0]
     staged = _key_tables(store)
     assert all(staged.values()) and _record_id_indexes(store) == indexes
-    assert not store.query("SELECT name FROM sqlite_temp_master WHERE name LIKE 'staged_%'")
+    assert not (store.path.parent / cluster_keys.STAGING_FILE).exists()
+    assert not store.query("SELECT name FROM sqlite_master WHERE name LIKE '%_new'")
 
     class Undo(Exception):
         pass
@@ -250,3 +254,58 @@ def test_a_full_pass_writes_the_key_tables_the_per_record_path_writes_with_their
     plan = " ".join(str(r[3]) for r in store.query(
         "EXPLAIN QUERY PLAN SELECT key FROM cluster_keys WHERE record_id = 'x'"))
     assert "cluster_keys_record" in plan
+
+
+def test_the_key_tables_move_commits_in_slices_so_the_wal_stays_small_and_a_failed_move_keeps_the_old(
+        catalogue: Catalogue, store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    records, _ = synthetic_records(1500, seed=13)
+    catalogue.put(*[replace(r, source_id=LIB[r.source_id], id=f"{LIB[r.source_id]}:{r.local_id}") for r in records])
+    clusters = ClusterStore(store)
+    monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
+    clusters.recluster_all(MATCHER)
+    tables = _key_tables(store)
+    rows = sum(map(len, tables.values()))
+    assert rows > 20_000
+    store.query("PRAGMA wal_autocheckpoint = 8")  # a WAL of a few pages restarts, as 1,000 pages do at 10M
+    wal, sizes, moving = store.path.with_name(store.path.name + "-wal"), [], []
+    real_move, real_transaction = cluster_keys.KeyTables._move, store.transaction
+
+    def move(self: cluster_keys.KeyTables, staging: sqlite3.Connection, table: str, columns: str) -> None:
+        moving.append(table)
+        try:
+            real_move(self, staging, table, columns)
+        finally:
+            moving.remove(table)
+
+    @contextmanager
+    def measured() -> Iterator[sqlite3.Connection]:
+        with real_transaction() as db:
+            yield db
+        if moving:
+            sizes.append(wal.stat().st_size)  # after each slice's commit
+
+    monkeypatch.setattr(store, "transaction", measured)
+    monkeypatch.setattr(cluster_keys.KeyTables, "_move", move)
+    monkeypatch.setattr(cluster_keys, "SLICE_ROWS", 500)
+    clusters.recluster_all(MATCHER)
+    assert _key_tables(store) == tables and _record_id_indexes(store) == {
+        "cluster_keys_record", "record_identifiers_record", "work_keys_record"}
+    pages = store.query("PRAGMA page_size")[0][0] * store.query("PRAGMA page_count")[0][0]
+    assert max(sizes) < 200 * 1024 < pages // 4  # the whole move in one transaction: all its pages
+    assert len(sizes) >= rows // 500
+
+    with store.transaction() as db:
+        db.execute("INSERT INTO cluster_keys VALUES ('old:key', 'lib-a:gone')")
+
+    def failing(self: cluster_keys.KeyTables, staging: sqlite3.Connection, table: str, columns: str) -> None:
+        real_move(self, staging, table, columns)
+        if table == "record_identifiers":
+            raise OSError("disk full")
+
+    monkeypatch.setattr(cluster_keys.KeyTables, "_move", failing)
+    with pytest.raises(OSError, match="disk full"):
+        clusters.recluster_all(MATCHER)
+    assert ("old:key", "lib-a:gone") in _key_tables(store)["cluster_keys"]  # the old tables, untouched
+    assert len(_record_id_indexes(store)) == 3
+    assert not store.query("SELECT name FROM sqlite_master WHERE name LIKE '%\\_new' ESCAPE '\\'")
+    assert not (store.path.parent / cluster_keys.STAGING_FILE).exists()

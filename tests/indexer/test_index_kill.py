@@ -1,6 +1,6 @@
-"""`kill -9` during clustering or indexing, then `unioncat index` again: the same clusters, ids and
-search index as a run that was never interrupted (the bounded clusterer forced on, so its spill files
-are what a killed run leaves behind)."""
+"""`kill -9` during clustering, the key tables' move or indexing, then `unioncat index` again: the same
+clusters, ids and search index as a run that was never interrupted (the bounded clusterer forced on, so
+its spill files and the key tables' staging file are what a killed run leaves behind)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 
 from harvester.settings import Settings, parse_settings
 from harvester.store import RecordStore
-from indexer.dedup import bounded
+from indexer.dedup import bounded, cluster_keys
 from indexer.dedup.clusters import ClusterStore
 from indexer.run import update_index
 from indexer.search.backends import open_backend
@@ -33,7 +33,7 @@ import json, sys, time
 from pathlib import Path
 from harvester.settings import parse_settings
 from harvester.store import RecordStore
-from indexer.dedup import bounded
+from indexer.dedup import bounded, cluster_keys
 from indexer.search.backends import open_backend
 import indexer.run as run
 bounded.BOUNDED_FROM = 0
@@ -43,6 +43,14 @@ def stall():
     time.sleep(120)
 if stage == "cluster":
     bounded._Bounded.unite = lambda self: stall()  # after reading, blocking and deciding, before joining
+elif stage == "key move":
+    import indexer.dedup.cluster_keys as keys
+    keys.SLICE_ROWS, move = 50, keys.KeyTables._move
+    def slow(self, staging, table, columns):
+        move(self, staging, table, columns)
+        if table == "record_identifiers":
+            stall()  # two of the three new tables built, committed in slices; the old ones untouched
+    keys.KeyTables._move = slow
 else:
     import indexer.build_pool as pool
     build, seen = pool.build, []
@@ -86,12 +94,19 @@ def outcome(settings: Settings) -> tuple[object, ...]:
         backend.close()
 
 
+def new_tables(settings: Settings) -> list[str]:
+    """The key tables a full pass was building (`indexer.dedup.cluster_keys.KeyTables`)."""
+    with RecordStore(settings.store_path) as store:
+        rows = store.query("SELECT name FROM sqlite_master WHERE name LIKE '%\\_new' ESCAPE '\\'")
+    return sorted(row[0] for row in rows)
+
+
 def index(settings: Settings) -> None:
     with RecordStore(settings.store_path) as store:
         update_index(settings, store, open_backend(settings), show_progress=False)
 
 
-@pytest.mark.parametrize("stage", ["cluster", "index"])
+@pytest.mark.parametrize("stage", ["cluster", "key move", "index"])
 def test_kill_minus_nine_then_resume_gives_the_uninterrupted_result(tmp_path: Path, stage: str,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
@@ -109,6 +124,9 @@ def test_kill_minus_nine_then_resume_gives_the_uninterrupted_result(tmp_path: Pa
         assert flag.exists(), "the child never reached the stage it was to be killed in"
         if stage == "cluster":
             assert (killed.data_dir / bounded.SPILL_DIR).exists()  # it was mid-run, files on disk
+        if stage == "key move":
+            assert (killed.data_dir / cluster_keys.STAGING_FILE).exists()
+            assert new_tables(killed) == ["cluster_keys_new", "record_identifiers_new"]
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -117,4 +135,5 @@ def test_kill_minus_nine_then_resume_gives_the_uninterrupted_result(tmp_path: Pa
     assert any(len(members) > 1 for members in expected[0].values())  # type: ignore[attr-defined]
     assert outcome(killed) == expected
     assert not (killed.data_dir / bounded.SPILL_DIR).exists()
+    assert not (killed.data_dir / cluster_keys.STAGING_FILE).exists() and new_tables(killed) == []
     shutil.rmtree(tmp_path / "killed")
