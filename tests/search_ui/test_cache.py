@@ -76,10 +76,15 @@ def test_a_cached_page_is_exactly_the_uncached_page(cached: TestClient, plain: T
 
 
 def test_gzip_and_plain_clients_get_their_own_entry(cached: TestClient) -> None:
-    raw = cached.get("/search?q=history", headers={"Accept-Encoding": "gzip"}, extensions={})
-    assert raw.headers["content-encoding"] == "gzip"
-    plain = cached.get("/search?q=history", headers={"Accept-Encoding": "identity"})
-    assert "content-encoding" not in plain.headers and plain.headers["x-unioncat-cache"] == "hit"
+    url = "/search?q=history&page=1"  # a URL no other test asks for: this test's entries are its own
+    raw = cached.get(url, headers={"Accept-Encoding": "gzip"}, extensions={})
+    assert raw.headers["content-encoding"] == "gzip" and raw.headers["x-unioncat-cache"] == "miss"
+    plain = cached.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["x-unioncat-cache"] == "miss"
+    for encoding, response in (("gzip", raw), ("identity", plain)):
+        again = cached.get(url, headers={"Accept-Encoding": encoding})
+        assert again.headers["x-unioncat-cache"] == "hit" and again.content == response.content
+        assert again.headers.get("content-encoding") == response.headers.get("content-encoding")
     assert raw.content == plain.content  # httpx decodes gzip: the same page either way
     assert int(raw.headers["content-length"]) < len(gzip.compress(plain.content)) * 1.2
 
