@@ -2,6 +2,9 @@
 
 On a terminal it redraws one line on stderr at most a few times a second; elsewhere (CI, pipes) it
 stays quiet and the caller prints a summary at the end, so logs do not fill with carriage returns.
+A job whose stages matter in its log (`unioncat index` from cron, a benchmark's log file) asks for
+``log=True``: off a terminal it then writes a plain line every `LOG_EVERY` seconds and one when the
+stage ends, with its elapsed time, so a run of hours can be read back stage by stage.
 """
 
 from __future__ import annotations
@@ -10,17 +13,21 @@ import sys
 import time
 from typing import TextIO
 
+LOG_EVERY = 60.0  # seconds between plain log lines off a terminal
+
 
 class Progress:
     """Track records and bytes processed against an optional byte total."""
 
     def __init__(self, label: str, total_bytes: int = 0, enabled: bool = True, stream: TextIO | None = None,
-                 unit: str = "records", total: int = 0) -> None:
+                 unit: str = "records", total: int = 0, log: bool = False) -> None:
         self.label = label
         self.total_bytes = total_bytes
         self.total = total  # items expected, when known without a byte count: percent and ETA
         self.stream = stream or sys.stderr
-        self.enabled = enabled and self.stream.isatty()
+        terminal = self.stream.isatty()
+        self.enabled = enabled and terminal
+        self.logging = enabled and log and not terminal
         self.unit = unit
         self.records = 0
         self.bytes = 0
@@ -34,6 +41,9 @@ class Progress:
         if self.enabled and now - self._last_draw >= 0.2:
             self._last_draw = now
             self._draw(now)
+        elif self.logging and now - max(self._last_draw, self.started) >= LOG_EVERY:
+            self._last_draw = now
+            self._log(now)
 
     @property
     def rate(self) -> float:
@@ -41,6 +51,14 @@ class Progress:
         return self.records / elapsed if elapsed > 0 else 0.0
 
     def _draw(self, now: float) -> None:
+        self.stream.write("\r" + self._text()[:120].ljust(80))
+        self.stream.flush()
+
+    def _log(self, now: float, end: str = "") -> None:
+        self.stream.write(f"{self._text()} after {_clock(now - self.started)}{end}\n")
+        self.stream.flush()
+
+    def _text(self) -> str:
         text = f"{self.label}: {self.records:,} {self.unit} ({self.rate:,.0f}/s)"
         if self.total_bytes:
             share = min(1.0, self.bytes / self.total_bytes)
@@ -51,14 +69,15 @@ class Progress:
             share = min(1.0, self.records / self.total)
             left = (self.total - self.records) / self.rate if self.rate > 0 else 0.0
             text += f" {share:4.0%} of {self.total:,}, ETA {_clock(left)}"
-        self.stream.write("\r" + text[:120].ljust(80))
-        self.stream.flush()
+        return text
 
     def close(self) -> None:
         if self.enabled:
             self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
+        elif self.logging:
+            self._log(time.monotonic(), " (done)")
 
 
 def _clock(seconds: float) -> str:

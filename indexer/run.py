@@ -118,7 +118,8 @@ def _update(settings: Settings, store: RecordStore, backend: SearchBackend, matc
     thesauri = frozenset(settings.search.facet_thesauri)
     full = full or _thesauri_changed(store, thesauri)  # every document's subject facet depends on it
     counter = _Counter()
-    progress = Progress("index", enabled=show_progress, unit="clusters", total=clusters.count() if full else 0)
+    progress = Progress("index", enabled=show_progress, unit="clusters", total=clusters.count() if full else 0,
+                        log=True)
     removals: list[str] = []
     try:
         if full:
@@ -298,7 +299,7 @@ class _Stages:
         if self.current is None or self.current.label != label:
             self.close()
             self.current = Progress(label, enabled=self.enabled,
-                                    total=self.records if label == self.READING else 0)
+                                    total=self.records if label == self.READING else 0, log=True)
         if done > self.current.records:
             self.current.update(done - self.current.records)
 
