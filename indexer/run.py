@@ -289,6 +289,9 @@ class _Stages:
     its rate; reading records also with percent and ETA, since the store knows how many there are."""
 
     READING = "cluster: reading records"
+    # what each stage counts: a log line saying "7,607,729 records" for blocking would mislead
+    UNITS = {"cluster: blocking": "block entries", "cluster: deciding pairs": "pairs",
+             "cluster: joining": "matching pairs"}
 
     def __init__(self, enabled: bool, records: int) -> None:
         self.enabled = enabled
@@ -298,7 +301,7 @@ class _Stages:
     def stage(self, label: str, done: int) -> None:
         if self.current is None or self.current.label != label:
             self.close()
-            self.current = Progress(label, enabled=self.enabled,
+            self.current = Progress(label, enabled=self.enabled, unit=self.UNITS.get(label, "records"),
                                     total=self.records if label == self.READING else 0, log=True)
         if done > self.current.records:
             self.current.update(done - self.current.records)

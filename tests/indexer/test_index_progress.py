@@ -34,7 +34,7 @@ def test_stages_each_get_their_line(monkeypatch) -> None:  # type: ignore[no-unt
     stages.close()
     text = out.getvalue()
     assert "cluster: reading records: 10,000 records" in text and "100% of 10,000" in text
-    assert "cluster: deciding pairs: 1,234" in text and "cluster: joining: 99" in text
+    assert "cluster: deciding pairs: 1,234 pairs" in text and "cluster: joining: 99 matching pairs" in text
 
 
 def test_off_a_terminal_a_logged_stage_writes_plain_lines_with_its_elapsed_time() -> None:
