@@ -57,7 +57,7 @@ from indexer.dedup.clustering import (
     split_between,
 )
 from indexer.dedup.gc_pause import collector_paused
-from indexer.dedup.keys import WORD_KEYS, blocking_keys
+from indexer.dedup.keys import CAPPED_KEYS, blocking_keys
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.profiles import Profile, profile
 from indexer.dedup.spill import KeyBlocks, ProfileFile, SequenceFile, SortedRuns
@@ -294,7 +294,7 @@ class _Bounded:
 
     def _block(self, key: str, members: list[int]) -> None:
         size = len(members)
-        if size < 2 or (size > WORD_KEY_CAP and key.startswith(WORD_KEYS)):
+        if size < 2 or (size > WORD_KEY_CAP and key.startswith(CAPPED_KEYS)):
             return
         if size <= BLOCK_CAP:
             for x in range(size):

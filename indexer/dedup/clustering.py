@@ -26,7 +26,7 @@ from typing import Protocol
 
 from harvester.record import Record
 from indexer.dedup.gc_pause import collector_paused
-from indexer.dedup.keys import WORD_KEYS, blocking_keys
+from indexer.dedup.keys import CAPPED_KEYS, blocking_keys
 from indexer.dedup.matching import Overrides
 from indexer.dedup.profiles import Profile, profile
 
@@ -63,9 +63,10 @@ class PairDecider(Protocol):
 BLOCK_CAP = 100
 WINDOW = 10
 WORD_KEY_CAP = 10
-"""Blocks of the word keys (`indexer.dedup.keys.WORD_KEYS`) with more members than this are skipped:
-two records sharing only a common word pair or opening ("report of the") are not worth comparing,
-and the cap keeps these keys from multiplying the comparisons of a million-record run."""
+"""Blocks of the capped keys (`indexer.dedup.keys.CAPPED_KEYS`: the word keys, author + year) with more
+members than this are skipped: two records sharing only a common word pair or opening ("report of
+the"), or only an author's year, are not worth comparing, and the cap keeps these keys from
+multiplying the comparisons as the catalogue grows."""
 MIN_SHARE = 0.5
 VETOED = -5.0
 MAX_CROSS = 400
@@ -78,7 +79,7 @@ def candidate_pairs(
     block_cap: int = BLOCK_CAP,
     window: int = WINDOW,
 ) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of records that share a blocking key (word-key blocks above `WORD_KEY_CAP`
+    """Index pairs (i < j) of records that share a blocking key (capped-key blocks above `WORD_KEY_CAP`
     skipped, blocks above `block_cap` compared by sorted neighbourhood)."""
     return {(pair >> 32, pair & 0xFFFFFFFF) for pair in _pair_codes(records, blocked, block_cap, window)}
 
@@ -116,7 +117,7 @@ def _pair_codes(records: Sequence[Record], blocked: frozenset[str], block_cap: i
             continue
         members: list[int] = block
         size = len(members)
-        if size > WORD_KEY_CAP and key.startswith(WORD_KEYS):
+        if size > WORD_KEY_CAP and key.startswith(CAPPED_KEYS):
             continue
         if size <= block_cap:
             for x in range(size):
@@ -145,11 +146,11 @@ class BlockingReport:
 
 def blocking_report(keys_a: Sequence[str], keys_b: Sequence[str], block_size: Callable[[str], int]) -> BlockingReport:
     """Are two records with these blocking keys compared? `block_size(key)` counts the records that
-    carry a key (in the store, or in the batch): a shared word key over `WORD_KEY_CAP` links nothing,
+    carry a key (in the store, or in the batch): a shared capped key over `WORD_KEY_CAP` links nothing,
     a block over `BLOCK_CAP` is compared by sorted neighbourhood only."""
     shared = tuple(k for k in keys_a if k in set(keys_b))
     sizes = {k: block_size(k) for k in shared}
-    usable = [k for k in shared if not (k.startswith(WORD_KEYS) and sizes[k] > WORD_KEY_CAP)]
+    usable = [k for k in shared if not (k.startswith(CAPPED_KEYS) and sizes[k] > WORD_KEY_CAP)]
     full = [k for k in usable if sizes[k] <= BLOCK_CAP]
     if full:
         reason = f"compared: they share {', '.join(full)}"

@@ -34,7 +34,7 @@ from indexer.dedup.cluster_pool import matching_record
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.cluster_write import BATCH, write_full
 from indexer.dedup.clustering import WORD_KEY_CAP
-from indexer.dedup.keys import WORD_KEYS
+from indexer.dedup.keys import CAPPED_KEYS
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.overrides import OverrideStore
 
@@ -324,7 +324,7 @@ class ClusterStore:
         for chunk in _chunks(sorted(seeds)):
             keys = {r[0] for r in self._rows_in("SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({})", chunk)}
             for key in keys:
-                word_key = key.startswith(WORD_KEYS)  # over its cap it links nothing: skip it whole
+                word_key = key.startswith(CAPPED_KEYS)  # over its cap it links nothing: skip it whole
                 limit = WORD_KEY_CAP + 1 if word_key else MAX_BLOCK
                 rows = self.store.query("SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, limit))
                 if not (word_key and len(rows) > WORD_KEY_CAP):

@@ -38,7 +38,7 @@ from indexer.dedup.profiles import COMPONENT_FORMATS, Profile, profile
 from indexer.dedup.vetoes import FORMAT_FAMILIES, fuzzy_common, vetoes
 
 MODEL_PATH = Path(__file__).parent.parent / "data" / "dedup_model.json"
-RULES_VERSION = 5
+RULES_VERSION = 6
 """Bump when keys or vetoes change meaning, so stored clusters are rebuilt (see `DedupMatcher.name`)."""
 
 FEATURES = (

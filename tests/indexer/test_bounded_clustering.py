@@ -148,3 +148,13 @@ def test_cluster_store_full_pass_bounded_equals_in_memory(catalogue: Catalogue, 
     assert dict(clusters.iter_clusters()) == expected  # same groups, same permalinks
     assert streamed.records == in_memory.records == len(records) and streamed.retired == streamed.new == 0
     assert "cluster: deciding pairs" in stages
+
+
+def test_capped_author_year_blocks_compare_the_same_pairs() -> None:
+    from tests.indexer.test_clustering import pindar_block
+
+    for records in (pindar_block(4), pindar_block(10)):
+        counts = Counts()
+        got = list(cluster_stream(MATCHER, iter(records), Overrides(), None, TINY, counts=counts))
+        assert got == cluster_records(MATCHER, records, Overrides())
+        assert counts.pairs == len(candidate_pairs(records))

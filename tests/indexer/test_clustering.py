@@ -130,3 +130,43 @@ def test_blocking_report_tells_compared_capped_and_missed_pairs() -> None:
     assert big.compared and big.reason.startswith("maybe compared")
     missed = blocking_report(["tb:y|z"], ["tt:x"], sizes.__getitem__)
     assert not missed.compared and missed.shared == () and missed.keys_b == ("tt:x",)
+
+
+PINDAR = (Author("Pindar", primary=True),)
+FILLER_TITLES = ("Astronomy lectures", "Botanical letters", "Chemical essays", "Dramatic sketches",
+                 "Economic tracts", "Faithful sermons", "Gothic ballads", "Hebrew grammar", "Ionian verses",
+                 "Jovial songs")  # fmt: skip
+FILLER_PUBLISHERS = ("Ashgate", "Blackwell", "Cassell", "Dent", "Elsevier", "Fontana", "Gollancz", "Hutchinson",
+                     "Insel", "Jarrold")  # fmt: skip
+
+
+def pindar_block(fillers: int) -> list[Record]:
+    """The Goldfinch pair only author + year links ("The Nemean odes of Pindar", "Pindarou Epinikoi
+    Nemeonikais", both Macmillan 1890), among other books of that author's year from other publishers."""
+    odes = [book("a:odes", title="The Nemean odes of Pindar", authors=PINDAR, year=1890, page_count=None,
+                 publisher="Macmillan and co."),
+            book("b:odes", title="Pindarou Epinikoi Nemeonikais", authors=PINDAR, year=1890, page_count=None,
+                 publisher="Macmillan")]  # fmt: skip
+    others = [book(f"f{k}:1", title=FILLER_TITLES[k], authors=PINDAR, year=1890, page_count=None,
+                   publisher=FILLER_PUBLISHERS[k]) for k in range(fillers)]  # fmt: skip
+    return odes + others
+
+
+def test_author_year_blocks_are_capped_and_author_year_publisher_keeps_their_duplicates() -> None:
+    from indexer.dedup.clustering import WORD_KEY_CAP
+
+    small = pindar_block(4)  # an author's year of six records: all compared, as before
+    assert len(candidate_pairs(small)) == 15
+    big = pindar_block(10)  # twelve records over the cap: the block alone links nothing
+    assert len(big) > WORD_KEY_CAP
+    pairs = candidate_pairs(big)
+    assert pairs == {(0, 1)}  # but the two Macmillan records still meet (through ap:)
+    assert "ap:pindar|1890|macmillan" in set(MATCHER.blocking_keys(big[0])) & set(MATCHER.blocking_keys(big[1]))
+
+
+def test_explain_says_an_author_year_block_over_its_cap_links_nothing() -> None:
+    from indexer.dedup.clustering import WORD_KEY_CAP, blocking_report
+
+    sizes = {"ay:pindar|1890": WORD_KEY_CAP + 2}
+    report = blocking_report(["ay:pindar|1890"], ["ay:pindar|1890"], sizes.__getitem__)
+    assert not report.compared and "too common" in report.reason

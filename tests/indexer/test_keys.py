@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harvester.record import Author, Record
 from indexer.dedup.keys import (
     blocking_keys,
@@ -154,3 +156,18 @@ def test_a_citation_style_part_meets_its_clean_record_by_two_words_and_the_year_
     assert set(blocking_keys(dblp)) & set(blocking_keys(acm)) == {"t2:spatialoperators|2000"}
     book = rec("b:2", title="Spatial operators 2000", format="book")  # a book's title is not a citation
     assert not any(k.startswith("t2:") for k in blocking_keys(book))
+
+
+def test_publisher_word_is_the_first_telling_word_of_the_publisher() -> None:
+    from indexer.dedup.keys import publisher_word
+
+    assert publisher_word(rec(publisher="Macmillan and co.")) == "macmillan"
+    assert publisher_word(rec(publisher="Macmillan")) == "macmillan"
+    assert publisher_word(rec(publisher="D.C. Heath")) == "heath"  # initials say nothing
+    assert publisher_word(rec(publisher="The Society")) == "society"
+    assert publisher_word(rec(publisher="Printed for W. Miller and J. Carpenter")) == "miller"
+    assert publisher_word(rec(publisher="[s.n.]")) == publisher_word(rec(publisher="")) == ""
+    keyed = rec(title="Hermann und Dorothea", authors=(Author("Goethe", primary=True),), year=1917,
+                publisher="Oxford University Press")
+    assert "ap:goethe|1917|oxford" in blocking_keys(keyed)
+    assert not any(k.startswith("ap:") for k in blocking_keys(replace(keyed, publisher="s.n.")))
