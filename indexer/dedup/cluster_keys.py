@@ -78,7 +78,9 @@ class KeyTables:
     them back in key order there holds no read transaction on the store, so the move into the new
     tables (``cluster_keys_new``…) can commit every `SLICE_ROWS` rows and the store's WAL restarts after
     each commit. The old tables stay untouched until one short transaction drops them, renames the new
-    ones into their place and builds the ``record_id`` indexes (one sort each). A pass that stops before
+    ones into their place and builds the ``record_id`` indexes (one sort each, written whole into the
+    WAL: 5.7 GB at 10M). The staging file is deleted before that transaction, not after it: at 10M
+    it held 8.3 GB of disk that the WAL then needed, and the run stopped on a full disk. A pass that stops before
     that transaction (an error: `close`; a kill) leaves the old keys in place; the next pass deletes the
     staging file and any new tables a killed one left half-built."""
 
@@ -87,6 +89,7 @@ class KeyTables:
         self.on_progress = on_progress
         self.path = store.path.parent / STAGING_FILE
         self.staging: sqlite3.Connection | None = None
+        self.begun = False  # the pass has staged rows (and may have begun new tables)
         self.swapped = False
 
     def sink(self) -> KeySink:
@@ -94,6 +97,7 @@ class KeyTables:
 
     def _begin(self) -> sqlite3.Connection:
         if self.staging is None:
+            self.begun = True
             self._drop_new_tables()
             self.path.unlink(missing_ok=True)
             self.staging = sqlite3.connect(self.path, isolation_level=None)
@@ -117,6 +121,7 @@ class KeyTables:
             with self.store.transaction() as db:
                 db.execute(f"CREATE TABLE {table}{NEW} ({declared}, PRIMARY KEY ({columns})) WITHOUT ROWID")
             self._move(staging, table, columns)
+        self._release_staging()  # every row is moved: its disk back before the swap writes the indexes
         with self.store.transaction() as db:
             for table, _, _, index in TABLES:
                 db.execute(f"DROP TABLE {table}")
@@ -137,12 +142,15 @@ class KeyTables:
             for table, _, _, _ in TABLES:
                 db.execute(f"DROP TABLE IF EXISTS {table}{NEW}")
 
+    def _release_staging(self) -> None:
+        if self.staging is not None:
+            self.staging.close()
+            self.staging = None
+            self.path.unlink(missing_ok=True)
+
     def close(self) -> None:
         """Delete the staging file and, unless `done` swapped them in, the new tables: the old stay."""
-        if self.staging is None:
-            return
-        self.staging.close()
-        self.staging = None
-        self.path.unlink(missing_ok=True)
-        if not self.swapped:
+        begun, self.begun = self.begun, False
+        self._release_staging()
+        if begun and not self.swapped:
             self._drop_new_tables()

@@ -309,3 +309,37 @@ def test_the_key_tables_move_commits_in_slices_so_the_wal_stays_small_and_a_fail
     assert len(_record_id_indexes(store)) == 3
     assert not store.query("SELECT name FROM sqlite_master WHERE name LIKE '%\\_new' ESCAPE '\\'")
     assert not (store.path.parent / cluster_keys.STAGING_FILE).exists()
+
+
+def test_the_staging_file_is_deleted_before_the_swap_writes_the_record_id_indexes(
+        catalogue: Catalogue, store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The swap writes each index whole into the WAL; at 10M the staging file's 8.3 GB still on disk
+    beside that WAL filled it."""
+    records, _ = synthetic_records(400, seed=14)
+    catalogue.put(*[replace(r, source_id=LIB[r.source_id], id=f"{LIB[r.source_id]}:{r.local_id}") for r in records])
+    clusters = ClusterStore(store)
+    monkeypatch.setattr(bounded, "BOUNDED_FROM", 0)
+    staging = store.path.parent / cluster_keys.STAGING_FILE
+    seen: list[tuple[str, bool]] = []
+    real_transaction = store.transaction
+
+    def note(sql: str) -> None:
+        if sql.startswith("CREATE INDEX") or (sql.startswith("INSERT OR IGNORE") and "_new" in sql):
+            seen.append((sql.split()[0], staging.exists()))
+
+    @contextmanager
+    def traced() -> Iterator[sqlite3.Connection]:
+        with real_transaction() as db:
+            db.set_trace_callback(note)
+            try:
+                yield db
+            finally:
+                db.set_trace_callback(None)
+
+    monkeypatch.setattr(store, "transaction", traced)
+    clusters.recluster_all(MATCHER)
+    moved = [there for verb, there in seen if verb == "INSERT"]
+    indexed = [there for verb, there in seen if verb == "CREATE"]
+    assert moved and all(moved)  # the rows came from the staging file
+    assert len(indexed) == 3 and not any(indexed)  # which was gone when the indexes were built
+    assert len(_record_id_indexes(store)) == 3 and _key_tables(store)["cluster_keys"]
