@@ -46,18 +46,16 @@ from indexer.dedup.cluster_pool import (
     title_key,
 )
 from indexer.dedup.clustering import (
-    BLOCK_CAP,
     VETOED,
-    WINDOW,
-    WORD_KEY_CAP,
     PairDecider,
     join,
     linked,
     source_clash,
     split_between,
+    window_of,
 )
 from indexer.dedup.gc_pause import collector_paused
-from indexer.dedup.keys import CAPPED_KEYS, blocking_keys
+from indexer.dedup.keys import blocking_keys
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.profiles import Profile, profile
 from indexer.dedup.spill import KeyBlocks, ProfileFile, SequenceFile, SortedRuns
@@ -294,9 +292,10 @@ class _Bounded:
 
     def _block(self, key: str, members: list[int]) -> None:
         size = len(members)
-        if size < 2 or (size > WORD_KEY_CAP and key.startswith(CAPPED_KEYS)):
+        span = window_of(key, size)
+        if size < 2 or span < 0:
             return
-        if size <= BLOCK_CAP:
+        if span == 0:
             for x in range(size):
                 for y in range(x + 1, size):
                     self._candidate(members[x], members[y])
@@ -304,7 +303,7 @@ class _Bounded:
         titles = {n: self.profiles.get(n)[1] for n in members}
         ordered = sorted(members, key=titles.__getitem__)
         for x in range(size):
-            for y in range(x + 1, min(size, x + 1 + WINDOW)):
+            for y in range(x + 1, min(size, x + 1 + span)):
                 i, j = ordered[x], ordered[y]
                 self._candidate(i, j) if i < j else self._candidate(j, i)
 

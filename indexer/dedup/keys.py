@@ -11,7 +11,7 @@ one key with it. Keys come in three kinds:
 - **fuzzy keys** for the records with no identifiers at all — most of the older catalog (the
   Goldfinch pairs carry none): ``tb:`` first two title words + the surname of each of the first three
   authors, ``ty:`` three title words + year, ``tf:`` five words of title and subtitle + year,
-  ``ay:`` author surname + year (capped: `CAPPED_KEYS`) and ``ap:`` the same + publisher, ``tl:``
+  ``ay:`` author surname + year (narrowed: `WINDOWED_KEYS`) and ``ap:`` the same + publisher, ``tl:``
   six words of a long title, ``tt:`` the whole title,
   ``ti:``/``tj:`` the initials of the title's words + year/surname (a typo inside a word survives),
   and three kinds that one added or removed word cannot defeat (`word_keys`: ``tw:`` first three
@@ -289,13 +289,18 @@ def year_in_text(text: str) -> int | None:
 WORD_KEYS = ("tw:", "tz:", "tq:", "t2:", "tp:", "pa:", "py:")
 """The key kinds one added or removed word cannot defeat (a common word pair says nothing)."""
 
-CAPPED_KEYS = (*WORD_KEYS, "ay:")
-"""The key kinds whose blocks `indexer.dedup.clustering` drops above `WORD_KEY_CAP` members: the word
-keys, and ``ay:`` author + year, whose blocks grow with the catalogue. With 5,000 surnames over 176
-years, a 10M-record store had ``ay:`` blocks of 11-30 records by the hundred thousand: 66M of its 175M
-candidate pairs, nearly all two different books of one author's year, where a 1M store had blocks of
-one or two. ``ap:`` (author + year + publisher) keeps what ``ay:`` found in those blocks: on the
-Goldfinch tuning half, 8 of the 10 duplicates only ``ay:`` reached share a publisher word."""
+CAPPED_KEYS = WORD_KEYS
+"""The key kinds whose blocks `indexer.dedup.clustering` drops above `WORD_KEY_CAP` members."""
+
+WINDOWED_KEYS = ("ay:",)
+"""The key kinds whose blocks above `WORD_KEY_CAP` members are compared only `NARROW_WINDOW` places
+apart in title order (`indexer.dedup.clustering`): ``ay:`` author + year, whose blocks grow with the
+catalogue. With 5,000 surnames over 176 years, a 10M-record store had ``ay:`` blocks of 11-30 records
+by the hundred thousand: 66M of its 175M candidate pairs, nearly all two different books of one
+author's year, where a 1M store had blocks of one or two. What such a block finds that no other key
+does is a copy whose title lost a letter (title order keeps it next to its twin) or a title in
+another language (``ap:``, author + year + publisher, keeps those: on the Goldfinch tuning half 8 of
+the 10 duplicates only ``ay:`` reached share a publisher word)."""
 
 PUBLISHING_WORDS = frozenset(
     """printed published publisher publishers publishing sold verlag editions editorial editora

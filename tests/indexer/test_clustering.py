@@ -152,21 +152,26 @@ def pindar_block(fillers: int) -> list[Record]:
     return odes + others
 
 
-def test_author_year_blocks_are_capped_and_author_year_publisher_keeps_their_duplicates() -> None:
-    from indexer.dedup.clustering import WORD_KEY_CAP
+def test_author_year_blocks_over_the_cap_are_compared_narrowly_and_the_publisher_keeps_their_duplicates() -> None:
+    from indexer.dedup.clustering import NARROW_WINDOW, WORD_KEY_CAP
 
-    small = pindar_block(4)  # an author's year of six records: all compared, as before
+    small = pindar_block(4)  # an author's year of six records: all pairs, as before
     assert len(candidate_pairs(small)) == 15
-    big = pindar_block(10)  # twelve records over the cap: the block alone links nothing
-    assert len(big) > WORD_KEY_CAP
+    big = pindar_block(10)  # twelve records over the cap: each with the next few in title order
+    size = len(big)
+    assert size > WORD_KEY_CAP
     pairs = candidate_pairs(big)
-    assert pairs == {(0, 1)}  # but the two Macmillan records still meet (through ap:)
+    order = sorted(range(size), key=lambda i: big[i].title.casefold())
+    narrow = {tuple(sorted((order[x], order[y]))) for x in range(size)
+              for y in range(x + 1, min(size, x + 1 + NARROW_WINDOW))}  # fmt: skip
+    assert pairs == narrow | {(0, 1)} and len(pairs) < size * (size - 1) // 2
     assert "ap:pindar|1890|macmillan" in set(MATCHER.blocking_keys(big[0])) & set(MATCHER.blocking_keys(big[1]))
 
 
-def test_explain_says_an_author_year_block_over_its_cap_links_nothing() -> None:
-    from indexer.dedup.clustering import WORD_KEY_CAP, blocking_report
+def test_explain_says_an_author_year_block_over_its_cap_is_compared_narrowly() -> None:
+    from indexer.dedup.clustering import NARROW_WINDOW, WORD_KEY_CAP, blocking_report
 
     sizes = {"ay:pindar|1890": WORD_KEY_CAP + 2}
     report = blocking_report(["ay:pindar|1890"], ["ay:pindar|1890"], sizes.__getitem__)
-    assert not report.compared and "too common" in report.reason
+    assert report.compared and report.reason.startswith("maybe compared")
+    assert f"{NARROW_WINDOW} places" in report.reason
