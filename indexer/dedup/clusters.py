@@ -33,7 +33,7 @@ from indexer.dedup.cluster_keys import KeyTables, insert_keys, key_rows
 from indexer.dedup.cluster_pool import matching_record
 from indexer.dedup.cluster_schema import MIGRATIONS
 from indexer.dedup.cluster_write import BATCH, write_full
-from indexer.dedup.clustering import WORD_KEY_CAP
+from indexer.dedup.clustering import WORD_KEY_CAP, window_of
 from indexer.dedup.keys import CAPPED_KEYS
 from indexer.dedup.matching import Matcher, Overrides
 from indexer.dedup.overrides import OverrideStore
@@ -324,10 +324,10 @@ class ClusterStore:
         for chunk in _chunks(sorted(seeds)):
             keys = {r[0] for r in self._rows_in("SELECT DISTINCT key FROM cluster_keys WHERE record_id IN ({})", chunk)}
             for key in keys:
-                word_key = key.startswith(CAPPED_KEYS)  # over its cap it links nothing: skip it whole
-                limit = WORD_KEY_CAP + 1 if word_key else MAX_BLOCK
+                capped = key.startswith(CAPPED_KEYS)  # over its cap it links nothing: no need to read it whole
+                limit = WORD_KEY_CAP + 1 if capped else MAX_BLOCK
                 rows = self.store.query("SELECT record_id FROM cluster_keys WHERE key = ? LIMIT ?", (key, limit))
-                if not (word_key and len(rows) > WORD_KEY_CAP):
+                if window_of(key, len(rows)) >= 0:  # the full pass's rule for the block (`clustering.window_of`)
                     found.update(r[0] for r in rows)
         for pair in self.overrides().merge:
             if pair & found:
