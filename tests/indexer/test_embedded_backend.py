@@ -6,10 +6,12 @@ the tantivy folder layout can get wrong.
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,7 @@ from indexer.search.backends import open_backend
 from indexer.search.backends.base import SearchBackend, SearchRequest
 from indexer.search.backends.embedded import EmbeddedBackend, facets
 from indexer.search.backends.embedded.versions import CURRENT, SCHEMA_FILE
+from indexer.search.schema import FIELDS_BY_NAME
 from tests.indexer.test_backend_contract import DOCS, FILLERS, make_doc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,6 +297,29 @@ def test_random_punctuation_soup_never_raises_anything_but_query_error(tmp_path:
             backend.search(SearchRequest(text=text, sort=rng.choice(["relevance", "oldest", "title"])))
         except QueryError as exc:
             assert "year" in str(exc)  # the only input the parser refuses
+
+
+def test_every_slotted_facet_counts_what_the_documents_hold(tmp_path: Path) -> None:
+    """Each facet counted on slots (classification and availability too) gives the documents' own counts,
+    with values beyond its slots, a repeated value and records without any."""
+    rng = random.Random(18)
+    pools = {name: [f"{name} value {n}" for n in range(6)] for name in facets.FACET_SLOTS}
+    docs = []
+    for n in range(60):
+        fields: dict[str, Any] = {}
+        for name, pool in pools.items():
+            values = rng.sample(pool, rng.randint(0 if name != "format" else 1, len(pool)))  # every doc has a format
+            if values and n % 5 == 0:
+                values.append(values[0])  # a value listed twice still counts the record once
+            fields[name] = values if FIELDS_BY_NAME[name].multi else (values[:1] or [""])[0]
+        docs.append(make_doc(f"c-every{n}", f"Counted mosses {n}", **fields))
+    backend = EmbeddedBackend(tmp_path)
+    backend.rebuild(iter(docs))
+    counted = backend.search(SearchRequest(text="mosses", facets=tuple(pools), facet_size=50)).facets
+    for name in pools:
+        held = [d[name] if isinstance(d[name], list) else [d[name]] for d in docs]
+        expected = {v: sum(v in values for values in held) for v in pools[name]}
+        assert {f.value: f.count for f in counted[name]} == {v: c for v, c in expected.items() if c}, name
 
 
 def test_slotted_facet_counts_equal_the_multi_valued_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
