@@ -7,8 +7,8 @@ against N workers with the page cache, in the same run, at 1M documents.
 
 The catalog served is the bundled samples' record store (harvested and indexed into a temp folder, so
 record pages are real merged records with their holdings) over the big synthetic index of
-bench/search.py (seeded, Zipf-distributed vocabulary, five facet fields): searches, facet counts and
-the record pages' "similar items" run against the 1M documents.
+bench/search.py (seeded, Zipf-distributed vocabulary, the search page's eight facet fields): searches, facet
+counts and the record pages' "similar items" run against the 1M documents.
 
 Workloads, each run with wrk (``-t1 -cC -dS``: one load thread, leaving the cores to the servers)
 against both servers:

@@ -14,7 +14,7 @@ rates so every query class means something: "history" is in ~30% of records (the
 war" is a real phrase in ~1% of titles, typo queries have no exact match and so exercise the fuzzy path.
 
 Figures printed: build rate (docs/s, including Python document conversion), in-process latency p50/p95/
-p99 per query class with counts on the five facet fields (and without facets, for comparison), and with
+p99 per query class with counts on the search page's facet fields (and without facets, for comparison), and with
 ``--http`` requests/s of ``/search`` (wrk if installed, else a bounded asyncio load on 127.0.0.1).
 With ``--backend opensearch`` the same corpus and mix also run on OpenSearch (`search_opensearch.py`:
 the local node of `make opensearch-start` unless ``--opensearch-url`` or UNIONCAT_OPENSEARCH_URL names
@@ -208,7 +208,7 @@ def _weighted(pairs: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
 
 
 def query_set(gen: Generator) -> list[tuple[str, SearchRequest]]:
-    """The fixed query set: (class, request), all with counts on the five facet fields (the default).
+    """The fixed query set: (class, request), all with counts on the search page's facet fields (the default).
 
     Every class but "broad" is the everyday mix; "broad" queries match ~30% of the corpus, and are
     reported apart as well (as in the bake-off) because their cost is counting facets over 300k records.
