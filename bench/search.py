@@ -132,7 +132,7 @@ class Generator:
         authors = [f"{rng.choice(self.surnames).title()}, {rng.choice(FIRST_NAMES)}" for _ in range(rng.randint(0, 2))]
         doc_id = f"c{n:016x}"
         isbn = [isbn13(n)] if fmt in ("Book", "E-book") and rng.random() < 0.7 else []
-        return {
+        doc = {
             "id": doc_id,
             "title": title,
             "subtitle": " ".join(self.words(rng.randint(2, 5))) if rng.random() < 0.4 else "",
@@ -161,10 +161,11 @@ class Generator:
                 "member_count": len(libraries), "isbn": isbn[0] if isbn else "", "links": [],
             },
         }  # fmt: skip
+        return with_catalog_facets(doc, n)
 
     def docs(self, count: int) -> Iterator[dict[str, Any]]:
         for n in range(count):
-            yield with_catalog_facets(self.doc(n), n)
+            yield self.doc(n)
 
 
 CLASS_LABELS = [lc_label(letter) for letter in sorted(LC_CLASSES)]
@@ -198,7 +199,7 @@ def _timed(gen: Generator, count: int, spent: list[float]) -> Iterator[dict[str,
     """The generator's documents, adding the time spent generating them to ``spent[0]``."""
     for n in range(count):
         start = time.perf_counter()
-        doc = with_catalog_facets(gen.doc(n), n)
+        doc = gen.doc(n)
         spent[0] += time.perf_counter() - start
         yield doc
 
